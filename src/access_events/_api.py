@@ -1,0 +1,65 @@
+"""The receiver's calls: raw payload in, typed event (or its problems) out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from access_events_models import EVENT_CLASSES, Event
+from access_events_models._convert import FROM_DICT, TO_DICT
+
+from ._decode import DEFAULT_MAX_BYTES, decode
+from ._validate import check
+from .errors import InvalidEvent, Problem, UnknownEventType
+
+
+def parse_event(data: bytes | str | Any, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Event:
+    """Decode, validate against the event's JSON Schema, and return its typed dataclass.
+
+    ``data`` is the raw body (``bytes`` or ``str``) or an already-decoded mapping.
+    Raises ``InvalidEvent`` with every problem, or ``UnknownEventType`` for a well-formed
+    event whose type is not in the catalog. Unknown properties are accepted and not kept
+    on the object; the raw input stays the caller's.
+    """
+    instance = decode(data, max_bytes)
+    event_type = check(instance)
+    return FROM_DICT[event_type](instance)
+
+
+def validate_event(data: bytes | str | Any, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Problem]:
+    """Every problem of a payload, empty when it is a valid event; never raises for bad input.
+
+    An event type outside the catalog is reported as one problem with keyword
+    ``event_type`` at ``/event_type``.
+    """
+    try:
+        check(decode(data, max_bytes))
+    except InvalidEvent as exc:
+        return list(exc.problems)
+    except UnknownEventType as exc:
+        return [Problem("/event_type", "event_type", str(exc))]
+    return []
+
+
+def from_dict(instance: dict[str, Any]) -> Event:
+    """The dataclass of an already validated event dict (no validation: use ``parse_event`` for input)."""
+    try:
+        convert = FROM_DICT[instance["event_type"]]
+    except (KeyError, TypeError):
+        raise UnknownEventType(str(instance.get("event_type")), tuple(FROM_DICT)) from None
+    return convert(instance)
+
+
+def to_dict(event: Event) -> dict[str, Any]:
+    """A JSON-ready dict of ``event`` that validates against its schema.
+
+    Absent optional fields stay absent; UUIDs are lower-case strings; date-times are
+    RFC 3339 with their original offset (UTC as ``Z``).
+    """
+    try:
+        convert = TO_DICT[type(event)]
+    except KeyError:
+        raise TypeError(f"not an access_events event class: {type(event).__name__}") from None
+    return convert(event)
+
+
+__all__ = ["EVENT_CLASSES", "parse_event", "validate_event", "from_dict", "to_dict"]

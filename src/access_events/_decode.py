@@ -1,0 +1,49 @@
+"""Raw payload → decoded JSON value, with every failure turned into a ``Problem``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from .errors import InvalidEvent, Problem
+
+#: Largest payload accepted by default, in bytes (1 MiB).
+DEFAULT_MAX_BYTES = 1024 * 1024
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _fail(keyword: str, message: str) -> InvalidEvent:
+    return InvalidEvent([Problem("", keyword, message)])
+
+
+def decode(data: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """Decode ``bytes``/``str`` JSON text, or pass a mapping through as a ``dict``.
+
+    Duplicate object keys: the last one wins, as in JavaScript's ``JSON.parse`` (the
+    producer's language) and every mainstream decoder; see README.
+    """
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        size = data.nbytes if isinstance(data, memoryview) else len(data)
+        if size > max_bytes:
+            raise _fail("size", f"payload is {size} bytes, above the limit of {max_bytes} bytes")
+        if bytes(data[:3]) == _BOM:
+            raise _fail("json", "payload starts with a UTF-8 byte order mark; JSON text must not (RFC 8259 §8.1)")
+        text: bytes | str = data if not isinstance(data, memoryview) else data.tobytes()
+    elif isinstance(data, str):
+        # a character is at most 4 UTF-8 bytes: only measure exactly when it could matter
+        if len(data) > max_bytes or (len(data) * 4 > max_bytes and len(data.encode("utf-8", "surrogatepass")) > max_bytes):
+            raise _fail("size", f"payload is over the limit of {max_bytes} bytes")
+        if data.startswith("\ufeff"):
+            raise _fail("json", "payload starts with a byte order mark (U+FEFF); JSON text must not (RFC 8259 §8.1)")
+        text = data
+    elif isinstance(data, Mapping):
+        return data if isinstance(data, dict) else dict(data)
+    else:
+        raise TypeError(f"expected bytes, str or a mapping, not {type(data).__name__}")
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise _fail("json", f"not valid JSON: {exc}") from None
