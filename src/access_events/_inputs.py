@@ -72,7 +72,8 @@ def _document(source: str, data: bytes, first_line: int) -> Iterator[Record]:
         lines = [ln for ln in data.splitlines() if ln.strip()]
         if len(lines) > 1 and all(ln.lstrip().startswith(b"{") for ln in lines):
             # not one document but JSON Lines whose first line is broken: keep every line apart
-            yield from _lines(source, b"", first_line, _LineReader(data))
+            reader = _LineReader(data)
+            yield from _lines(source, reader.readline(), first_line, reader)
             return
         yield Record(source, first_line, raw=data)
         return

@@ -1,0 +1,43 @@
+# access-events: every target runs inside .venv, which `make install` creates from pyproject.toml.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install generate check-generated lint test check demo clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## generate: write generated/ from schemas/ (datamodel-code-generator, pinned)
+generate: $(STAMP)
+	$(BIN)/python codegen/generate.py
+
+## check-generated: fail when generated/ is not what `make generate` writes
+check-generated: $(STAMP)
+	$(BIN)/python codegen/generate.py --check
+
+## lint: check the schema files themselves
+lint: $(STAMP)
+	$(BIN)/access-events lint schemas
+
+## test: the contract tests
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## check: everything CI checks
+check: check-generated lint test
+
+## demo: set up, then run the main job on the bundled samples
+demo: $(STAMP)
+	$(BIN)/access-events lint schemas
+	$(BIN)/access-events list
+	$(BIN)/access-events validate contract_tests/samples/*/valid/*.json
+
+clean:
+	rm -rf $(VENV) dist build .pytest_cache .hypothesis
