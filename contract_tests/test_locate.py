@@ -1,0 +1,119 @@
+"""``_locate``: JSON pointers to source lines, checked against hand-counted documents."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from access_events._locate import line_of, pointer_from_path
+
+# Line numbers are written next to each value so the expectations can be read off the text.
+DOC = """\
+{
+  "a": {
+    "b": [
+      10,
+      {
+        "c": "x"
+      }
+    ],
+    "tricky": "}{][\\"\\n,:",
+    "after": 1
+  },
+  "t~i/l": {
+    "x": true
+  },
+  "~1": 2,
+  "": 3,
+  "dup": 1,
+  "dup": 2,
+  "last": "a\\\\"
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("pointer", "line"),
+    [
+        pytest.param("", 1, id="root"),
+        pytest.param("/a", 2, id="object"),
+        pytest.param("/a/b", 3, id="array"),
+        pytest.param("/a/b/0", 4, id="first-element"),
+        pytest.param("/a/b/1", 5, id="second-element"),
+        pytest.param("/a/b/1/c", 6, id="nested-member"),
+        pytest.param("/a/tricky", 9, id="string-with-brackets-quotes-escapes"),
+        pytest.param("/a/after", 10, id="member-after-tricky-string"),
+        pytest.param("/t~0i~1l", 12, id="escaped-key"),
+        pytest.param("/t~0i~1l/x", 13, id="under-escaped-key"),
+        pytest.param("/~01", 15, id="tilde-one-literal-key"),
+        pytest.param("/", 16, id="empty-key"),
+        pytest.param("/dup", 17, id="duplicate-key-first-wins"),
+        pytest.param("/last", 19, id="string-ending-in-backslash"),
+    ],
+)
+def test_line_of(pointer: str, line: int) -> None:
+    json.loads(DOC)  # the fixture itself must be valid JSON
+    assert line_of(DOC, pointer) == line
+
+
+@pytest.mark.parametrize(
+    ("pointer", "line"),
+    [
+        pytest.param("/missing", 1, id="missing-top-key"),
+        pytest.param("/a/missing/deeper", 2, id="missing-key-under-object"),
+        pytest.param("/a/b/2", 3, id="index-past-end"),
+        pytest.param("/a/b/-", 3, id="dash-index"),
+        pytest.param("/a/b/01", 3, id="leading-zero-index"),
+        pytest.param("/a/b/0/x", 4, id="member-of-scalar"),
+        pytest.param("/a/tricky/0", 9, id="member-of-string"),
+    ],
+)
+def test_missing_pointer_gives_deepest_ancestor(pointer: str, line: int) -> None:
+    assert line_of(DOC, pointer) == line
+
+
+def test_empty_containers_and_compact_text() -> None:
+    text = '{"a":{},"b":[],"c":[[],{}],\n"d":{"e":[1,\n2]}}'
+    assert line_of(text, "/a/x") == 1
+    assert line_of(text, "/b/0") == 1
+    assert line_of(text, "/c/1") == 1
+    assert line_of(text, "/d/e/1") == 3
+
+
+def test_deep_nesting_does_not_crash() -> None:
+    depth = 100_000  # far beyond the recursion limit
+    text = '{"k":\n' * depth + "0" + "}" * depth
+    sibling = '{"skip": ' + "[" * depth + "]" * depth + ',\n"k": 1}'
+    assert line_of(text, "/k" * depth) == depth + 1
+    assert line_of(text, "/k" * (depth + 5)) == depth + 1
+    assert line_of(sibling, "/k") == 2
+
+
+def test_invalid_json_returns_best_line() -> None:
+    assert line_of('{\n"a": {\n"b": [1, 2', "/a/b/5") == 3
+    assert line_of("", "/a") == 1
+
+
+def test_malformed_pointer_is_rejected() -> None:
+    with pytest.raises(ValueError):
+        line_of("{}", "a")
+
+
+@pytest.mark.parametrize(
+    ("path", "pointer"),
+    [
+        pytest.param([], "", id="root"),
+        pytest.param(["a", 0, "b"], "/a/0/b", id="keys-and-index"),
+        pytest.param(["a/b", "c~d", "~1"], "/a~1b/c~0d/~01", id="escapes"),
+        pytest.param([""], "/", id="empty-key"),
+    ],
+)
+def test_pointer_from_path(path: list, pointer: str) -> None:
+    assert pointer_from_path(path) == pointer
+
+
+def test_pointer_round_trip() -> None:
+    doc = {"x/y": {"~": [{"": "v"}]}}
+    text = json.dumps(doc, indent=2)
+    assert line_of(text, pointer_from_path(["x/y", "~", 0, ""])) == 5

@@ -1,0 +1,116 @@
+"""Find the source line of the value a JSON pointer names, for lint messages.
+
+Hand-written because no library maps JSON pointers to source lines: ``json`` throws
+positions away, and the JSON Schema libraries report errors as pointers into the parsed
+document. The scanner walks only along the pointer's path, skipping sibling values
+without building them, and never recurses, so a huge or deeply nested file costs one
+linear pass at most and cannot raise ``RecursionError``.
+"""
+
+from __future__ import annotations
+
+import re
+from json.decoder import scanstring
+from typing import Iterable
+
+_WS = re.compile(r"[ \t\n\r]*")
+# Numbers and literals; NaN/Infinity too, because ``json.loads`` accepts them.
+_SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null|NaN|-?Infinity")
+# Inside a container only brackets and string openers matter; the rest is skipped in bulk.
+_STRUCTURAL = re.compile(r'["\[\]{}]')
+# RFC 6901 array index: no sign, no leading zeros (so "01" names nothing).
+_INDEX = re.compile(r"0|[1-9][0-9]*")
+
+
+def pointer_from_path(path: Iterable[str | int]) -> str:
+    """The RFC 6901 pointer for a sequence of keys and indexes (``~`` → ``~0``, ``/`` → ``~1``)."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _tokens(pointer: str) -> list[str]:
+    if pointer == "":
+        return []
+    if not pointer.startswith("/"):
+        raise ValueError(f"not a JSON pointer: {pointer!r}")
+    return [token.replace("~1", "/").replace("~0", "~") for token in pointer[1:].split("/")]
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    return _WS.match(text, pos).end()  # type: ignore[union-attr]  # ``*`` always matches
+
+
+def _skip_value(text: str, pos: int) -> int:
+    """Index just past the value starting at ``pos``, counting brackets instead of recursing."""
+    char = text[pos]
+    if char == '"':
+        return scanstring(text, pos + 1)[1]
+    if char not in "[{":
+        match = _SCALAR.match(text, pos)
+        if match is None:
+            raise ValueError(f"no JSON value at index {pos}")
+        return match.end()
+    depth = 0
+    while True:
+        match = _STRUCTURAL.search(text, pos)
+        if match is None:
+            raise ValueError("unterminated JSON container")
+        char, pos = match.group(), match.end()
+        if char == '"':
+            pos = scanstring(text, pos)[1]  # a string may hold brackets and quotes
+        elif char in "[{":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return pos
+
+
+def _child(text: str, pos: int, token: str) -> int | None:
+    """Start index of member ``token`` of the container at ``pos``, or None when absent."""
+    if text[pos] == "{":
+        pos = _skip_ws(text, pos + 1)
+        if text[pos] == "}":
+            return None
+        while True:
+            key, pos = scanstring(text, pos + 1)
+            pos = _skip_ws(text, _skip_ws(text, pos) + 1)  # past the colon
+            if key == token:
+                # The first of duplicate keys (``json.loads`` keeps the last): looking for a
+                # later one would mean skipping this value, at every level, which makes deep
+                # documents quadratic. Duplicate keys are a mistake lint need not place exactly.
+                return pos
+            pos = _skip_ws(text, _skip_value(text, pos))
+            if text[pos] == "}":
+                return None
+            pos = _skip_ws(text, pos + 1)  # past the comma
+    if text[pos] == "[" and _INDEX.fullmatch(token):
+        wanted = int(token)
+        pos = _skip_ws(text, pos + 1)
+        if text[pos] == "]":
+            return None
+        for _ in range(wanted):
+            pos = _skip_ws(text, _skip_value(text, pos))
+            if text[pos] == "]":
+                return None
+            pos = _skip_ws(text, pos + 1)
+        return pos
+    return None  # a scalar has no members; "-" and non-numeric tokens name no array element
+
+
+def line_of(text: str, pointer: str) -> int:
+    """1-based line where the value at ``pointer`` starts in the JSON ``text``.
+
+    When the pointer goes further than the document, the line of the deepest value that
+    exists is returned, so a "missing key" finding points at the object lacking it.
+    """
+    tokens = _tokens(pointer)
+    pos = _skip_ws(text, 0)
+    try:
+        for token in tokens:
+            child = _child(text, pos, token)
+            if child is None:
+                break
+            pos = child
+    except (ValueError, IndexError):
+        pass  # malformed after all: the deepest position reached is the best answer
+    return text.count("\n", 0, pos) + 1
