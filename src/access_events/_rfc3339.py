@@ -23,6 +23,7 @@ _DATE_TIME = re.compile(
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _UTC = timezone.utc
 _OFFSETS: dict[int, timezone] = {0: _UTC}
+_ONE_MICROSECOND = timedelta(microseconds=1)
 
 
 def _days_in_month(year: int, month: int) -> int:
@@ -66,9 +67,10 @@ def parse_rfc3339(value: str) -> datetime:
     """Convert an RFC 3339 date-time to an aware ``datetime``.
 
     Two documented losses, because ``datetime`` cannot hold them: fractions finer than a
-    microsecond are truncated (``.123456789`` → ``.123456``), and a leap second
-    ``23:59:60`` becomes ``23:59:59.999999`` (the last representable instant before the
-    next minute, so ordering is kept).
+    microsecond are rounded to the nearest microsecond, half up, carrying into the
+    seconds (``.123456789`` → ``.123457``; the rule msgspec applies, so the fast path and
+    this one agree), and a leap second ``23:59:60`` becomes ``23:59:59.999999`` (the last
+    representable instant before the next minute, so ordering is kept).
     """
     fields = _fields(value)
     if fields is None:
@@ -79,13 +81,20 @@ def parse_rfc3339(value: str) -> datetime:
         tz = _OFFSETS.setdefault(offset, timezone(timedelta(minutes=offset)))
     fraction = match["fraction"]
     micro = int((fraction + "00000")[:6]) if fraction else 0
+    carry = fraction is not None and len(fraction) > 6 and fraction[6] >= "5"
     second = int(match["second"])
     if second == 60:
-        second, micro = 59, 999_999
-    return datetime(
+        second, micro, carry = 59, 999_999, False
+    value = datetime(
         int(match["year"]), int(match["month"]), int(match["day"]),
         int(match["hour"]), int(match["minute"]), second, micro, tzinfo=tz,
     )
+    if carry:
+        try:
+            value += _ONE_MICROSECOND
+        except OverflowError:  # 9999-12-31T23:59:59.9999995: keep the largest representable instant
+            pass
+    return value
 
 
 def format_rfc3339(value: datetime) -> str:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TextIO
 
 from . import _catalog
+from ._api import validated
 from ._decode import DEFAULT_MAX_BYTES, decode
 from ._inputs import Record, read_records
-from ._validate import check
 from .errors import InvalidEvent, UnknownEventType
 
 OK, FINDINGS, USAGE = 0, 1, 2
@@ -44,7 +44,7 @@ class ValidateResult:
 
 def _check_record(record: Record, max_bytes: int, result: ValidateResult, emit) -> None:
     try:
-        check(decode(record.raw, max_bytes) if record.raw is not None else record.value)
+        validated(decode(record.raw, max_bytes) if record.raw is not None else record.value)
     except InvalidEvent as exc:
         result.invalid += 1
         for problem in exc.problems:
