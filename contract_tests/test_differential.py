@@ -1,0 +1,112 @@
+"""Both paths mean the same thing: jsonschema-rs + msgspec (fast) against jsonschema + generated converters (reference).
+
+Every sample, generated payloads of every type (valid and invalid), and a corpus of edge
+cases go through both validators and both decoders; verdicts and objects must be identical.
+"""
+
+from __future__ import annotations
+
+import json
+
+import orjson
+import pytest
+import schemathesis
+from _bundle import openapi_for
+from conftest import SAMPLES
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from test_rfc3339 import INVALID as BAD_DATE_TIMES
+from test_rfc3339 import VALID as GOOD_DATE_TIMES
+
+import access_events
+from access_events import EventError, _fast
+from access_events._validate import check
+from access_events_models._convert import FROM_DICT
+
+BASE = access_events.schema("access_method.issued")["examples"][0]
+BASE_TEXT = json.dumps(BASE)
+
+
+def _agree(instance) -> bool:
+    """Assert both paths agree on ``instance``; return the verdict."""
+    event_type = instance.get("event_type") if isinstance(instance, dict) else None
+    try:
+        check(instance)
+        reference = True
+    except EventError:
+        reference = False
+    fast = isinstance(event_type, str) and _fast.is_valid(event_type, instance)
+    assert fast == reference, f"jsonschema-rs says {fast}, jsonschema says {reference}: {json.dumps(instance)[:300]}"
+    if reference:
+        assert _fast.build(event_type, instance) == FROM_DICT[event_type](instance), instance
+    return reference
+
+
+def _edge_cases() -> list[tuple[str, object]]:
+    cases: list[tuple[str, object]] = []
+    for value in GOOD_DATE_TIMES + BAD_DATE_TIMES + [
+        "2025-01-01T00:00:00.1234565Z", "2025-12-31T23:59:59.9999995Z", "9999-12-31T23:59:59.9999999Z",
+        "2016-12-31T23:59:60.9999999Z", "0000-01-01T00:00:00Z", "2025-01-01T00:00:00.123456789012345678901234567890Z",
+    ]:
+        cases.append((f"created_at={value!r}", dict(BASE, created_at=value)))
+    for value in ["5F4E3D2C-1B0A-9F8E-7D6C-5B4A39281706", "5f4e3d2c-1B0A-9f8e-7D6C-5b4a39281706",
+                  "urn:uuid:00000000-0000-0000-0000-000000000000", "{00000000-0000-0000-0000-000000000000}",
+                  "00000000000000000000000000000000", "00000000-0000-0000-0000-00000000000g", "０0000000-0000-0000-0000-000000000000"]:
+        cases.append((f"event_id={value!r}", dict(BASE, event_id=value)))
+    raw_values = {
+        "is_backup_code=-0": '"is_backup_code": -0', "is_backup_code=1.0": '"is_backup_code": 1.0',
+        "is_backup_code=1": '"is_backup_code": 1', "code=-0": '"code": -0', "code=1.0": '"code": 1.0',
+        "extra=2**63-1": '"extra": 9223372036854775807', "extra=-2**63": '"extra": -9223372036854775808',
+        "extra=1e308": '"extra": 1e308', "code=non-BMP": '"code": "\U0001f511"',
+        "code=escaped pair": '"code": "\\ud83d\\udd11"', "code=NUL": '"code": "\\u0000"',
+        "event_type=escaped": '"event_type": "access_method\\u002eissued"',
+    }
+    for name, member in raw_values.items():
+        cases.append((name, orjson.loads(BASE_TEXT[:-1] + ", " + member + "}")))
+    return cases
+
+
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("*/*/*.json")), ids=lambda p: f"{p.parts[-3]}/{p.parts[-2]}/{p.stem}")
+def test_samples(path):
+    verdict = _agree(orjson.loads(path.read_bytes()))
+    assert verdict == (path.parts[-2] == "valid")
+
+
+@pytest.mark.parametrize(("name", "instance"), _edge_cases(), ids=[name for name, _ in _edge_cases()])
+def test_edge_cases(name, instance):
+    _agree(instance)
+
+
+def test_edge_case_verdicts_that_are_decided_here():
+    """The settled disagreements between libraries (README, "Decisions about edge cases")."""
+    verdicts = dict((name, _agree(instance)) for name, instance in _edge_cases())
+    assert verdicts["created_at='2016-12-31T23:59:60Z'"] is True
+    assert verdicts["created_at='2025-01-01t00:00:00z'"] is True
+    assert verdicts["created_at='2025-01-01T00:00:00.123456789Z'"] is True
+    assert verdicts["event_id='5F4E3D2C-1B0A-9F8E-7D6C-5B4A39281706'"] is True
+    assert verdicts["event_id='urn:uuid:00000000-0000-0000-0000-000000000000'"] is False
+    assert verdicts["is_backup_code=1.0"] is False and verdicts["is_backup_code=1"] is False
+    assert verdicts["code=-0"] is False
+    assert verdicts["code=escaped pair"] is True and verdicts["event_type=escaped"] is True
+
+
+_SETTINGS = settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
+@pytest.mark.parametrize("event_type", access_events.EVENT_TYPES)
+def test_generated_payloads(event_type, mode):
+    operation = schemathesis.openapi.from_dict(openapi_for(event_type))["/events"]["POST"]
+    verdicts = []
+
+    @_SETTINGS
+    @given(operation.as_strategy(generation_mode=mode))
+    def run(case):
+        verdicts.append(_agree(case.body))
+
+    run()
+    assert verdicts
+    if mode is GenerationMode.POSITIVE:
+        assert all(verdicts)
+    else:
+        assert verdicts.count(False) >= len(verdicts) // 2, f"negative generation gave {verdicts.count(False)} invalid of {len(verdicts)}"
