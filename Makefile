@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install generate check-generated lint test check demo clean
+.PHONY: install generate check-generated lint test check demo bench clean
 
 install: $(STAMP)
 
@@ -38,6 +38,10 @@ demo: $(STAMP)
 	$(BIN)/access-events lint schemas
 	$(BIN)/access-events list
 	$(BIN)/access-events validate contract_tests/samples/*/valid/*.json
+
+## bench: speed as ratios against baselines in the same process (bench-results/bench.json)
+bench: $(STAMP)
+	$(BIN)/python -m access_events.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .hypothesis

@@ -1,0 +1,133 @@
+"""``make bench`` / ``python -m access_events.bench``: speed as ratios against baselines run in this process.
+
+Operations on one realistic ``access_method.issued`` payload (all fields, ~500 bytes):
+the floor (``orjson.loads`` alone), the naive pipeline (``json.loads`` + jsonschema's
+``Draft202012Validator`` with its format checker + building the dataclass), and this
+package's ``parse_event`` / ``validate_event``. Each is timed in repeated rounds and the
+median per call is kept, so a noisy neighbour moves every figure alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+
+import orjson
+from jsonschema import Draft202012Validator, FormatChecker
+
+from . import _catalog, parse_event, validate_event
+from access_events_models._convert import FROM_DICT
+
+PAYLOAD = {
+    "access_grant_ids": ["c3b2a190-8f7e-4d6c-b5a4-938271605f4e", "d4c3b2a1-0f9e-4d7c-a6b5-4c3b2a190807"],
+    "access_grant_keys": ["booking-2026-03-14-room-204"],
+    "access_method_id": "0b3f5c1e-9a2d-4e8f-a6b7-c8d9e0f1a2b3",
+    "code": "482913",
+    "created_at": "2026-03-14T09:26:53.589793Z",
+    "event_description": "An access method was issued.",
+    "event_id": "8f0c6b2e-3d41-4c7a-9b5e-000000000001",
+    "event_type": "access_method.issued",
+    "is_backup_code": False,
+    "occurred_at": "2026-03-14T09:26:52.000+05:30",
+    "workspace_id": "5f4e3d2c-1b0a-9f8e-7d6c-5b4a39281706",
+}
+#: (operation, baseline, at most this many times the baseline's time, or None for "at least N times faster")
+TARGETS = [
+    ("parse_event", "naive_pipeline", 1 / 30),
+    ("parse_event", "orjson_loads", 4.0),
+    ("validate_event", "orjson_loads", 3.0),
+]
+
+
+def _time(func: Callable[[], object], rounds: int, seconds_per_round: float) -> float:
+    """Median seconds per call over ``rounds`` rounds, each sized to take about ``seconds_per_round``."""
+    func()
+    calls = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(calls):
+            func()
+        if time.perf_counter() - start >= seconds_per_round / 10:
+            break
+        calls *= 2
+    per_round = max(1, int(calls * 10 * seconds_per_round / max(time.perf_counter() - start, 1e-9) / 10))
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(per_round):
+            func()
+        samples.append((time.perf_counter() - start) / per_round)
+    return statistics.median(samples)
+
+
+def run(quick: bool) -> dict:
+    raw = orjson.dumps(PAYLOAD)
+    naive_validator = Draft202012Validator(
+        {"$ref": _catalog.schema_id("access_method.issued")}, registry=_catalog.registry(), format_checker=FormatChecker()
+    )
+    convert = FROM_DICT["access_method.issued"]
+
+    def naive() -> object:
+        instance = json.loads(raw)
+        naive_validator.validate(instance)
+        return convert(instance)
+
+    operations = {
+        "orjson_loads": lambda: orjson.loads(raw),
+        "naive_pipeline": naive,
+        "parse_event": lambda: parse_event(raw),
+        "validate_event": lambda: validate_event(raw),
+    }
+    rounds, seconds = (5, 0.05) if quick else (15, 0.4)
+    timings = {name: _time(func, rounds, seconds) for name, func in operations.items()}
+    results = {
+        "payload_bytes": len(raw),
+        "operations": {name: {"median_us": round(t * 1e6, 3), "calls_per_second": round(1 / t)} for name, t in timings.items()},
+        "ratios": [],
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "versions": {lib: version(lib) for lib in ("jsonschema", "jsonschema-rs", "msgspec", "orjson", "referencing")},
+        "quick": quick,
+    }
+    for op, base, limit in TARGETS:
+        ratio = timings[op] / timings[base]
+        results["ratios"].append({"operation": op, "baseline": base, "ratio": round(ratio, 3),
+                                  "target": f"<= {limit:g}x" if limit >= 1 else f">= {1 / limit:g}x faster",
+                                  "met": ratio <= limit})
+    return results
+
+
+def render(results: dict) -> str:
+    lines = [f"payload: {results['payload_bytes']} bytes; {results['machine']['cores']} cores; Python {results['machine']['python']}",
+             f"{'operation':<16} {'median µs':>10} {'calls/s':>12}"]
+    for name, op in results["operations"].items():
+        lines.append(f"{name:<16} {op['median_us']:>10.2f} {op['calls_per_second']:>12,}")
+    lines.append("")
+    for r in results["ratios"]:
+        shown = f"{1 / r['ratio']:.1f}x faster than" if r["ratio"] < 1 else f"{r['ratio']:.2f}x the time of"
+        lines.append(f"{r['operation']} is {shown} {r['baseline']} (target {r['target']}: {'met' if r['met'] else 'NOT met'})")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m access_events.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a short run that proves the benchmark works (CI); timings are rough")
+    parser.add_argument("--output", type=Path, default=Path("bench-results/bench.json"))
+    args = parser.parse_args(argv)
+    results = run(args.quick)
+    sys.stdout.write(render(results))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    sys.stdout.write(f"written: {args.output}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
