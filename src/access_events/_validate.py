@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from . import _catalog
 from ._formats import FORMAT_CHECKER
+from ._locate import pointer_from_path
 from .errors import InvalidEvent, Problem, UnknownEventType
 
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object", type(None): "null"}
@@ -30,10 +31,6 @@ def _short(value: Any, limit: int = 80) -> str:
         return text if len(value) <= limit else text[: limit + 1] + '…"'
     text = json.dumps(value, ensure_ascii=False, default=repr)
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-def pointer(path: Any) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
 def _message(error: ValidationError) -> str:
@@ -65,10 +62,10 @@ def problems_of(validator: Draft202012Validator, instance: Any) -> list[Problem]
             for name in error.validator_value:
                 if name not in error.instance:
                     key = _sort_key(path + (name,), "required")
-                    found[key] = Problem(pointer(path + (name,)), "required", f"required property {name!r} is missing")
+                    found[key] = Problem(pointer_from_path(path + (name,)), "required", f"required property {name!r} is missing")
             continue
         key = _sort_key(path, str(error.validator)) + (error.message,)
-        found.setdefault(key, Problem(pointer(path), str(error.validator), _message(error)))
+        found.setdefault(key, Problem(pointer_from_path(path), str(error.validator), _message(error)))
     # The uuid definition restates its format as a pattern for validators that do not assert
     # formats; where both fail on one value, the format's message says it once, better.
     formats = {p.pointer for p in found.values() if p.keyword == "format"}
