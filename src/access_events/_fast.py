@@ -1,40 +1,51 @@
 """The hot path: jsonschema-rs decides validity, msgspec builds the dataclass.
 
-Valid payloads never touch the pure-Python validator. Anything the fast path rejects is
-handed back to the reference path (``_validate.check``, the ``jsonschema`` library),
-which produces every problem with its pointer, so both paths always give one verdict
-(``contract_tests/test_differential.py`` holds them to it).
+Valid payloads never touch the pure-Python validator. Anything the fast path does not
+accept is handed back to the reference path (``_decode.decode`` + ``_validate.check``,
+the ``jsonschema`` library), which produces every problem with its pointer, so both
+paths always give one verdict (``contract_tests/test_differential.py`` holds them to it).
+The functions taking raw text repeat a few of ``decode``'s checks inline on purpose:
+at about a microsecond per call, function calls and isinstance chains are the cost.
 """
 
 from __future__ import annotations
 
-import functools
-from typing import Any
+from typing import Any, Callable
 
 import jsonschema_rs
 import msgspec
+import orjson
 from access_events_models import EVENT_CLASSES
 from access_events_models._convert import FROM_DICT
 
 from . import _catalog
 
+_BOM = b"\xef\xbb\xbf"
+_convert = msgspec.convert
+_loads = orjson.loads
+_DecodeError = orjson.JSONDecodeError
+_ConvertError = msgspec.ValidationError
 
-@functools.lru_cache(maxsize=1)
-def _validators() -> dict[str, Any]:
-    documents = _catalog._documents()
-    registry = jsonschema_rs.Registry([(doc["$id"], doc) for doc in documents.values()])
-    return {
-        event_type: jsonschema_rs.Draft202012Validator(
-            {"$ref": _catalog.schema_id(event_type)}, registry=registry, validate_formats=True
-        )
-        for event_type in _catalog.event_types()
-    }
+#: event type -> (the compiled validator's is_valid, the dataclass); filled on first use
+_PLANS: dict[str, tuple[Callable[[Any], bool], type]] = {}
+
+
+def _plans() -> dict[str, tuple[Callable[[Any], bool], type]]:
+    if not _PLANS:
+        documents = _catalog._documents()
+        registry = jsonschema_rs.Registry([(doc["$id"], doc) for doc in documents.values()])
+        for event_type in _catalog.event_types():
+            validator = jsonschema_rs.Draft202012Validator(
+                {"$ref": _catalog.schema_id(event_type)}, registry=registry, validate_formats=True
+            )
+            _PLANS[event_type] = (validator.is_valid, EVENT_CLASSES[event_type])
+    return _PLANS
 
 
 def is_valid(event_type: str, instance: dict[str, Any]) -> bool:
     """True when ``instance`` is a valid event of ``event_type`` (False also for unknown types)."""
-    validator = _validators().get(event_type)
-    return validator is not None and validator.is_valid(instance)
+    plan = _plans().get(event_type)
+    return plan is not None and plan[0](instance)
 
 
 def build(event_type: str, instance: dict[str, Any]) -> Any:
@@ -45,6 +56,43 @@ def build(event_type: str, instance: dict[str, Any]) -> Any:
     documented result.
     """
     try:
-        return msgspec.convert(instance, EVENT_CLASSES[event_type])
-    except msgspec.ValidationError:
+        return _convert(instance, EVENT_CLASSES[event_type])
+    except _ConvertError:
         return FROM_DICT[event_type](instance)
+
+
+def _valid_instance(data: bytes | str, max_bytes: int) -> tuple[dict[str, Any], type] | None:
+    """The decoded payload and its class when raw ``data`` is plainly a valid event, else None."""
+    if type(data) is bytes:
+        if len(data) > max_bytes or data.startswith(_BOM):
+            return None
+    elif len(data) * 4 > max_bytes or data.startswith("\ufeff"):  # str: 4 bytes a character at most
+        return None
+    try:
+        instance = _loads(data)
+    except _DecodeError:
+        return None
+    if type(instance) is not dict:
+        return None
+    event_type = instance.get("event_type")
+    if type(event_type) is not str:
+        return None
+    plan = (_PLANS or _plans()).get(event_type)
+    if plan is None or not plan[0](instance):
+        return None
+    return instance, plan[1]
+
+
+def parse_raw(data: bytes | str, max_bytes: int) -> Any | None:
+    """The event of raw ``data`` when it is plainly valid; None sends the caller to the full path."""
+    found = _valid_instance(data, max_bytes)
+    if found is None:
+        return None
+    try:
+        return _convert(found[0], found[1])
+    except _ConvertError:
+        return None
+
+
+def valid_raw(data: bytes | str, max_bytes: int) -> bool:
+    return _valid_instance(data, max_bytes) is not None
