@@ -1,7 +1,8 @@
 """Both paths mean the same thing: jsonschema-rs + msgspec (fast) against jsonschema + generated converters (reference).
 
 Every sample, generated payloads of every type (valid and invalid), and a corpus of edge
-cases go through both validators and both decoders; verdicts and objects must be identical.
+cases go through both validators and both decoders; verdicts, every reported problem
+(pointer, keyword, message) and the built objects must be identical.
 """
 
 from __future__ import annotations
@@ -19,22 +20,29 @@ from test_rfc3339 import INVALID as BAD_DATE_TIMES
 from test_rfc3339 import VALID as GOOD_DATE_TIMES
 
 import access_events
-from access_events import EventError, _fast
-from access_events._validate import check
+from access_events import InvalidEvent, UnknownEventType, _fast
+from access_events._validate import check, reference_problems
 from access_events_models._convert import FROM_DICT
 
 BASE = access_events.schema("access_method.issued")["examples"][0]
 BASE_TEXT = json.dumps(BASE)
 
 
-def _agree(instance) -> bool:
-    """Assert both paths agree on ``instance``; return the verdict."""
-    event_type = instance.get("event_type") if isinstance(instance, dict) else None
+def _outcome(instance, problems_of) -> tuple:
     try:
-        check(instance)
-        reference = True
-    except EventError:
-        reference = False
+        return "valid", check(instance, problems_of), ()
+    except InvalidEvent as exc:
+        return "invalid", exc.event_type, exc.problems
+    except UnknownEventType as exc:
+        return "unknown", exc.event_type, ()
+
+
+def _agree(instance) -> bool:
+    """Assert both paths agree on ``instance`` (verdict, every problem, the object); return the verdict."""
+    event_type = instance.get("event_type") if isinstance(instance, dict) else None
+    outcome = _outcome(instance, reference_problems)
+    assert _outcome(instance, _fast.problems) == outcome, f"problems differ for {json.dumps(instance)[:300]}"
+    reference = outcome[0] == "valid"
     fast = isinstance(event_type, str) and _fast.is_valid(event_type, instance)
     assert fast == reference, f"jsonschema-rs says {fast}, jsonschema says {reference}: {json.dumps(instance)[:300]}"
     if reference:
@@ -90,7 +98,7 @@ def test_edge_case_verdicts_that_are_decided_here():
     assert verdicts["code=escaped pair"] is True and verdicts["event_type=escaped"] is True
 
 
-_SETTINGS = settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+_SETTINGS = settings(max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])

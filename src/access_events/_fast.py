@@ -19,6 +19,8 @@ from access_events_models import EVENT_CLASSES
 from access_events_models._convert import FROM_DICT
 
 from . import _catalog
+from ._validate import problems_from
+from .errors import Problem
 
 _BOM = b"\xef\xbb\xbf"
 _convert = msgspec.convert
@@ -28,18 +30,54 @@ _ConvertError = msgspec.ValidationError
 
 #: event type -> (the compiled validator's is_valid, the dataclass); filled on first use
 _PLANS: dict[str, tuple[Callable[[Any], bool], type]] = {}
+#: event type (None: the fields every event carries) -> compiled validator
+_VALIDATORS: dict[str | None, Any] = {}
 
 
 def _plans() -> dict[str, tuple[Callable[[Any], bool], type]]:
     if not _PLANS:
         documents = _catalog._documents()
         registry = jsonschema_rs.Registry([(doc["$id"], doc) for doc in documents.values()])
+
+        def compiled(uri: str):
+            return jsonschema_rs.Draft202012Validator({"$ref": uri}, registry=registry, validate_formats=True)
+
+        _VALIDATORS[None] = compiled(_catalog.BASE_URI + _catalog.COMMON_FILE + "#/$defs/access_method_event")
         for event_type in _catalog.event_types():
-            validator = jsonschema_rs.Draft202012Validator(
-                {"$ref": _catalog.schema_id(event_type)}, registry=registry, validate_formats=True
-            )
-            _PLANS[event_type] = (validator.is_valid, EVENT_CLASSES[event_type])
+            _VALIDATORS[event_type] = compiled(_catalog.schema_id(event_type))
+            _PLANS[event_type] = (_VALIDATORS[event_type].is_valid, EVENT_CLASSES[event_type])
     return _PLANS
+
+
+def problems(event_type: str | None, instance: dict[str, Any]) -> list[Problem]:
+    """Every problem of ``instance``, found by jsonschema-rs and worded as the reference path words them."""
+    _plans()
+    failures = []
+    for error in _VALIDATORS[event_type].iter_errors(instance):
+        path = tuple(error.instance_path)
+        failures.append((path, error.kind.name, _expected(error.kind), _at(instance, path), error.message))
+    return problems_from(failures)
+
+
+def _at(instance: Any, path: tuple[Any, ...]) -> Any:
+    """The caller's own value at ``path``: jsonschema-rs hands back a copy, with object keys reordered."""
+    for part in path:
+        instance = instance[part]
+    return instance
+
+
+def _expected(kind: Any) -> Any:
+    """The schema value of the failed keyword, in the shape jsonschema's ``validator_value`` has."""
+    details = kind.as_dict()
+    if kind.name == "required":
+        return [details["property"]]
+    if kind.name == "type":
+        types = details["types"]
+        return types[0] if len(types) == 1 else types
+    for name in ("format", "pattern", "expected_value"):
+        if name in details:
+            return details[name]
+    return details
 
 
 def is_valid(event_type: str, instance: dict[str, Any]) -> bool:

@@ -9,6 +9,7 @@ nothing read is ever dropped from the summary.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -43,14 +44,35 @@ class Record:
         return _locate.line_of(self.text, self.base_pointer + pointer)
 
 
-def _lines(source: str, first: bytes, first_no: int, fh: BinaryIO) -> Iterator[Record]:
-    number = first_no
-    line = first
-    while line:
-        if line.strip():
-            yield Record(source, number, raw=line.rstrip(b"\r\n"))
-        number += 1
-        line = fh.readline()
+#: Lines per chunk of a JSON Lines file: big enough to amortise handing it to a worker,
+#: small enough (about 10 MB of typical events) that a few in flight keep memory flat.
+CHUNK_LINES = 20_000
+
+
+@dataclass(frozen=True)
+class LineChunk:
+    """Consecutive lines of a JSON Lines file, blank ones included, the first being ``first_line``."""
+
+    source: str
+    first_line: int
+    lines: list[bytes]
+
+    @property
+    def size(self) -> int:
+        return sum(map(len, self.lines))
+
+
+def _lines(source: str, first: bytes, first_no: int, fh: BinaryIO) -> Iterator[LineChunk]:
+    lines = [first] if first else []
+    start = first_no
+    for line in fh:
+        lines.append(line)
+        if len(lines) >= CHUNK_LINES:
+            yield LineChunk(source, start, lines)
+            start += len(lines)
+            lines = []
+    if lines:
+        yield LineChunk(source, start, lines)
 
 
 def _array(source: str, data: bytes) -> Iterator[Record]:
@@ -65,14 +87,14 @@ def _array(source: str, data: bytes) -> Iterator[Record]:
         yield Record(source, _locate.line_of(text, pointer), value=item, text=text, base_pointer=pointer)
 
 
-def _document(source: str, data: bytes, first_line: int) -> Iterator[Record]:
+def _document(source: str, data: bytes, first_line: int) -> Iterator[Record | LineChunk]:
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError:
         lines = [ln for ln in data.splitlines() if ln.strip()]
         if len(lines) > 1 and all(ln.lstrip().startswith(b"{") for ln in lines):
             # not one document but JSON Lines whose first line is broken: keep every line apart
-            reader = _LineReader(data)
+            reader = io.BytesIO(data)
             yield from _lines(source, reader.readline(), first_line, reader)
             return
         yield Record(source, first_line, raw=data)
@@ -80,18 +102,8 @@ def _document(source: str, data: bytes, first_line: int) -> Iterator[Record]:
     yield Record(source, first_line, value=value, text=data.decode("utf-8"))
 
 
-class _LineReader:
-    """``readline`` over bytes already in memory."""
-
-    def __init__(self, data: bytes):
-        self._lines = iter(data.splitlines(keepends=True))
-
-    def readline(self) -> bytes:
-        return next(self._lines, b"")
-
-
-def read_records(source: str, fh: BinaryIO) -> Iterator[Record]:
-    """Every payload of one open binary file, in input order."""
+def read_records(source: str, fh: BinaryIO) -> Iterator[Record | LineChunk]:
+    """Every payload of one open binary file, in input order: records, or chunks of JSON Lines."""
     first_no = 1
     first = fh.readline()
     while first and not first.strip():
@@ -117,4 +129,4 @@ def _is_object(line: bytes) -> bool:
         return False
 
 
-__all__ = ["Record", "read_records"]
+__all__ = ["CHUNK_LINES", "LineChunk", "Record", "read_records"]

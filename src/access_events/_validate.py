@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator
 
 from . import _catalog
 from ._formats import FORMAT_CHECKER
@@ -33,43 +34,55 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _message(error: ValidationError) -> str:
-    kw, expected, value = error.validator, error.validator_value, error.instance
-    if kw == "type":
+def _message(keyword: str, expected: Any, value: Any, fallback: str) -> str:
+    if keyword == "type":
         wanted = expected if isinstance(expected, str) else " or ".join(expected)
         return f"expected {wanted}, got {json_type(value)} {_short(value, 40)}"
-    if kw == "format":
+    if keyword == "format":
         return f"{_short(value)} is not {_FORMAT_HINTS.get(expected, 'a valid ' + str(expected))}"
-    if kw == "pattern":
+    if keyword == "pattern":
         return f"{_short(value)} does not match the pattern {expected}"
-    if kw == "const":
+    if keyword == "const":
         return f"expected {_short(expected)}, got {_short(value)}"
-    message = error.message
-    return message if len(message) <= 300 else message[:300] + "…"
+    return fallback if len(fallback) <= 300 else fallback[:300] + "…"
+
+
+#: One failed keyword, as either validator reports it: path in the instance, keyword, the
+#: keyword's value in the schema (for ``required``: the missing names), the failing
+#: instance, and the library's own message for keywords this module does not phrase.
+Failure = tuple[tuple[Any, ...], str, Any, Any, str]
+
+
+def problems_from(failures: Iterable[Failure]) -> list[Problem]:
+    """Problems from failures, sorted by location then keyword, each (location, keyword) once.
+
+    Both validators feed this, so the two report the same problems in the same words
+    (``contract_tests/test_differential.py`` compares them).
+    """
+    found: dict[tuple[Any, ...], Problem] = {}
+    for path, keyword, expected, value, fallback in failures:
+        if keyword == "required" and isinstance(value, dict):
+            # point at the missing property itself: that is what a reader must add
+            for name in expected:
+                if name not in value:
+                    found[_sort_key(path + (name,), "required")] = Problem(
+                        pointer_from_path(path + (name,)), "required", f"required property {name!r} is missing")
+            continue
+        found.setdefault(_sort_key(path, keyword), Problem(pointer_from_path(path), keyword, _message(keyword, expected, value, fallback)))
+    # The uuid definition restates its format as a pattern for validators that do not assert
+    # formats; where both fail on one value, the format's message says it once, better.
+    formats = {p.pointer for p in found.values() if p.keyword == "format"}
+    return [found[k] for k in sorted(found) if not (found[k].keyword == "pattern" and found[k].pointer in formats)]
 
 
 def _sort_key(problem_path: tuple[Any, ...], keyword: str) -> tuple[Any, ...]:
     return tuple((isinstance(p, str), p) for p in problem_path), keyword
 
 
-def problems_of(validator: Draft202012Validator, instance: Any) -> list[Problem]:
-    """Every problem of ``instance`` under ``validator``, sorted by location then keyword."""
-    found: dict[tuple[Any, ...], Problem] = {}
+def reference_failures(validator: Draft202012Validator, instance: Any) -> Iterator[Failure]:
+    """Failures as the ``jsonschema`` library (the reference implementation) reports them."""
     for error in validator.iter_errors(instance):
-        path = tuple(error.absolute_path)
-        if error.validator == "required" and isinstance(error.instance, dict):
-            # point at the missing property itself: that is what a reader must add
-            for name in error.validator_value:
-                if name not in error.instance:
-                    key = _sort_key(path + (name,), "required")
-                    found[key] = Problem(pointer_from_path(path + (name,)), "required", f"required property {name!r} is missing")
-            continue
-        key = _sort_key(path, str(error.validator)) + (error.message,)
-        found.setdefault(key, Problem(pointer_from_path(path), str(error.validator), _message(error)))
-    # The uuid definition restates its format as a pattern for validators that do not assert
-    # formats; where both fail on one value, the format's message says it once, better.
-    formats = {p.pointer for p in found.values() if p.keyword == "format"}
-    return [found[k] for k in sorted(found) if not (found[k].keyword == "pattern" and found[k].pointer in formats)]
+        yield tuple(error.absolute_path), str(error.validator), error.validator_value, error.instance, error.message
 
 
 def _validator_for(uri: str) -> Draft202012Validator:
@@ -89,18 +102,28 @@ def base_validator() -> Draft202012Validator:
     return _validator_for(_catalog.BASE_URI + _catalog.COMMON_FILE + "#/$defs/access_method_event")
 
 
-def check(instance: Any) -> str:
-    """Validate a decoded payload; return its event type, or raise InvalidEvent / UnknownEventType."""
+def reference_problems(event_type: str | None, instance: dict[str, Any]) -> list[Problem]:
+    """Problems by the ``jsonschema`` library: the event's schema, or the common fields for ``None``."""
+    validator = base_validator() if event_type is None else event_validator(event_type)
+    return problems_from(reference_failures(validator, instance))
+
+
+def check(instance: Any, problems_of: Callable[[str | None, dict[str, Any]], list[Problem]] = reference_problems) -> str:
+    """Validate a decoded payload; return its event type, or raise InvalidEvent / UnknownEventType.
+
+    ``problems_of(event_type, instance)`` lists the problems against the event's schema (or,
+    for ``None``, the fields every event carries, when ``event_type`` is missing or not a
+    string): the reference ``jsonschema`` by default, jsonschema-rs on the fast path.
+    """
     if not isinstance(instance, dict):
         raise InvalidEvent([Problem("", "type", f"expected a JSON object, got {json_type(instance)}")])
     event_type = instance.get("event_type")
     if isinstance(event_type, str):
-        validator = event_validator(event_type)
-        if validator is None:
+        if event_type not in _catalog.event_types():
             raise UnknownEventType(event_type, _catalog.event_types())
+        problems = problems_of(event_type, instance)
     else:
-        validator = base_validator()
-    problems = problems_of(validator, instance)
+        problems = problems_of(None, instance)
     if problems:
         raise InvalidEvent(problems, event_type if isinstance(event_type, str) else None)
     return event_type

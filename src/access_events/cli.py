@@ -8,54 +8,75 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import TextIO
 
+from tqdm import tqdm
+
 from . import _catalog
-from ._api import validated
-from ._decode import DEFAULT_MAX_BYTES, decode
-from ._inputs import Record, read_records
-from .errors import InvalidEvent, UnknownEventType
+from ._batch import Tally, check_chunk, check_record
+from ._decode import DEFAULT_MAX_BYTES
+from ._inputs import LineChunk, Record, read_records
 
 OK, FINDINGS, USAGE = 0, 1, 2
 
 
-@dataclass
-class ValidateResult:
-    """What ``validate`` saw: counts for the summary and every non-valid record's report."""
+class _Runner:
+    """Checks records and line chunks in input order, spreading chunks over worker processes.
 
-    valid: int = 0
-    invalid: int = 0
-    unknown: int = 0
-    unreadable: list[dict[str, str]] = field(default_factory=list)
-    reports: list[dict[str, object]] = field(default_factory=list)
+    The first chunk of a run is checked in this process, so a small file never starts a
+    pool; after that at most ``2 * jobs`` chunks are in flight, which keeps memory flat
+    whatever the file size. Rows are emitted in input order as results come back.
+    """
 
-    @property
-    def inputs(self) -> int:
-        return self.valid + self.invalid + self.unknown
+    def __init__(self, jobs: int, max_bytes: int, emit: Callable[[dict[str, object]], None], progress):
+        self.jobs, self.max_bytes, self.emit, self.progress = jobs, max_bytes, emit, progress
+        self.tally = Tally()
+        self.pending: deque[tuple[Future[Tally], int]] = deque()
+        self.pool: ProcessPoolExecutor | None = None
+        self.chunks_seen = 0
 
-    def summary(self) -> dict[str, int]:
-        return {"inputs": self.inputs, "valid": self.valid, "invalid": self.invalid,
-                "unknown_type": self.unknown, "unreadable_files": len(self.unreadable)}
+    def chunk(self, chunk: LineChunk) -> None:
+        self.chunks_seen += 1
+        if self.jobs <= 1 or self.chunks_seen == 1:
+            self._take(check_chunk(chunk, self.max_bytes), chunk.size)
+            return
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs)
+        self.pending.append((self.pool.submit(check_chunk, chunk, self.max_bytes), chunk.size))
+        while len(self.pending) > 2 * self.jobs:
+            self._take(*self._next())
 
+    def record(self, record: Record) -> None:
+        self.drain()
+        tally = Tally()
+        check_record(record, self.max_bytes, tally)
+        self._take(tally, 0)
 
-def _check_record(record: Record, max_bytes: int, result: ValidateResult, emit) -> None:
-    try:
-        validated(decode(record.raw, max_bytes) if record.raw is not None else record.value)
-    except InvalidEvent as exc:
-        result.invalid += 1
-        for problem in exc.problems:
-            emit({"source": record.source, "line": record.line_of(problem.pointer), "status": "invalid", **problem.as_dict()})
-    except UnknownEventType as exc:
-        result.unknown += 1
-        emit({"source": record.source, "line": record.line_of("/event_type"), "status": "unknown_type",
-              "pointer": "/event_type", "keyword": "event_type",
-              "message": f"unknown event type {exc.event_type[:200]!r}, not in the catalog"})
-    else:
-        result.valid += 1
+    def drain(self) -> None:
+        while self.pending:
+            self._take(*self._next())
+
+    def close(self) -> None:
+        self.drain()
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def _next(self) -> tuple[Tally, int]:
+        future, size = self.pending.popleft()
+        return future.result(), size
+
+    def _take(self, tally: Tally, size: int) -> None:
+        self.tally.add(tally)
+        for report in tally.reports:
+            self.emit(report)
+        if size:
+            self.progress.update(size)
 
 
 def _open_sources(paths: Sequence[str]) -> Iterable[tuple[str, object]]:
@@ -72,38 +93,63 @@ def _open_sources(paths: Sequence[str]) -> Iterable[tuple[str, object]]:
             yield path, fh
 
 
-def run_validate(paths: Sequence[str], *, max_bytes: int, fmt: str, strict: bool, out: TextIO, err: TextIO) -> int:
-    result = ValidateResult()
+def _progress(paths: Sequence[str], err: TextIO, quiet: bool):
+    """A progress bar over the bytes to read, on a terminal only, shown once a run passes two seconds."""
+    sizes = [os.path.getsize(p) for p in paths if p != "-" and os.path.isfile(p)]
+    show = not quiet and hasattr(err, "isatty") and err.isatty()
+    return tqdm(total=sum(sizes) if len(sizes) == len(paths) else None, unit="B", unit_scale=True, delay=2,
+                file=err, disable=not show, desc="validating", leave=False)
+
+
+def run_validate(paths: Sequence[str], *, max_bytes: int, fmt: str, strict: bool, out: TextIO, err: TextIO,
+                 jobs: int = 1, quiet: bool = False) -> int:
+    reports: list[dict[str, object]] = []
+    unreadable: list[dict[str, str]] = []
 
     def emit(report: dict[str, object]) -> None:
         if fmt == "json":
-            result.reports.append(report)
+            reports.append(report)
         else:
             label = "warning: " if report["status"] == "unknown_type" else ""
             out.write(f"{report['source']}:{report['line']}: {report['pointer'] or '/'}: {label}{report['message']}\n")
 
-    for source, fh in _open_sources(paths):
-        if isinstance(fh, OSError):
-            result.unreadable.append({"source": source, "message": fh.strerror or str(fh)})
-            err.write(f"{source}: error: cannot read: {fh.strerror or fh}\n")
-            continue
+    def cannot_read(source: str, exc: OSError) -> None:
+        unreadable.append({"source": source, "message": exc.strerror or str(exc)})
+        err.write(f"{source}: error: cannot read: {exc.strerror or exc}\n")
+
+    with _progress(paths, err, quiet) as progress:
+        runner = _Runner(jobs, max_bytes, emit, progress)
         try:
-            for record in read_records(source, fh):
-                _check_record(record, max_bytes, result, emit)
-        except OSError as exc:  # a directory, or a read error part-way
-            result.unreadable.append({"source": source, "message": exc.strerror or str(exc)})
-            err.write(f"{source}: error: cannot read: {exc.strerror or exc}\n")
+            for source, fh in _open_sources(paths):
+                if isinstance(fh, OSError):
+                    cannot_read(source, fh)
+                    continue
+                try:
+                    for item in read_records(source, fh):
+                        if isinstance(item, LineChunk):
+                            runner.chunk(item)
+                        else:
+                            runner.record(item)
+                    runner.drain()  # this file's rows before the next file's
+                except OSError as exc:  # a directory, or a read error part-way
+                    runner.drain()
+                    cannot_read(source, exc)
+        finally:
+            runner.close()
+    tally = runner.tally
     if fmt == "json":
-        out.write(json.dumps({"problems": result.reports, "unreadable": result.unreadable, "summary": result.summary()},
+        summary = {"inputs": tally.valid + tally.invalid + tally.unknown, "valid": tally.valid, "invalid": tally.invalid,
+                   "unknown_type": tally.unknown, "unreadable_files": len(unreadable)}
+        out.write(json.dumps({"problems": reports, "unreadable": unreadable, "summary": summary},
                              indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     else:
-        line = f"{result.valid} valid, {result.invalid} invalid, {result.unknown} unknown type"
-        if result.unreadable:
-            line += f", {len(result.unreadable)} unreadable file{'s' if len(result.unreadable) != 1 else ''}"
+        line = f"{tally.valid} valid, {tally.invalid} invalid, {tally.unknown} unknown type"
+        if unreadable:
+            line += f", {len(unreadable)} unreadable file{'s' if len(unreadable) != 1 else ''}"
         out.write(line + "\n")
-    if result.unreadable:
+    if unreadable:
         return USAGE
-    return FINDINGS if result.invalid or (strict and result.unknown) else OK
+    return FINDINGS if tally.invalid or (strict and tally.unknown) else OK
 
 
 def run_list(fmt: str, out: TextIO) -> int:
@@ -160,6 +206,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help=f"largest payload accepted (default {DEFAULT_MAX_BYTES})")
     p.add_argument("--strict", action="store_true", help="count event types outside the catalog as failures")
+    p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
+                   help="worker processes for JSON Lines files (default: all cores)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
     p = sub.add_parser("lint", help="check the schema files themselves")
     p.add_argument("folder", nargs="?", help="folder of *.schema.json files (default: the packaged schemas)")
@@ -181,7 +230,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.max_bytes <= 0:
                 err.write("access-events validate: error: --max-bytes must be positive\n")
                 return USAGE
-            return run_validate(args.paths, max_bytes=args.max_bytes, fmt=args.format, strict=args.strict, out=out, err=err)
+            if args.jobs <= 0:
+                err.write("access-events validate: error: --jobs must be positive\n")
+                return USAGE
+            return run_validate(args.paths, max_bytes=args.max_bytes, fmt=args.format, strict=args.strict, out=out, err=err,
+                                jobs=args.jobs, quiet=args.quiet)
         if args.command == "lint":
             return run_lint(args.folder, args.format, out, err)
         if args.command == "list":
