@@ -153,3 +153,34 @@ def test_console_script_is_installed():
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "1 valid, 0 invalid, 0 unknown type\n"
+
+
+def test_jobs_give_the_same_report_in_input_order(tmp_path, capsys, monkeypatch):
+    from access_events import _inputs
+
+    monkeypatch.setattr(_inputs, "SLICE_BYTES", 1500)  # many slices, so the worker pool really runs
+    lines = []
+    for i in range(60):
+        if i % 9 == 4:
+            lines.append(json.dumps(dict(ISSUED, event_id=f"bad-{i}")))
+        elif i % 13 == 5:
+            lines.append("")
+        else:
+            lines.append(REVOKED)
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    assert len(list(_inputs.read_records(str(path), path.open("rb")))) > 10
+    serial = run(capsys, "validate", "--jobs", "1", str(path))
+    parallel = run(capsys, "validate", "--jobs", "2", str(path))
+    assert serial == parallel
+    code, out, err = parallel
+    bad_lines = [i + 1 for i, line in enumerate(lines) if "bad-" in line]
+    assert [int(row.split(":")[1]) for row in out.splitlines()[:-1]] == bad_lines
+    assert out.splitlines()[-1] == f"{60 - len(bad_lines) - lines.count('')} valid, {len(bad_lines)} invalid, 0 unknown type"
+    assert code == 1 and err == ""  # no progress bar when stderr is not a terminal
+
+
+def test_jobs_must_be_positive(tmp_path, capsys):
+    path = tmp_path / "one.json"
+    path.write_text(REVOKED)
+    assert run(capsys, "validate", "--jobs", "0", str(path))[0] == 2

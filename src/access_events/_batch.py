@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from ._api import validated
 from ._decode import decode
-from ._fast import valid_raw
-from ._inputs import LineChunk, Record
+from ._fast import sift
+from ._inputs import FileSlice, LineChunk, Record
 from .errors import InvalidEvent, UnknownEventType
 
 
@@ -22,6 +22,7 @@ class Tally:
     valid: int = 0
     invalid: int = 0
     unknown: int = 0
+    lines: int = 0  # lines read, blank ones included: to number the lines of the next slice
     reports: list[dict[str, object]] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
@@ -47,14 +48,16 @@ def check_record(record: Record, max_bytes: int, tally: Tally) -> None:
         tally.valid += 1
 
 
-def check_chunk(chunk: LineChunk, max_bytes: int) -> Tally:
+def check_chunk(chunk: LineChunk | FileSlice, max_bytes: int) -> Tally:
     """Every non-blank line of ``chunk``; valid lines cost one fast-path call each."""
     tally = Tally()
-    number = chunk.first_line
-    for line in chunk.lines:
-        if valid_raw(line, max_bytes):
-            tally.valid += 1
-        elif line.strip():
-            check_record(Record(chunk.source, number, raw=line.rstrip(b"\r\n")), max_bytes, tally)
-        number += 1
+    lines = chunk.read_lines()
+    rest = sift(lines, max_bytes)  # blank lines are among the rest: no payload, not counted
+    tally.lines = len(lines)
+    tally.valid = len(lines) - len(rest)
+    first = chunk.first_line or 1
+    for index in rest:
+        line = lines[index]
+        if line.strip():
+            check_record(Record(chunk.source, first + index, raw=line.rstrip(b"\r\n")), max_bytes, tally)
     return tally

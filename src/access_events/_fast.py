@@ -134,3 +134,29 @@ def parse_raw(data: bytes | str, max_bytes: int) -> Any | None:
 
 def valid_raw(data: bytes | str, max_bytes: int) -> bool:
     return _valid_instance(data, max_bytes) is not None
+
+
+def sift(lines: list[bytes], max_bytes: int) -> list[int]:
+    """Indices of the lines that are not plainly valid events (blank ones included).
+
+    ``_valid_instance`` unrolled into one loop: over millions of lines the two calls a
+    line it saves are a fifth of the time.
+    """
+    plans = _PLANS or _plans()
+    loads, decode_error = _loads, _DecodeError
+    rest = []
+    for index, line in enumerate(lines):
+        if len(line) <= max_bytes and not line.startswith(_BOM):
+            try:
+                instance = loads(line)
+            except decode_error:
+                rest.append(index)
+                continue
+            if type(instance) is dict:
+                event_type = instance.get("event_type")
+                if type(event_type) is str:
+                    plan = plans.get(event_type)
+                    if plan is not None and plan[0](instance):
+                        continue
+        rest.append(index)
+    return rest

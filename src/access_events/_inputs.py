@@ -10,6 +10,7 @@ nothing read is ever dropped from the summary.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -61,8 +62,64 @@ class LineChunk:
     def size(self) -> int:
         return sum(map(len, self.lines))
 
+    def read_lines(self) -> list[bytes]:
+        return self.lines
 
-def _lines(source: str, first: bytes, first_no: int, fh: BinaryIO) -> Iterator[LineChunk]:
+
+#: Bytes per slice of a JSON Lines file on disk (about 16,000 typical events).
+SLICE_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileSlice:
+    """Whole lines ``[start, end)`` of a file on disk.
+
+    A worker reads the bytes itself, so only these few fields cross the process boundary,
+    and the parent never reads the file at all. ``first_line`` is the first line's number
+    for a file's first slice; 0 for the others, whose line numbers the worker counts from
+    1 and the parent shifts once the slices before them are counted (``Tally.lines``).
+    """
+
+    source: str
+    path: str
+    start: int
+    end: int
+    first_line: int
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+    def read_lines(self) -> list[bytes]:
+        with open(self.path, "rb") as fh:
+            fh.seek(self.start)
+            data = fh.read(self.end - self.start)
+        lines = data.split(b"\n")
+        if lines[-1] == b"":
+            lines.pop()
+        return lines
+
+
+def _slices(source: str, first: bytes, first_no: int, fh: io.BufferedReader) -> Iterator[FileSlice]:
+    size = os.fstat(fh.fileno()).st_size
+    start = fh.tell() - len(first)
+    first_line = first_no
+    while start < size:
+        end = start + SLICE_BYTES
+        if end >= size:
+            end = size
+        else:
+            fh.seek(end - 1)
+            fh.readline()  # to the end of the line the cut falls in
+            end = fh.tell()
+        yield FileSlice(source, fh.name, start, end, first_line)
+        start, first_line = end, 0
+
+
+def _lines(source: str, first: bytes, first_no: int, fh: BinaryIO) -> Iterator[LineChunk | FileSlice]:
+    if isinstance(fh, io.BufferedReader) and isinstance(getattr(fh, "name", None), str) and fh.seekable():
+        yield from _slices(source, first, first_no, fh)
+        return
     lines = [first] if first else []
     start = first_no
     for line in fh:
@@ -87,7 +144,7 @@ def _array(source: str, data: bytes) -> Iterator[Record]:
         yield Record(source, _locate.line_of(text, pointer), value=item, text=text, base_pointer=pointer)
 
 
-def _document(source: str, data: bytes, first_line: int) -> Iterator[Record | LineChunk]:
+def _document(source: str, data: bytes, first_line: int) -> Iterator[Record | LineChunk | FileSlice]:
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -102,7 +159,7 @@ def _document(source: str, data: bytes, first_line: int) -> Iterator[Record | Li
     yield Record(source, first_line, value=value, text=data.decode("utf-8"))
 
 
-def read_records(source: str, fh: BinaryIO) -> Iterator[Record | LineChunk]:
+def read_records(source: str, fh: BinaryIO) -> Iterator[Record | LineChunk | FileSlice]:
     """Every payload of one open binary file, in input order: records, or chunks of JSON Lines."""
     first_no = 1
     first = fh.readline()
@@ -129,4 +186,4 @@ def _is_object(line: bytes) -> bool:
         return False
 
 
-__all__ = ["CHUNK_LINES", "LineChunk", "Record", "read_records"]
+__all__ = ["CHUNK_LINES", "SLICE_BYTES", "FileSlice", "LineChunk", "Record", "read_records"]

@@ -104,6 +104,67 @@ def run(quick: bool) -> dict:
     return results
 
 
+def _jsonl(path: Path, lines: int) -> list[int]:
+    """Write ``lines`` mixed events (every event type, 2% invalid); return the invalid lines' numbers."""
+    from . import EVENT_TYPES
+
+    invalid = []
+    with path.open("wb") as fh:
+        batch = []
+        for number in range(1, lines + 1):
+            event = dict(PAYLOAD, event_type=EVENT_TYPES[number % len(EVENT_TYPES)], event_id=f"8f0c6b2e-3d41-4c7a-9b5e-{number:012d}")
+            if number % 50 == 7:
+                event["occurred_at"] = "2026-03-14 09:26:52Z"
+                invalid.append(number)
+            batch.append(orjson.dumps(event))
+            if len(batch) == 10_000:
+                fh.write(b"\n".join(batch) + b"\n")
+                batch = []
+        if batch:
+            fh.write(b"\n".join(batch) + b"\n")
+    return invalid
+
+
+def throughput(lines: int) -> dict:
+    """``access-events validate`` over a JSON Lines file against a bare read-and-decode loop."""
+    import resource
+    import subprocess
+    import tempfile
+
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "events.jsonl"
+        invalid = _jsonl(path, lines)
+        start = time.perf_counter()
+        with path.open("rb") as fh:
+            for line in fh:
+                orjson.loads(line)
+        bare = time.perf_counter() - start
+        runs = {}
+        for jobs in sorted({1, cores}):
+            start = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "access_events", "validate", "--quiet", "--jobs", str(jobs), str(path)],
+                                  capture_output=True)
+            seconds = time.perf_counter() - start
+            rows = proc.stdout.decode().splitlines()
+            reported = [int(row.split(":")[1]) for row in rows[:-1]]
+            runs[jobs] = {
+                "seconds": round(seconds, 3),
+                "lines_per_second": round(lines / seconds),
+                "ratio_to_bare_loop": round(bare / seconds, 3),
+                "peak_rss_mb_so_far": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+                "summary": rows[-1] if rows else proc.stderr.decode()[-200:],
+                "all_invalid_reported_in_order": reported == invalid,
+            }
+    return {
+        "lines": lines,
+        "file_mb": round(lines * len(orjson.dumps(PAYLOAD)) / 1e6),
+        "bare_loop_seconds": round(bare, 3),
+        "runs": {str(jobs): run for jobs, run in runs.items()},
+        "scaling": round(runs[1]["seconds"] / runs[cores]["seconds"], 3) if cores > 1 else None,
+    }
+
+
 def render(results: dict) -> str:
     lines = [f"payload: {results['payload_bytes']} bytes; {results['machine']['cores']} cores; Python {results['machine']['python']}",
              f"{'operation':<16} {'median µs':>10} {'calls/s':>12}"]
@@ -113,6 +174,15 @@ def render(results: dict) -> str:
     for r in results["ratios"]:
         shown = f"{1 / r['ratio']:.1f}x faster than" if r["ratio"] < 1 else f"{r['ratio']:.2f}x the time of"
         lines.append(f"{r['operation']} is {shown} {r['baseline']} (target {r['target']}: {'met' if r['met'] else 'NOT met'})")
+    bulk = results.get("throughput")
+    if bulk:
+        lines.append("")
+        lines.append(f"validate over {bulk['lines']:,} JSON Lines (~{bulk['file_mb']} MB, 2% invalid); bare read+orjson loop: {bulk['bare_loop_seconds']} s")
+        for jobs, run in bulk["runs"].items():
+            lines.append(f"  --jobs {jobs}: {run['seconds']} s, {run['lines_per_second']:,} lines/s, {run['ratio_to_bare_loop']:.0%} of the bare loop "
+                         f"(target >= 40%), peak RSS {run['peak_rss_mb_so_far']} MB, invalid lines all reported in order: {run['all_invalid_reported_in_order']}")
+        if bulk["scaling"] is not None:
+            lines.append(f"  scaling 1 -> {max(bulk['runs'], key=int)} jobs: {bulk['scaling']}x (target >= 1.6x on 2 cores)")
     return "\n".join(lines) + "\n"
 
 
@@ -120,8 +190,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m access_events.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short run that proves the benchmark works (CI); timings are rough")
     parser.add_argument("--output", type=Path, default=Path("bench-results/bench.json"))
+    parser.add_argument("--lines", type=int, help="JSON Lines for the validate run (default 1,000,000; 20,000 with --quick)")
     args = parser.parse_args(argv)
     results = run(args.quick)
+    results["throughput"] = throughput(args.lines or (20_000 if args.quick else 1_000_000))
     sys.stdout.write(render(results))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from . import _catalog
 from ._batch import Tally, check_chunk, check_record
 from ._decode import DEFAULT_MAX_BYTES
-from ._inputs import LineChunk, Record, read_records
+from ._inputs import FileSlice, LineChunk, Record, read_records
 
 OK, FINDINGS, USAGE = 0, 1, 2
 
@@ -37,18 +37,19 @@ class _Runner:
     def __init__(self, jobs: int, max_bytes: int, emit: Callable[[dict[str, object]], None], progress):
         self.jobs, self.max_bytes, self.emit, self.progress = jobs, max_bytes, emit, progress
         self.tally = Tally()
-        self.pending: deque[tuple[Future[Tally], int]] = deque()
+        self.pending: deque[tuple[Future[Tally], LineChunk | FileSlice]] = deque()
+        self.line_base = 1  # number of the next slice's first line, in the file being read
         self.pool: ProcessPoolExecutor | None = None
         self.chunks_seen = 0
 
-    def chunk(self, chunk: LineChunk) -> None:
+    def chunk(self, chunk: LineChunk | FileSlice) -> None:
         self.chunks_seen += 1
         if self.jobs <= 1 or self.chunks_seen == 1:
-            self._take(check_chunk(chunk, self.max_bytes), chunk.size)
+            self._take(check_chunk(chunk, self.max_bytes), chunk)
             return
         if self.pool is None:
             self.pool = ProcessPoolExecutor(max_workers=self.jobs)
-        self.pending.append((self.pool.submit(check_chunk, chunk, self.max_bytes), chunk.size))
+        self.pending.append((self.pool.submit(check_chunk, chunk, self.max_bytes), chunk))
         while len(self.pending) > 2 * self.jobs:
             self._take(*self._next())
 
@@ -56,7 +57,7 @@ class _Runner:
         self.drain()
         tally = Tally()
         check_record(record, self.max_bytes, tally)
-        self._take(tally, 0)
+        self._take(tally, None)
 
     def drain(self) -> None:
         while self.pending:
@@ -67,16 +68,24 @@ class _Runner:
         if self.pool is not None:
             self.pool.shutdown()
 
-    def _next(self) -> tuple[Tally, int]:
-        future, size = self.pending.popleft()
-        return future.result(), size
+    def _next(self) -> tuple[Tally, LineChunk | FileSlice]:
+        future, chunk = self.pending.popleft()
+        return future.result(), chunk
 
-    def _take(self, tally: Tally, size: int) -> None:
+    def _take(self, tally: Tally, chunk: LineChunk | FileSlice | None) -> None:
         self.tally.add(tally)
+        shift = 0
+        if isinstance(chunk, FileSlice):
+            if chunk.first_line:
+                self.line_base = chunk.first_line
+            shift = self.line_base - (chunk.first_line or 1)
+            self.line_base += tally.lines
         for report in tally.reports:
+            if shift:
+                report["line"] += shift
             self.emit(report)
-        if size:
-            self.progress.update(size)
+        if chunk is not None:
+            self.progress.update(chunk.size)
 
 
 def _open_sources(paths: Sequence[str]) -> Iterable[tuple[str, object]]:
@@ -126,7 +135,7 @@ def run_validate(paths: Sequence[str], *, max_bytes: int, fmt: str, strict: bool
                     continue
                 try:
                     for item in read_records(source, fh):
-                        if isinstance(item, LineChunk):
+                        if isinstance(item, (LineChunk, FileSlice)):
                             runner.chunk(item)
                         else:
                             runner.record(item)
