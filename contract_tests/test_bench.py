@@ -15,4 +15,14 @@ def test_quick_benchmark_writes_its_report(tmp_path, capsys):
     assert all(op["median_us"] > 0 and op["calls_per_second"] > 0 for op in report["operations"].values())
     assert [(r["operation"], r["baseline"]) for r in report["ratios"]] == [(op, base) for op, base, _ in TARGETS]
     assert report["machine"]["cores"] >= 1 and "jsonschema-rs" in report["versions"]
-    assert "parse_event is" in capsys.readouterr().out
+    bulk = report["throughput"]
+    assert bulk["lines"] == 20_000
+    for run in bulk["runs"].values():
+        assert run["all_invalid_reported_in_order"], run
+        assert run["summary"] == "19600 valid, 400 invalid, 0 unknown type"
+    tools = report["tooling"]
+    assert tools["lint_findings"] == 0 and tools["lint_files"] == tools["synthetic_events"] + 2
+    assert tools["compat_seconds"] is None  # not run, and said so
+    assert tools["generate_seconds"] > 0
+    out = capsys.readouterr().out
+    assert "parse_event is" in out and "not run" in out

@@ -165,6 +165,66 @@ def throughput(lines: int) -> dict:
     }
 
 
+def synthetic_catalog(folder: Path, events: int) -> None:
+    """A catalog of ``events`` event schemas shaped like the real ones (the producer has 114 types, growing)."""
+    from . import EVENT_TYPES, schema
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / _catalog.COMMON_FILE).write_text(json.dumps(schema_document(_catalog.COMMON_FILE), indent=2))
+    template = schema(EVENT_TYPES[0])
+    union = schema("*")
+    union["oneOf"], union["discriminator"]["mapping"] = [], {}
+    for number in range(events):
+        letters = "".join(chr(ord("a") + (number // 26**k) % 26) for k in (2, 1, 0))  # event types take [a-z_]
+        event_type = f"access_method.synthetic_{letters}"
+        doc = json.loads(json.dumps(template))
+        name = _catalog.event_file(event_type)
+        doc["$id"] = _catalog.BASE_URI + name
+        doc["title"] = f"AccessMethodSynthetic{number:04d}Event"
+        doc["properties"]["event_type"]["const"] = event_type
+        doc["properties"]["event_type"]["description"] = f"Type of the event: always `{event_type}`."
+        for example in doc["examples"]:
+            example["event_type"] = event_type
+        (folder / name).write_text(json.dumps(doc, indent=2))
+        union["oneOf"].append({"$ref": name})
+        union["discriminator"]["mapping"][event_type] = name
+    for example in union["examples"]:
+        example["event_type"] = "access_method.synthetic_aaa"
+    (folder / _catalog.UNION_FILE).write_text(json.dumps(union, indent=2))
+
+
+def schema_document(name: str) -> dict:
+    return json.loads((_catalog.schema_dir() / name).read_text("utf-8"))
+
+
+def tooling(events: int) -> dict:
+    """``access-events lint`` over a synthetic catalog, and codegen on the real one, in seconds."""
+    import subprocess
+    import tempfile
+
+    from .lint import lint
+
+    results: dict[str, object] = {"synthetic_events": events}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "schemas"
+        synthetic_catalog(folder, events)
+        start = time.perf_counter()
+        found = lint(folder)
+        results["lint_seconds"] = round(time.perf_counter() - start, 3)
+        results["lint_files"] = len(found.files)
+        results["lint_findings"] = len(found.findings)
+    results["compat_seconds"] = None  # the compat engine (issue 3) has not landed: reported as not run
+    codegen = Path(__file__).resolve().parents[2] / "codegen" / "generate.py"
+    if codegen.is_file():  # a source checkout; an installed wheel has no codegen
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            proc = subprocess.run([sys.executable, str(codegen), "--out", tmp], capture_output=True)
+            results["generate_seconds"] = round(time.perf_counter() - start, 3) if proc.returncode == 0 else None
+    else:
+        results["generate_seconds"] = None
+    return results
+
+
 def render(results: dict) -> str:
     lines = [f"payload: {results['payload_bytes']} bytes; {results['machine']['cores']} cores; Python {results['machine']['python']}",
              f"{'operation':<16} {'median µs':>10} {'calls/s':>12}"]
@@ -183,6 +243,14 @@ def render(results: dict) -> str:
                          f"(target >= 40%), peak RSS {run['peak_rss_mb_so_far']} MB, invalid lines all reported in order: {run['all_invalid_reported_in_order']}")
         if bulk["scaling"] is not None:
             lines.append(f"  scaling 1 -> {max(bulk['runs'], key=int)} jobs: {bulk['scaling']}x (target >= 1.6x on 2 cores)")
+    tools = results.get("tooling")
+    if tools:
+        lines.append("")
+        lines.append(f"lint over a synthetic catalog of {tools['synthetic_events']:,} event schemas: {tools['lint_seconds']} s "
+                     f"({tools['lint_files']} files, {tools['lint_findings']} findings)")
+        lines.append("compat over the same catalog: not run (the compat engine has not landed)")
+        generate = tools["generate_seconds"]
+        lines.append(f"make generate on the real catalog: {generate} s" if generate is not None else "make generate: not run (no codegen/ here)")
     return "\n".join(lines) + "\n"
 
 
@@ -194,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = run(args.quick)
     results["throughput"] = throughput(args.lines or (20_000 if args.quick else 1_000_000))
+    results["tooling"] = tooling(50 if args.quick else 1000)
     sys.stdout.write(render(results))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
