@@ -184,3 +184,24 @@ def test_jobs_must_be_positive(tmp_path, capsys):
     path = tmp_path / "one.json"
     path.write_text(REVOKED)
     assert run(capsys, "validate", "--jobs", "0", str(path))[0] == 2
+
+
+def test_progress_bar_only_on_a_terminal_and_not_with_quiet(tmp_path):
+    import io
+
+    from access_events.cli import _progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    path = tmp_path / "one.jsonl"
+    path.write_text(REVOKED + "\n")
+    with _progress([str(path)], Terminal(), quiet=False) as bar:
+        assert not bar.disable and bar.total == path.stat().st_size
+    with _progress([str(path)], Terminal(), quiet=True) as bar:
+        assert bar.disable
+    with _progress([str(path)], io.StringIO(), quiet=False) as bar:
+        assert bar.disable
+    with _progress(["-"], Terminal(), quiet=False) as bar:
+        assert bar.total is None  # standard input has no known size
