@@ -133,8 +133,8 @@ def test_copied_schemas_lint_clean(folder: Path) -> None:
 
 CASES = [
     # invalid-json
-    pytest.param(write_text(UNION, lambda t: t.replace('"required": [', '"required": [,')),
-                 [("invalid-json", UNION, "", '"required": [,')], id="invalid-json-syntax"),
+    pytest.param(write_text(UNION, lambda t: t.replace('"oneOf": [', '"oneOf": [,')),
+                 [("invalid-json", UNION, "", '"oneOf": [,')], id="invalid-json-syntax"),
     pytest.param(write_text(UNION, lambda t: "[\n]\n"), [("invalid-json", UNION, "", 1)], id="invalid-json-not-object"),
     # dialect
     pytest.param(edit(DELETED, lambda d: d.pop("$schema")), [("dialect", DELETED, "", 1)], id="dialect-missing"),
