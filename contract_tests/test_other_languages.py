@@ -180,3 +180,24 @@ def test_typescript_types_refuse_a_wrong_event(tmp_path):
     assert proc.returncode != 0
     errors = [line for line in proc.stdout.splitlines() if "error TS" in line]
     assert {line.split("(")[1].split(",")[0] for line in errors} == {"2", "3", "4"}, proc.stdout
+
+
+@pytest.mark.skipif(shutil.which("javac") is None, reason="no Java compiler (javac) on this machine")
+def test_java_classes_from_the_bundle_compile(tmp_path):
+    quicktype = ROOT / "node_modules" / ".bin" / "quicktype"
+    if not quicktype.is_file():
+        pytest.fail("quicktype is missing: run `make install` (it runs `npm ci`)")
+    source = tmp_path / "src" / "events"
+    source.mkdir(parents=True)
+    proc = subprocess.run([str(quicktype), "--src-lang", "schema", "--lang", "java", "--just-types", "--package", "events",
+                           "--out", str(source / "AccessMethodEvent.java"),
+                           str(GENERATED / "bundle" / "access_method_events.bundle.schema.json")],
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    java = (source / "AccessMethodEvent.java").read_text()
+    assert "private UUID accessMethodID;" in java and "private OffsetDateTime occurredAt;" in java
+    assert all(f'"{t}"' in (source / "EventType.java").read_text() for t in access_events.EVENT_TYPES)
+    proc = subprocess.run(["javac", "-d", str(tmp_path / "classes"), *map(str, sorted(source.glob("*.java")))],
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "classes" / "events" / "AccessMethodEvent.class").is_file()
