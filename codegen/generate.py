@@ -8,6 +8,7 @@
 - ``openapi/``, ``asyncapi/``: documents describing the webhooks (``documents.py``).
 - ``typescript/``: declarations by json-schema-to-typescript, and the documentation
   examples as typed values (``typescript.mjs``; pinned in package-lock.json).
+- ``docs/index.html``: the event catalog page, one file, no external assets (``docs.py``).
 
 Usage: python codegen/generate.py [--schemas DIR] [--out DIR] [--check]
 ``--check`` writes to a temporary folder and exits 1 when the result differs from --out.
@@ -29,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bundle import write_bundle  # noqa: E402  (codegen/ is a folder of scripts, not a package)
+from docs import DocsError, write_catalog  # noqa: E402
 from documents import write_documents  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -233,9 +235,10 @@ def generate(schemas: Path, out: Path) -> None:
     (target / "__init__.py").write_text(_init_module(evs), "utf-8")
     (target / "_convert.py").write_text(_convert_module(evs), "utf-8")
     (target / "py.typed").write_text("", "utf-8")
-    for kind in ("bundle", "openapi", "asyncapi", "typescript"):
+    for kind in ("bundle", "openapi", "asyncapi", "typescript", "docs"):
         shutil.rmtree(out / kind, ignore_errors=True)
     write_bundle(schemas, out, BASE_URI)
+    write_catalog(schemas, out)
     write_documents(schemas, out, importlib.metadata.version("access-events"))
     _typescript(schemas, out, evs)
 
@@ -298,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             generate(args.schemas, Path(tmp))
             problems = _diff(Path(tmp), args.out)
-    except (CodegenError, OSError, KeyError, json.JSONDecodeError) as exc:
+    except (CodegenError, DocsError, OSError, KeyError, json.JSONDecodeError) as exc:
         print(f"codegen: error: {exc}", file=sys.stderr)
         return 2
     if problems:
