@@ -31,6 +31,30 @@ def sample_id(path: Path) -> str:
     return f"{path.parts[-3]}/{path.stem}"
 
 
+def resolved_properties(uri: str) -> tuple[dict[str, dict], set[str]]:
+    """Properties (resolved) and required names of an event schema, read with ``referencing``, independently of codegen and of the package's own resolution code."""
+    props: dict[str, dict] = {}
+    required: set[str] = set()
+
+    def walk(node, resolver):
+        if "$ref" in node:
+            resolved = resolver.lookup(node["$ref"])
+            node, resolver = resolved.contents, resolved.resolver
+        for part in node.get("allOf", []):
+            walk(part, resolver)
+        for name, sub in node.get("properties", {}).items():
+            while "$ref" in sub:
+                resolved = resolver.lookup(sub["$ref"])
+                sub = {**resolved.contents, **{k: v for k, v in sub.items() if k != "$ref"}}
+            if isinstance(sub.get("items"), dict) and "$ref" in sub["items"]:
+                sub = {**sub, "items": resolver.lookup(sub["items"]["$ref"]).contents}
+            props[name] = {**props.get(name, {}), **sub}
+        required.update(node.get("required", []))
+
+    walk({"$ref": uri}, access_events.registry().resolver())
+    return props, required
+
+
 @pytest.fixture(scope="session")
 def event_types() -> tuple[str, ...]:
     return access_events.EVENT_TYPES

@@ -21,8 +21,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
+from conftest import resolved_properties
 
 import access_events
 from access_events import EVENT_CLASSES
@@ -145,23 +144,9 @@ def page(html_text) -> _Page:
 
 
 def _schema_fields(event_type: str) -> tuple[set[str], set[str]]:
-    """Property names and required names of one event in the repository's schemas, resolved with ``referencing``."""
-    documents = [json.loads(p.read_text("utf-8")) for p in sorted(SCHEMAS.glob("*.schema.json"))]
-    registry = Registry().with_resources((d["$id"], DRAFT202012.create_resource(d)) for d in documents)
-    props: set[str] = set()
-    required: set[str] = set()
-
-    def walk(node, resolver):
-        if "$ref" in node:
-            resolved = resolver.lookup(node["$ref"])
-            node, resolver = resolved.contents, resolved.resolver
-        for part in node.get("allOf", []):
-            walk(part, resolver)
-        props.update(node.get("properties", {}))
-        required.update(node.get("required", []))
-
-    walk({"$ref": access_events.BASE_URI + event_type + ".schema.json"}, registry.resolver())
-    return props, required
+    """Property names and required names of one event, resolved with ``referencing``."""
+    props, required = resolved_properties(access_events.BASE_URI + event_type + ".schema.json")
+    return set(props), required
 
 
 def test_page_starts_with_the_generated_marker_and_the_doctype(html_text):

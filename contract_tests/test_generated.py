@@ -12,34 +12,10 @@ from datetime import datetime
 from uuid import UUID
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, resolved_properties
 
 import access_events
-from access_events import BASE_URI, EVENT_CLASSES, registry
-
-
-def _properties(uri: str) -> tuple[dict[str, dict], set[str]]:
-    """Properties (resolved) and required names of an event schema, read independently of codegen."""
-    props: dict[str, dict] = {}
-    required: set[str] = set()
-
-    def walk(node, resolver):
-        if "$ref" in node:
-            resolved = resolver.lookup(node["$ref"])
-            node, resolver = resolved.contents, resolved.resolver
-        for part in node.get("allOf", []):
-            walk(part, resolver)
-        for name, sub in node.get("properties", {}).items():
-            while "$ref" in sub:
-                resolved = resolver.lookup(sub["$ref"])
-                sub = {**resolved.contents, **{k: v for k, v in sub.items() if k != "$ref"}}
-            if isinstance(sub.get("items"), dict) and "$ref" in sub["items"]:
-                sub = {**sub, "items": resolver.lookup(sub["items"]["$ref"]).contents}
-            props[name] = {**props.get(name, {}), **sub}
-        required.update(node.get("required", []))
-
-    walk({"$ref": uri}, registry().resolver())
-    return props, required
+from access_events import BASE_URI, EVENT_CLASSES
 
 
 def _expected_type(prop: dict) -> object:
@@ -58,7 +34,7 @@ def _expected_type(prop: dict) -> object:
 @pytest.mark.parametrize("event_type", access_events.EVENT_TYPES)
 def test_dataclass_matches_schema(event_type):
     cls = EVENT_CLASSES[event_type]
-    props, required = _properties(BASE_URI + event_type + ".schema.json")
+    props, required = resolved_properties(BASE_URI + event_type + ".schema.json")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     assert set(fields) == set(props)
