@@ -1,6 +1,7 @@
-"""API documents that describe the webhooks: OpenAPI 3.1 (``webhooks:``) and AsyncAPI 3.0.
+"""API documents that describe the webhooks: OpenAPI 3.1 (``webhooks:``), AsyncAPI 3.0, and the
+receiver's contract (OpenAPI 3.1 ``paths:``, what ``access_events.receiver`` answers).
 
-Both reference the schema files themselves (``../../schemas/<event>.schema.json``), so
+All reference the schema files themselves (``../../schemas/<event>.schema.json``), so
 nothing is copied and the documents can never drift from the schemas. One function per
 document; the signature headers are described once, in ``SIGNATURE_HEADERS``.
 """
@@ -70,6 +71,114 @@ def openapi(folder: Path, version: str) -> dict[str, Any]:
     }
 
 
+#: The receiver's endpoint (``access_events.receiver.DEFAULT_PATH``).
+RECEIVER_PATH = "/webhooks/access-events"
+#: The response header saying why a 204 did nothing (``access_events.receiver.OUTCOME_HEADER``).
+OUTCOME_HEADER = "x-access-events"
+
+
+def _json_response(description: str, schema_name: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}}}
+
+
+def receiver_openapi(folder: Path, version: str) -> dict[str, Any]:
+    """The receiver's contract: ``POST /webhooks/access-events`` and every answer it gives.
+
+    The body is any event of the catalog, or an object whose ``event_type`` is a string
+    outside it: producers add event types, and the receiver acknowledges those with 204
+    and ignores them, so they are valid requests, not errors. The ``webhooks:`` section
+    and the header parameters are ``openapi()``'s own, so documentation tools list every event.
+    """
+    doc = openapi(folder, version)
+    events = _events(folder)
+    known = [event_type for event_type, _, _ in events]
+    body_examples = {}
+    for event_type, _, event_doc in events:
+        for i, example in enumerate(event_doc.get("examples", [])):
+            body_examples[event_type if i == 0 else f"{event_type}.{i + 1}"] = {"value": example}
+    body_examples["other_event_type"] = {"value": {"event_type": "access_method.some_future_event"}}
+    post = {
+        "operationId": "receiveAccessMethodEvent",
+        "summary": "Receive one signed access_method.* event.",
+        "description": "The signature (Standard Webhooks; `svix-*` header names are accepted too) is verified "
+                       "before the body is read as an event. Each event is handled once: a repeated `event_id` "
+                       "is acknowledged as a duplicate. Any 2xx acknowledges the delivery; the producer retries "
+                       "anything else.",
+        "parameters": [{"$ref": f"#/components/parameters/{name}"} for name in SIGNATURE_HEADERS],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"oneOf": [{"$ref": SCHEMAS_FROM_DOCUMENT + file} for _, file, _ in events]
+                       + [{"$ref": "#/components/schemas/OtherEventType"}]},
+            "examples": body_examples,
+        }}},
+        "responses": {
+            "204": {"description": "Received: the event was valid and handled, or a duplicate of one already "
+                                   "handled, or of an event type this receiver does not know (acknowledged and ignored).",
+                    "headers": {OUTCOME_HEADER: {"$ref": "#/components/headers/Outcome"}}},
+            "400": _json_response("The body is empty, is not JSON, or is not a valid event; `problems` lists every "
+                                  "problem of an invalid event.", "BadRequest"),
+            "401": _json_response("The signature headers are missing, the timestamp is more than 5 minutes away, "
+                                  "or no signature matches the body.", "Error"),
+            "413": _json_response("The body is larger than the receiver accepts (1 MiB by default).", "Error"),
+            "415": _json_response("The body is not `application/json`.", "Error"),
+            "500": _json_response("The receiver's own event handler failed (never caused by the request itself); "
+                                  "the producer retries.", "Error"),
+        },
+    }
+    doc["info"] = {"title": "access_method webhook receiver", "version": version,
+                   "description": "The contract of a receiver of the access_method.* webhook events: what it accepts "
+                                  "and every answer it gives. `access_events.receiver` implements it; "
+                                  "`access-events check-receiver URL` checks any receiver against it."}
+    doc["paths"] = {RECEIVER_PATH: {"post": post}}
+    doc["components"]["headers"] = {"Outcome": {
+        "description": "Why a 204 did nothing: `duplicate` (the event id was handled before) or "
+                       "`ignored-unknown-type` (an event type this receiver does not know). Absent when the event was handled.",
+        "schema": {"type": "string", "enum": ["duplicate", "ignored-unknown-type"]},
+    }}
+    doc["components"]["schemas"] = {
+        "OtherEventType": {
+            "title": "Other event type",
+            "description": "An event of a type outside this catalog (a JSON object whose `event_type` is any "
+                           "other string): acknowledged with 204 and ignored.",
+            "type": "object",
+            "required": ["event_type"],
+            "properties": {"event_type": {"type": "string", "not": {"enum": known},
+                                          "description": "Any event type but the catalog's."}},
+        },
+        "Error": {
+            "type": "object",
+            "required": ["error", "message"],
+            "properties": {"error": {"type": "string", "description": "A short code for the kind of error."},
+                           "message": {"type": "string", "description": "What went wrong, for a person."}},
+        },
+        "Problem": {
+            "type": "object",
+            "required": ["pointer", "keyword", "message"],
+            "properties": {
+                "pointer": {"type": "string", "description": "RFC 6901 JSON pointer into the body (`\"\"` is the whole "
+                                                             "body; for a missing property, the property)."},
+                "keyword": {"type": "string", "description": "The JSON Schema keyword that failed, or `json`, `size`."},
+                "message": {"type": "string", "description": "The problem, for a person."},
+            },
+        },
+        "BadRequest": {
+            "type": "object",
+            "required": ["error", "message"],
+            "properties": {
+                "error": {"type": "string", "enum": ["invalid_event", "empty_body", "bad_request"],
+                          "description": "`invalid_event`: the body is not a valid event (or not JSON); "
+                                         "`empty_body`; `bad_request`: an unreadable Content-Length."},
+                "message": {"type": "string", "description": "What went wrong, for a person."},
+                "problems": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}, "minItems": 1,
+                             "description": "Every problem of the invalid event, sorted by pointer."},
+            },
+            "if": {"properties": {"error": {"const": "invalid_event"}}},
+            "then": {"required": ["problems"]},
+        },
+    }
+    return doc
+
+
 def asyncapi(folder: Path, version: str) -> dict[str, Any]:
     events = _events(folder)
     messages = {}
@@ -121,6 +230,7 @@ def _dump(doc: dict[str, Any]) -> str:
 def write_documents(folder: Path, out: Path, version: str) -> list[Path]:
     written = []
     for kind, name, doc in (("openapi", "webhooks.yaml", openapi(folder, version)),
+                            ("openapi", "receiver.yaml", receiver_openapi(folder, version)),
                             ("asyncapi", "asyncapi.yaml", asyncapi(folder, version))):
         path = out / kind / name
         path.parent.mkdir(parents=True, exist_ok=True)

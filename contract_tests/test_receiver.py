@@ -1,0 +1,719 @@
+"""The reference receiver (``access_events.receiver``), its contract (``generated/openapi/receiver.yaml``)
+and ``access-events serve`` / ``check-receiver``.
+
+Requests go to the ASGI app in process through ``call`` below (scope, receive, send: no
+HTTP client needed); the contract campaign is ``access_events.cli.check_receiver``, the
+same code the ``check-receiver`` command runs against a URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from conftest import ROOT
+
+import access_events
+from access_events.cli import NO_EVENT, OTHER_TYPES, check_receiver, contract_path, main
+from access_events.receiver import DEFAULT_PATH, OUTCOME_HEADER, create_app
+from access_events.webhooks import InvalidSecret, MemorySeenStore, Verifier
+
+SECRET = "whsec_" + base64.b64encode(b"a-32-byte-secret-for-the-tests!!").decode()
+KEY = base64.b64decode(SECRET.removeprefix("whsec_"))
+OTHER_SECRET = "whsec_" + base64.b64encode(b"another-secret-of-the-same-size!").decode()
+ISSUED = access_events.schema("access_method.issued")["examples"][0]
+BODY = json.dumps(ISSUED).encode()
+CONTRACT = ROOT / "generated" / "openapi" / "receiver.yaml"
+PYTHON = sys.executable
+
+
+# --- an in-process ASGI client ------------------------------------------------------------------
+
+class Answer:
+    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes, reads: int):
+        self.status = status
+        self.header_list = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
+        self.headers = dict(self.header_list)
+        self.body = body
+        self.reads = reads  # how many request messages the app asked for
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def call(app, method: str = "POST", path: str = DEFAULT_PATH, *, body: bytes = b"",
+         headers: dict[str, str] | None = None, chunks: Sequence[bytes] | None = None) -> Answer:
+    """Send one request to the ASGI app: ``body`` in one message, or ``chunks`` in several."""
+    messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)] \
+        if chunks is not None else [{"type": "http.request", "body": body, "more_body": False}]
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "path": path,
+             "raw_path": path.encode(), "query_string": b"", "root_path": "", "scheme": "http",
+             "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()],
+             "client": ("127.0.0.1", 50000), "server": ("testserver", 80)}
+    sent: list[dict] = []
+    reads = 0
+
+    async def receive():
+        nonlocal reads
+        reads += 1
+        if reads <= len(messages):
+            return messages[reads - 1]
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    payload = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert sent[-1]["type"] == "http.response.body" and not sent[-1].get("more_body")
+    answer = Answer(start["status"], start.get("headers", []), payload, reads)
+    _assert_well_formed(answer)
+    return answer
+
+
+def _assert_well_formed(answer: Answer) -> None:
+    """A JSON or empty body, and a Content-Length that is right (absent on a 204)."""
+    if answer.status == 204:
+        assert answer.body == b"" and "content-length" not in answer.headers
+        return
+    assert int(answer.headers["content-length"]) == len(answer.body)
+    if answer.body:
+        assert answer.headers["content-type"] == "application/json"
+        assert isinstance(answer.json(), dict)
+
+
+def signed(body: bytes = BODY, *, secret: str = SECRET, msg_id: str = "msg_1", timestamp: int | None = None,
+           prefix: str = "webhook", content_type: str | None = "application/json") -> dict[str, str]:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    headers = {f"{prefix}-id": msg_id, f"{prefix}-timestamp": str(timestamp),
+               f"{prefix}-signature": Verifier(secret).sign(body, msg_id, timestamp)}
+    if content_type is not None:
+        headers["content-type"] = content_type
+    return headers
+
+
+def event(**changes) -> bytes:
+    return json.dumps({**ISSUED, **changes}).encode()
+
+
+class Recorder:
+    def __init__(self):
+        self.events = []
+
+    def __call__(self, evt) -> None:
+        self.events.append(evt)
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def app(recorder):
+    return create_app(SECRET, handlers={"access_method.issued": recorder})
+
+
+# --- the receiver, request by request -----------------------------------------------------------
+
+def test_valid_event_is_handled_once_then_a_duplicate_is_acknowledged(app, recorder):
+    answer = call(app, body=BODY, headers=signed())
+    assert answer.status == 204 and OUTCOME_HEADER not in answer.headers
+    assert [e.event_type for e in recorder.events] == ["access_method.issued"]
+    assert recorder.events[0].code == ISSUED["code"]
+    again = call(app, body=BODY, headers=signed(msg_id="msg_retry"))  # a retry: same event id
+    assert again.status == 204 and again.headers[OUTCOME_HEADER] == "duplicate"
+    assert len(recorder.events) == 1
+
+
+def test_dedupe_uses_the_given_store(recorder):
+    store = MemorySeenStore()
+    app = create_app(SECRET, handlers={"access_method.issued": recorder}, seen=store)
+    assert call(app, body=BODY, headers=signed()).status == 204
+    assert not store.first_time(ISSUED["event_id"])
+
+
+def test_an_event_without_a_handler_is_acknowledged(app, recorder):
+    body = json.dumps(access_events.schema("access_method.revoked")["examples"][0]).encode()
+    assert call(app, body=body, headers=signed(body)).status == 204
+    assert recorder.events == []
+
+
+def test_unknown_event_type_is_acknowledged_and_ignored(app, recorder):
+    body = event(event_type="access_method.code_changed")
+    answer = call(app, body=body, headers=signed(body))
+    assert answer.status == 204 and answer.headers[OUTCOME_HEADER] == "ignored-unknown-type"
+    assert recorder.events == []
+
+
+def test_invalid_event_is_400_with_every_problem(app, recorder):
+    body = json.dumps({k: v for k, v in ISSUED.items() if k != "event_id"} | {"workspace_id": "nope"}).encode()
+    answer = call(app, body=body, headers=signed(body))
+    assert answer.status == 400
+    doc = answer.json()
+    assert doc["error"] == "invalid_event"
+    assert {(p["pointer"], p["keyword"]) for p in doc["problems"]} == {("/event_id", "required"), ("/workspace_id", "format")}
+    assert all(set(p) == {"pointer", "keyword", "message"} and p["message"] for p in doc["problems"])
+    assert recorder.events == []
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b"null", b'{"event_type": 5}', b"\xef\xbb\xbf{}"])
+def test_signed_bodies_that_are_not_events_are_400(app, body):
+    answer = call(app, body=body, headers=signed(body))
+    assert answer.status == 400 and answer.json()["error"] == "invalid_event" and answer.json()["problems"]
+
+
+def test_empty_body_is_400(app):
+    answer = call(app, body=b"", headers=signed(b""))
+    assert answer.status == 400 and answer.json()["error"] == "empty_body"
+
+
+def _tampered_signature(headers: dict[str, str]) -> dict[str, str]:
+    version, signature = headers["webhook-signature"].split(",")
+    raw = bytearray(base64.b64decode(signature))
+    raw[0] ^= 1
+    return dict(headers, **{"webhook-signature": f"{version},{base64.b64encode(bytes(raw)).decode()}"})
+
+
+@pytest.mark.parametrize("case", ["garbage_signature", "tampered_body", "tampered_signature", "wrong_secret",
+                                  "old_timestamp", "future_timestamp", "unreadable_timestamp", "other_msg_id",
+                                  "body_not_utf8"])
+def test_signature_problems_are_401(app, recorder, case):
+    body, headers = BODY, signed()
+    if case == "garbage_signature":
+        headers["webhook-signature"] = "v1,bm90IGEgc2lnbmF0dXJl"
+    elif case == "tampered_body":
+        body = BODY.replace(b'"1234"', b'"9999"')
+    elif case == "tampered_signature":
+        headers = _tampered_signature(headers)
+    elif case == "wrong_secret":
+        headers = signed(secret=OTHER_SECRET)
+    elif case == "old_timestamp":
+        headers = signed(timestamp=int(time.time()) - 301)
+    elif case == "future_timestamp":
+        headers = signed(timestamp=int(time.time()) + 301)
+    elif case == "unreadable_timestamp":
+        headers["webhook-timestamp"] = "soon"
+    elif case == "other_msg_id":
+        headers["webhook-id"] = "msg_other"
+    elif case == "body_not_utf8":
+        body = b"\xff" + BODY
+    answer = call(app, body=body, headers=headers)
+    assert answer.status == 401, answer.body
+    assert answer.json()["error"] == "unauthorized" and answer.json()["message"]
+    assert recorder.events == []
+
+
+@pytest.mark.parametrize("missing", ["webhook-id", "webhook-timestamp", "webhook-signature"])
+def test_each_missing_signature_header_is_401(app, recorder, missing):
+    headers = signed()
+    del headers[missing]
+    answer = call(app, body=BODY, headers=headers)
+    assert answer.status == 401 and missing in answer.json()["message"]
+    assert recorder.events == []
+
+
+def test_svix_header_names_work(app, recorder):
+    assert call(app, body=BODY, headers=signed(prefix="svix")).status == 204
+    assert len(recorder.events) == 1
+
+
+def test_several_signatures_of_which_one_is_valid_are_accepted(app, recorder):
+    headers = signed()
+    bad = signed(secret=OTHER_SECRET)["webhook-signature"]
+    headers["webhook-signature"] = f"v2,abc {bad} {headers['webhook-signature']}"
+    assert call(app, body=BODY, headers=headers).status == 204
+    assert len(recorder.events) == 1
+
+
+def test_the_test_hmac_is_the_standard_webhooks_signature():
+    now = str(int(time.time()))
+    digest = hmac.new(KEY, f"msg_1.{now}.".encode() + BODY, hashlib.sha256).digest()
+    assert "v1," + base64.b64encode(digest).decode() == signed(timestamp=int(now))["webhook-signature"]
+
+
+def test_signature_timestamps_within_five_minutes_either_way_are_accepted(recorder):
+    app = create_app(SECRET, handlers={"access_method.issued": recorder})
+    now = int(time.time())
+    for skew, event_id in ((-290, "00000000-0000-0000-0000-000000000001"), (290, "00000000-0000-0000-0000-000000000002")):
+        body = event(event_id=event_id)
+        assert call(app, body=body, headers=signed(body, timestamp=now + skew)).status == 204
+    assert len(recorder.events) == 2
+
+
+def test_oversized_body_with_content_length_is_413_before_reading(app):
+    app = create_app(SECRET, max_bytes=1000)
+    body = event(event_description="x" * 2000)
+    answer = call(app, body=body, headers=dict(signed(body), **{"content-length": str(len(body))}))
+    assert answer.status == 413 and answer.json()["error"] == "too_large"
+    assert answer.reads == 0  # refused on the header alone
+
+
+def test_oversized_body_without_content_length_is_413_as_soon_as_it_passes_the_limit():
+    app = create_app(SECRET, max_bytes=1000)
+    chunks = [b"x" * 300] * 100  # 30,000 bytes announced nowhere
+    answer = call(app, chunks=chunks, headers=signed(b"".join(chunks)))
+    assert answer.status == 413
+    assert answer.reads == 4  # 1,200 bytes read: it stopped at the fourth chunk, not the hundredth
+
+
+def test_the_default_limit_is_one_mebibyte(app):
+    body = b" " * (1024 * 1024) + BODY
+    assert call(app, body=body, headers=signed(body)).status == 413
+    assert call(app, body=b"", headers={"content-type": "application/json", "content-length": str(2 ** 40)}).status == 413
+
+
+def test_body_at_the_limit_is_read(recorder):
+    app = create_app(SECRET, max_bytes=len(BODY), handlers={"access_method.issued": recorder})
+    assert call(app, body=BODY, headers=dict(signed(), **{"content-length": str(len(BODY))})).status == 204
+
+
+def test_body_in_many_small_chunks(app, recorder):
+    chunks = [BODY[i:i + 7] for i in range(0, len(BODY), 7)]
+    answer = call(app, chunks=chunks, headers=signed())
+    assert answer.status == 204 and answer.reads == len(chunks)
+    assert len(recorder.events) == 1
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/jsonx", "application/x-www-form-urlencoded",
+                                          "multipart/form-data; boundary=x", ""])
+def test_wrong_content_type_is_415(app, content_type):
+    answer = call(app, body=BODY, headers=signed(content_type=content_type))
+    assert answer.status == 415 and answer.json()["error"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "Application/JSON", "APPLICATION/JSON;CHARSET=UTF-8"])
+def test_json_content_type_with_parameters_any_case(recorder, content_type):
+    app = create_app(SECRET, handlers={"access_method.issued": recorder})
+    assert call(app, body=BODY, headers=signed(content_type=content_type)).status == 204
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "1e3", " 12", ""])
+def test_unreadable_content_length_is_400(app, length):
+    answer = call(app, body=BODY, headers=dict(signed(), **{"content-length": length}))
+    assert answer.status == 400 and answer.json()["error"] == "bad_request"
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"])
+def test_other_methods_are_405_with_allow(app, method):
+    answer = call(app, method, body=BODY, headers=signed())
+    assert answer.status == 405 and answer.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize("path", ["/", "/webhooks", "/webhooks/access-events/", "/other"])
+def test_other_paths_are_404(app, path):
+    answer = call(app, path=path, body=BODY, headers=signed())
+    assert answer.status == 404 and answer.json()["error"] == "not_found"
+
+
+def test_custom_path():
+    app = create_app(SECRET, path="/hooks/x")
+    assert call(app, path="/hooks/x", body=BODY, headers=signed()).status == 204
+    assert call(app, body=BODY, headers=signed()).status == 404
+
+
+def test_secret_without_prefix_and_invalid_secrets():
+    bare = SECRET.removeprefix("whsec_")
+    assert call(create_app(bare), body=BODY, headers=signed()).status == 204
+    assert call(create_app(Verifier(SECRET)), body=BODY, headers=signed()).status == 204
+    for secret in ("", "whsec_", "whsec_not base64!", "not base64!"):
+        with pytest.raises(InvalidSecret):
+            create_app(secret)
+
+
+def test_a_crashing_handler_is_500_logged_and_the_retry_is_handled_again(caplog):
+    calls = []
+
+    def flaky(evt):
+        calls.append(evt)
+        if len(calls) == 1:
+            raise RuntimeError("database down")
+
+    app = create_app(SECRET, handlers={"access_method.issued": flaky})
+    with caplog.at_level(logging.ERROR, logger="access_events.receiver"):
+        answer = call(app, body=BODY, headers=signed())
+    assert answer.status == 500 and answer.json()["error"] == "handler_failed"
+    assert "database down" not in answer.body.decode()  # the receiver's internals stay in its log
+    assert any("database down" in (r.exc_text or "") for r in caplog.records)
+    assert call(app, body=BODY, headers=signed(msg_id="msg_retry")).status == 204  # not dropped as a duplicate
+    assert len(calls) == 2
+
+
+def test_lifespan_and_other_scopes():
+    app = create_app(SECRET)
+    inbox = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent = []
+
+    async def receive():
+        return inbox.pop(0)
+
+    async def send(message):
+        sent.append(message["type"])
+
+    asyncio.run(app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send))
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    asyncio.run(app({"type": "websocket", "path": DEFAULT_PATH}, receive, send))  # not served, no crash
+
+
+def test_client_disconnecting_mid_body_gets_no_answer():
+    app = create_app(SECRET)
+    messages = [{"type": "http.request", "body": b"{", "more_body": True}, {"type": "http.disconnect"}]
+    sent = []
+
+    async def receive():
+        return messages.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": DEFAULT_PATH, "headers": [(b"content-type", b"application/json")]}
+    asyncio.run(app(scope, receive, send))
+    assert sent == []
+
+
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(body=st.one_of(st.binary(max_size=300), st.builds(lambda d: json.dumps(d).encode(), st.dictionaries(
+           st.sampled_from(["event_type", "event_id", "code", "x"]), st.one_of(st.text(max_size=20), st.integers(), st.none())))),
+       sign=st.booleans(), header_values=st.dictionaries(
+           st.sampled_from(["webhook-id", "webhook-timestamp", "webhook-signature", "svix-id", "content-length"]),
+           st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=30)),
+       content_type=st.sampled_from(["application/json", "application/json; charset=utf-8", "text/plain", ""]))
+def test_no_request_gets_a_500(body, sign, header_values, content_type):
+    """Whatever a client sends, the answer is a 2xx or a 4xx, well formed."""
+    if sign:  # the HMAC over the bytes themselves, also when they are not UTF-8 (Verifier.sign wants text)
+        now = str(int(time.time()))
+        digest = hmac.new(KEY, f"msg_1.{now}.".encode() + body, hashlib.sha256).digest()
+        header_values = {**header_values, "webhook-id": "msg_1", "webhook-timestamp": now,
+                         "webhook-signature": "v1," + base64.b64encode(digest).decode()}
+    headers = {**header_values, "content-type": content_type}
+    answer = call(create_app(SECRET), body=body, headers=headers)
+    assert answer.status in (204, 400, 401, 413, 415), (answer.status, answer.body)
+
+
+# --- the contract document --------------------------------------------------------------------
+
+def test_receiver_contract_is_valid_openapi_and_complete():
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.readers import read_from_filename
+
+    spec, base_uri = read_from_filename(str(CONTRACT))
+    validate(spec, base_uri=base_uri)
+    post = spec["paths"]["/webhooks/access-events"]["post"]
+    branches = post["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
+    assert [b["$ref"] for b in branches] == [f"../../schemas/{t}.schema.json" for t in access_events.EVENT_TYPES] \
+        + ["#/components/schemas/OtherEventType"]
+    assert all((CONTRACT.parent / b["$ref"]).resolve().is_file() for b in branches[:-1])
+    other = spec["components"]["schemas"]["OtherEventType"]
+    assert other["properties"]["event_type"]["not"]["enum"] == list(access_events.EVENT_TYPES)
+    params = [spec["components"]["parameters"][p["$ref"].rsplit("/", 1)[-1]] for p in post["parameters"]]
+    assert [(p["name"], p["in"], p["required"]) for p in params] == [
+        (name, "header", True) for name in ("webhook-id", "webhook-timestamp", "webhook-signature")]
+    assert {"204", "400", "401", "413", "415"} <= set(post["responses"])
+    assert all(r["description"] for r in post["responses"].values())
+    problem = spec["components"]["schemas"]["Problem"]
+    assert problem["required"] == ["pointer", "keyword", "message"]
+    webhooks = yaml.safe_load((ROOT / "generated" / "openapi" / "webhooks.yaml").read_text("utf-8"))
+    assert spec["webhooks"] == webhooks["webhooks"]  # documentation tools list every event from either document
+    assert contract_path() == CONTRACT
+    broken = json.loads(json.dumps(spec))
+    broken["paths"]["/webhooks/access-events"]["post"]["responses"]["204"] = {}
+    with pytest.raises(Exception, match="description|required"):
+        validate(broken, base_uri=base_uri)
+
+
+def test_receiver_answers_match_the_contract_schemas():
+    """The error bodies the receiver sends validate against the contract's response schemas."""
+    import jsonschema
+
+    spec = yaml.safe_load(CONTRACT.read_text("utf-8"))
+    components = spec["components"]["schemas"]
+    app = create_app(SECRET)
+    bad_event = event(event_id="nope")
+    for answer, name in ((call(app, body=bad_event, headers=signed(bad_event)), "BadRequest"),
+                         (call(app, body=b"", headers=signed(b"")), "BadRequest"),
+                         (call(app, body=BODY, headers={"content-type": "application/json"}), "Error"),
+                         (call(app, body=BODY, headers=signed(content_type="text/plain")), "Error")):
+        schema = {**components[name], "components": {"schemas": components}}
+        jsonschema.Draft202012Validator(schema).validate(answer.json())
+
+
+# --- the contract campaign (schemathesis) -----------------------------------------------------
+
+def _broken_accepts_missing_fields(secret: str):
+    """A receiver with the bug of accepting an event that lacks a required field."""
+    real = create_app(secret)
+
+    def only_missing_fields(doc) -> bool:
+        problems = access_events.validate_event(doc)
+        return bool(problems) and all(p.keyword == "required" for p in problems)
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await real(scope, receive, send)
+        messages, more = [], True
+        while more:
+            message = await receive()
+            messages.append(message)
+            more = message.get("more_body", False) and message["type"] == "http.request"
+        raw = b"".join(m.get("body", b"") for m in messages)
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            doc = None
+        if isinstance(doc, dict) and doc.get("event_type") in access_events.EVENT_TYPES and only_missing_fields(doc):
+            await send({"type": "http.response.start", "status": 204, "headers": []})
+            return await send({"type": "http.response.body", "body": b""})
+
+        async def replay():
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        return await real(scope, replay, send)
+
+    return app
+
+
+def _broken_crashes_on_unknown_types(secret: str):
+    """A receiver whose dispatch crashes (500) on event types it does not know."""
+    real = create_app(secret)
+
+    async def app(scope, receive, send):
+        async def capture(message):
+            if message["type"] == "http.response.start" and (OUTCOME_HEADER.encode(), b"ignored-unknown-type") in message["headers"]:
+                message = {**message, "status": 500, "headers": []}
+            await send(message)
+
+        return await real(scope, receive, capture)
+
+    return app
+
+
+def test_campaign_passes_on_the_reference_receiver(capsys):
+    report = check_receiver(create_app(SECRET), SECRET, max_examples=25, seed=1)
+    per_type = {t: report.sent(phase="fuzzing", mode="positive", event_type=t) for t in (*access_events.EVENT_TYPES, OTHER_TYPES)}
+    with capsys.disabled():
+        print(f"\nreceiver campaign, generated valid cases per event type: {per_type}")
+        print(f"answers (mode, status): {dict(sorted(report.statuses.items()))}")
+    assert all(n > 0 for n in per_type.values()), per_type
+    assert report.ok, [str(f) for f in report.findings.values()]
+    assert all(t in (*access_events.EVENT_TYPES, OTHER_TYPES, NO_EVENT) for _, _, t in report.cases)
+    assert {s for (mode, s) in report.statuses if mode == "positive"} == {204}
+    negative = {s for (mode, s) in report.statuses if mode == "negative"}
+    assert negative and all(400 <= s < 500 for s in negative), negative  # never a 5xx, never accepted
+    assert {400, 401, 405, 415} <= negative
+    assert report.sent(phase="examples") and report.sent(phase="coverage") and report.sent(mode="negative", event_type=NO_EVENT)
+
+
+def test_campaign_limited_to_event_types():
+    report = check_receiver(create_app(SECRET), SECRET, max_examples=15, event_types=["access_method.revoked"], seed=2)
+    assert report.ok
+    positive = {t for (_, mode, t), n in report.cases.items() if mode == "positive" and n}
+    assert positive == {"access_method.revoked"}
+    assert report.event_types == ("access_method.revoked",)
+
+
+@pytest.mark.parametrize(("broken", "expected"), [
+    (_broken_accepts_missing_fields, "Schema-violating request accepted"),
+    (_broken_crashes_on_unknown_types, "Server error"),
+])
+def test_campaign_catches_a_broken_receiver(broken, expected):
+    report = check_receiver(broken(SECRET), SECRET, max_examples=10, seed=3)
+    assert not report.ok
+    titles = {f.title for f in report.findings.values()}
+    assert expected in titles, titles
+    for finding in report.findings.values():
+        assert finding.curl.startswith("curl ") and "webhook-signature" in finding.curl or finding.mode == "negative"
+
+
+def test_campaign_finds_a_wrong_signature_check():
+    """A receiver configured with another secret refuses every valid event: the campaign says so."""
+    report = check_receiver(create_app(OTHER_SECRET), SECRET, max_examples=5, seed=4)
+    assert not report.ok
+    assert any(f.title == "Schema-valid request rejected" and f.status == 401 for f in report.findings.values())
+
+
+# --- the command line: serve and check-receiver -----------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("ACCESS_EVENTS_WEBHOOK_SECRET", "TEST_RECEIVER_SECRET")}
+    return {**env, **extra}
+
+
+def _start(argv: list[str], port: int, env: dict[str, str]) -> subprocess.Popen:
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited with {proc.returncode}: {proc.stdout.read()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    pytest.fail("the server did not start listening")
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    proc.terminate()
+    try:
+        out, _ = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([PYTHON, "-m", "access_events.cli", *args], env=env, capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def served():
+    port = _free_port()
+    proc = _start([PYTHON, "-m", "access_events.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                  port, _env(ACCESS_EVENTS_WEBHOOK_SECRET=SECRET))
+    yield f"http://127.0.0.1:{port}{DEFAULT_PATH}"
+    _stop(proc)
+
+
+def test_serve_answers_over_http(served):
+    import requests
+
+    answer = requests.post(served, data=BODY, headers=signed(), timeout=10)
+    assert answer.status_code == 204
+    assert requests.get(served, timeout=10).status_code == 405
+    too_big = requests.post(served, data=b"x" * (1024 * 1024 + 1), headers=signed(content_type="application/json"), timeout=10)
+    assert too_big.status_code == 413
+
+
+def _table(stdout: str) -> dict[str, list[int]]:
+    """The per-event-type rows of a check-receiver report: name -> [positive, negative, failed]."""
+    lines = stdout.splitlines()
+    assert lines[1].split() == ["event", "type", "positive", "negative", "failed"], lines[:2]
+    rows = {}
+    for line in lines[2:]:
+        if " requests (" in line:
+            return rows
+        name, numbers = line[:-28].strip(), line[-28:].split()
+        rows[name] = [int(n) for n in numbers]
+    raise AssertionError(stdout)
+
+
+def test_check_receiver_passes_against_serve(served):
+    proc = _cli("check-receiver", served, "--secret-env", "TEST_RECEIVER_SECRET", "--max-examples", "10", "--seed", "5",
+                env=_env(TEST_RECEIVER_SECRET=SECRET))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == f"check-receiver: POST {served} against the receiver contract"
+    rows = _table(proc.stdout)
+    assert list(rows) == [*access_events.EVENT_TYPES, OTHER_TYPES, NO_EVENT]
+    assert all(rows[t][0] >= 10 and rows[t][2] == 0 for t in (*access_events.EVENT_TYPES, OTHER_TYPES)), rows
+    assert rows[NO_EVENT][1] > 0
+    assert lines[-2].endswith(", seed 5")
+    assert lines[-1] == "PASS: every answer conforms to the receiver contract"
+
+
+def test_check_receiver_limited_to_one_event_type(served):
+    proc = _cli("check-receiver", served, "--secret-env", "TEST_RECEIVER_SECRET", "--max-examples", "5",
+                "--event-type", "access_method.deleted", env=_env(TEST_RECEIVER_SECRET=SECRET))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = _table(proc.stdout)
+    assert rows["access_method.deleted"][0] >= 5 and rows[OTHER_TYPES][0] == 0
+    assert all(row[0] == 0 for name, row in rows.items() if name != "access_method.deleted"), rows
+
+
+def test_check_receiver_with_a_wrong_secret_fails_with_curl_lines(served):
+    proc = _cli("check-receiver", served, "--secret-env", "TEST_RECEIVER_SECRET", "--max-examples", "2",
+                env=_env(TEST_RECEIVER_SECRET=OTHER_SECRET))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAIL:" in proc.stdout and "Schema-valid request rejected" in proc.stdout
+    assert f"curl -sS -i -X POST {served} " in proc.stdout
+
+
+def test_check_receiver_curl_lines_reproduce_the_failure(tmp_path):
+    """Against a broken receiver: exit 1, and the printed curl line gets the same wrong answer again."""
+    port = _free_port()
+    code = ("import sys, uvicorn; sys.path.insert(0, 'contract_tests'); import test_receiver as t; "
+            f"uvicorn.run(t._broken_crashes_on_unknown_types(t.SECRET), host='127.0.0.1', port={port}, log_level='warning')")
+    proc = _start([PYTHON, "-c", code], port, _env())
+    try:
+        url = f"http://127.0.0.1:{port}{DEFAULT_PATH}"
+        result = _cli("check-receiver", url, "--secret-env", "TEST_RECEIVER_SECRET", "--max-examples", "3",
+                      env=_env(TEST_RECEIVER_SECRET=SECRET))
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "Server error" in result.stdout and "(other event types)" in result.stdout
+        curl = next(line.strip() for line in result.stdout.splitlines() if line.strip().startswith("curl "))
+        replay = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, timeout=30)
+        assert replay.stdout.startswith("HTTP/1.1 500"), replay.stdout + replay.stderr
+    finally:
+        _stop(proc)
+
+
+def test_check_receiver_unreachable_endpoint_is_exit_2():
+    url = f"http://127.0.0.1:{_free_port()}{DEFAULT_PATH}"
+    proc = _cli("check-receiver", url, "--secret-env", "TEST_RECEIVER_SECRET", env=_env(TEST_RECEIVER_SECRET=SECRET))
+    assert proc.returncode == 2
+    assert "unreachable" in proc.stderr and proc.stdout == ""
+
+
+@pytest.mark.parametrize(("args", "env", "message"), [
+    (["http://127.0.0.1:1/x"], {}, "TEST_RECEIVER_SECRET is not set"),
+    (["http://127.0.0.1:1/x"], {"TEST_RECEIVER_SECRET": "not base64!"}, "not base64"),
+    (["ftp://127.0.0.1/x"], {"TEST_RECEIVER_SECRET": SECRET}, "expected an http(s) URL"),
+    (["http://127.0.0.1:1/x?token=1"], {"TEST_RECEIVER_SECRET": SECRET}, "without query"),
+    (["http://127.0.0.1:1/x", "--event-type", "access_method.nope"], {"TEST_RECEIVER_SECRET": SECRET}, "unknown event type"),
+    (["http://127.0.0.1:1/x", "--max-examples", "0"], {"TEST_RECEIVER_SECRET": SECRET}, "must be positive"),
+])
+def test_check_receiver_usage_errors_are_exit_2(args, env, message, monkeypatch, capsys):
+    monkeypatch.delenv("TEST_RECEIVER_SECRET", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code = main(["check-receiver", args[0], "--secret-env", "TEST_RECEIVER_SECRET", *args[1:]])
+    out, err = capsys.readouterr()
+    assert code == 2 and message in err and out == "", err
+
+
+@pytest.mark.parametrize(("secret", "message"), [(None, "set ACCESS_EVENTS_WEBHOOK_SECRET"), ("whsec_not base64!", "not base64")])
+def test_serve_without_a_valid_secret_is_exit_2(secret, message, monkeypatch, capsys):
+    monkeypatch.delenv("ACCESS_EVENTS_WEBHOOK_SECRET", raising=False)
+    if secret is not None:
+        monkeypatch.setenv("ACCESS_EVENTS_WEBHOOK_SECRET", secret)
+    code = main(["serve", "--port", str(_free_port())])
+    assert code == 2 and message in capsys.readouterr().err
+
+
+def test_cli_help_lists_the_new_commands(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0 and "serve" in out and "check-receiver" in out
+
+
+def test_receiver_module_needs_no_web_framework():
+    source = Path(access_events.__file__).with_name("receiver.py").read_text("utf-8")
+    assert "import uvicorn" in source  # only inside serve()
+    top_level = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
+    assert not any(name in line for line in top_level for name in ("uvicorn", "starlette", "fastapi", "flask", "httpx"))
