@@ -158,6 +158,8 @@ def test_memory_seen_store_dedupes_and_forgets_the_oldest():
     assert store.first_time("a") and not store.first_time("a")
     assert store.first_time("b") and store.first_time("c")
     assert store.first_time("a")  # evicted, so seen again as new
+    store.forget("a")
+    assert store.first_time("a")  # forgotten after a failed handler: the retry is new
 
 
 def test_memory_seen_store_is_atomic_across_threads():

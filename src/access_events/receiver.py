@@ -42,14 +42,6 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class _ForgettingMemoryStore(MemorySeenStore):
-    """The default store, able to forget an event whose handler failed, so the producer's retry runs it."""
-
-    def forget(self, event_id: str) -> None:
-        with self._lock:
-            self._seen.pop(event_id, None)
-
-
 async def _respond(send: Send, status: int, body: dict[str, Any] | None = None, headers: Mapping[str, str] | None = None) -> None:
     raw = b"" if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
     out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
@@ -82,13 +74,12 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Callabl
     ``secret`` is ``whsec_<base64>`` or the bare base64 key (``InvalidSecret`` here if it is
     neither). ``handlers`` maps an event type to a function called once per new event (in
     a worker thread under asyncio); ``seen`` remembers handled event ids (default: the last
-    100,000 in memory). When a handler raises, the answer is 500 and, if the store has a
-    ``forget(event_id)`` method (the default one has), the event is forgotten so the
-    producer's retry is handled again rather than dropped as a duplicate.
+    100,000 in memory). When a handler raises, the answer is 500 and the event is
+    forgotten, so the producer's retry is handled again rather than dropped as a duplicate.
     """
     verifier = secret if isinstance(secret, Verifier) else Verifier(secret)
     handlers = dict(handlers or {})
-    store: SeenStore = seen if seen is not None else _ForgettingMemoryStore()
+    store: SeenStore = seen if seen is not None else MemorySeenStore()
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -141,9 +132,7 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Callabl
                 await _call(handler, event)
             except Exception:  # the receiver's own bug, never the client's: log it, let the producer retry
                 log.exception("handler for %s failed on event %s", event.event_type, event_id)
-                forget = getattr(store, "forget", None)
-                if callable(forget):
-                    forget(event_id)
+                store.forget(event_id)
                 return await _respond(send, 500, _error("handler_failed", "the receiver failed to handle the event"))
         return await _respond(send, 204)
 

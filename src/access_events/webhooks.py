@@ -138,11 +138,14 @@ class SeenStore(Protocol):
     """Where a receiver remembers the events it has handled, to ignore the producer's retries.
 
     ``first_time(event_id)`` records the id and returns True the first time it is seen,
-    False afterwards. Implement it over Redis (``SET key 1 NX EX ttl``), a database
+    False afterwards; ``forget(event_id)`` drops it again (a handler failed). Implement it over Redis (``SET key 1 NX EX ttl``), a database
     unique key, ...; it must be atomic when several workers share it.
     """
 
     def first_time(self, event_id: str) -> bool: ...
+
+    def forget(self, event_id: str) -> None:
+        """Drop ``event_id``: its handling failed, so the producer's retry must be handled again."""
 
 
 class MemorySeenStore:
@@ -162,3 +165,7 @@ class MemorySeenStore:
             if len(self._seen) > self.capacity:
                 self._seen.popitem(last=False)
             return True
+
+    def forget(self, event_id: str) -> None:
+        with self._lock:
+            self._seen.pop(event_id, None)
