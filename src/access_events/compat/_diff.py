@@ -1,0 +1,587 @@
+"""Walk two normalised nodes side by side and record every difference as a :class:`Change`.
+
+Each keyword family is compared by what it admits, not by its text: a change is recorded
+with the effect it has on the set of valid payloads (loosens, tightens, both, none). The
+effect is then turned into broken directions, flipped under ``not``, and masked when the
+keyword cannot matter (a string keyword where neither version admits strings). Inside a
+construct the engine cannot reason about monotonically (overlapping ``oneOf`` branches,
+``unevaluated*`` beside applicators, ``maxContains``), changes are marked unknown: they
+count as breaking in every direction.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import Any
+
+from .._locate import pointer_from_path
+from . import _regex
+from ._model import RULES, Change, Location
+from ._normalize import ARRAY, NUMBER, OBJECT, STRING, Builder, Node, Src, atom_of, canon
+
+_FLIP = {"loosens": "tightens", "tightens": "loosens"}
+#: A property name standing for "any property the schema does not declare".
+UNDECLARED = "undeclared_property"
+
+
+@dataclass(frozen=True)
+class Ctx:
+    polarity: int = 1
+    #: Why changes here cannot be decided (they are then reported as unknown).
+    unknown: str | None = None
+    #: The keyword cannot matter here (the enclosing types exclude it): changes break nothing.
+    moot: bool = False
+
+
+@dataclass
+class Found:
+    """A change plus the nodes it was found on, which the witness search starts from."""
+
+    change: Change
+    old_node: Node | None
+    new_node: Node | None
+
+
+def _loc(src: Src | None, keyword: str | None = None) -> Location | None:
+    if src is None:
+        return None
+    return Location(src.doc, src.at(keyword) if keyword else src.pointer)
+
+
+def _number(value: Any) -> Fraction | float:
+    if isinstance(value, float) and math.isfinite(value):
+        return Fraction(value)
+    return value
+
+
+class Differ:
+    def __init__(self, old: Builder, new: Builder, policy: str):
+        self.old = old
+        self.new = new
+        self.policy = policy
+        self.found: list[Found] = []
+        self._active: set = set()
+        self._equivalence: dict = {}
+
+    # -- recording ------------------------------------------------------------------
+    def emit(self, rule: str, o: Node | None, n: Node | None, path: tuple, ctx: Ctx, *,
+             old: Location | None, new: Location | None, old_value: Any = None,
+             new_value: Any = None, effect: str | None = None, applies: frozenset | None = None,
+             message: str = "") -> None:
+        effect = effect or RULES[rule].effect
+        if applies is not None and o is not None and n is not None and not (applies & o.types & n.types):
+            effect = "none"
+        if ctx.moot:
+            effect = "none"
+        if ctx.polarity < 0:
+            effect = _FLIP.get(effect, effect)
+        unknown = effect == "unknown" or (ctx.unknown is not None and effect != "none")
+        if unknown and ctx.unknown and not message:
+            message = ctx.unknown
+        change = Change(
+            rule=rule, old=old, new=new, old_value=old_value, new_value=new_value,
+            instance_path=pointer_from_path(path), breaks_forward=effect in ("loosens", "both"),
+            breaks_backward=effect in ("tightens", "both"), unknown=unknown,
+            message=message or RULES[rule].summary,
+        )
+        self.found.append(Found(change, o, n))
+
+    # -- entry ----------------------------------------------------------------------
+    def diff(self, o: Node, n: Node, path: tuple, ctx: Ctx, *, became_false: str = "schema-became-false",
+             became_true: str = "schema-became-true") -> None:
+        key = (id(o), id(n), ctx.polarity)
+        if key in self._active:
+            return  # a recursive schema: this pair is being compared further up
+        self._active.add(key)
+        try:
+            self._diff(o, n, path, ctx, became_false, became_true)
+        finally:
+            self._active.discard(key)
+
+    def equivalent(self, o: Node, n: Node) -> bool:
+        """Both nodes admit the same instances, as far as this engine can tell."""
+        key = (id(o), id(n))
+        if key not in self._equivalence:
+            self._equivalence[key] = True  # assumed while it is being decided (recursion)
+            probe = Differ(self.old, self.new, "strict")
+            probe._equivalence = self._equivalence
+            probe.diff(o, n, (), Ctx())
+            self._equivalence[key] = not any(
+                found.change.rule != "annotation-changed" for found in probe.found
+            )
+        return self._equivalence[key]
+
+    def _diff(self, o: Node, n: Node, path: tuple, ctx: Ctx, became_false: str, became_true: str) -> None:
+        self._annotations(o, n, path, ctx)
+        if o.is_false() or n.is_false():
+            if o.is_false() and not n.is_false():
+                self.emit(became_true, o, n, path, ctx, old=_loc(o.origin), new=_loc(n.origin),
+                          old_value=False, new_value=n.origin.contents)
+            elif n.is_false() and not o.is_false():
+                self.emit(became_false, o, n, path, ctx, old=_loc(o.origin), new=_loc(n.origin),
+                          old_value=o.origin.contents, new_value=False)
+            return
+        for ref, src, reason in o.unresolved + n.unresolved:
+            self.emit("undecidable", o, n, path, ctx, old=_loc(src, "$ref"), new=_loc(src, "$ref"),
+                      old_value=ref, new_value=ref, message=reason)
+        if o.dynamic or n.dynamic:
+            src_o = o.dynamic[0] if o.dynamic else None
+            src_n = n.dynamic[0] if n.dynamic else None
+            self.emit("undecidable", o, n, path, ctx, old=_loc(src_o), new=_loc(src_n),
+                      message="`$dynamicRef`/`$recursiveRef` depend on the dynamic scope, which the engine does not follow")
+        self._unknown_keywords(o, n, path, ctx)
+        self._types(o, n, path, ctx)
+        self._enum(o, n, path, ctx)
+        self._strings(o, n, path, ctx)
+        self._numbers(o, n, path, ctx)
+        inner = ctx
+        if (o.unevaluated_properties or n.unevaluated_properties or o.unevaluated_items or n.unevaluated_items) and (
+            o.combos or n.combos or o.conditionals or n.conditionals or o.dependent_schemas or n.dependent_schemas
+            or ((o.unevaluated_items or n.unevaluated_items) and (o.contains or n.contains))
+        ):
+            inner = replace(ctx, unknown=ctx.unknown or "`unevaluated*` next to applicators that evaluate properties or items")
+        self._objects(o, n, path, inner)
+        self._arrays(o, n, path, inner)
+        self._combos(o, n, path, inner)
+        self._nots(o, n, path, ctx)
+        self._conditionals(o, n, path, ctx)
+
+    # -- keyword families -----------------------------------------------------------
+    def _annotations(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+        for keyword in sorted(set(o.annotations) | set(n.annotations)):
+            old = o.annotations.get(keyword, [])
+            new = n.annotations.get(keyword, [])
+            if sorted(map(repr, map(canon, (value for value, _ in old)))) == sorted(
+                map(repr, map(canon, (value for value, _ in new)))
+            ):
+                continue
+            self.emit("annotation-changed", o, n, path, replace(ctx, unknown=None),
+                      old=_loc(old[0][1], keyword) if old else _loc(o.origin),
+                      new=_loc(new[0][1], keyword) if new else _loc(n.origin),
+                      old_value=old[0][0] if old else None, new_value=new[0][0] if new else None,
+                      effect="none", message=f"`{keyword}` changed")
+
+    def _unknown_keywords(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+        for keyword in sorted(set(o.unknown) | set(n.unknown)):
+            old = o.unknown.get(keyword, [])
+            new = n.unknown.get(keyword, [])
+            if sorted(repr(canon(value)) for value, _ in old) == sorted(repr(canon(value)) for value, _ in new):
+                continue  # the same unknown constraint on both sides: a conjunction that cannot hide a break
+            self.emit("unknown-keyword", o, n, path, ctx,
+                      old=_loc(old[0][1], keyword) if old else _loc(o.origin),
+                      new=_loc(new[0][1], keyword) if new else _loc(n.origin),
+                      old_value=old[0][0] if old else None, new_value=new[0][0] if new else None,
+                      message=f"`{keyword}` is not a keyword the engine understands, and it differs")
+
+    def _types(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+        old, new = o.types, n.types
+        if old == new:
+            return
+        rule = "type-widened" if new > old else "type-narrowed" if new < old else "type-changed"
+        self.emit(rule, o, n, path, ctx, old=_loc(o.type_src, "type") or _loc(o.origin),
+                  new=_loc(n.type_src, "type") or _loc(n.origin),
+                  old_value=o.type_src.contents.get("type") if o.type_src else None,
+                  new_value=n.type_src.contents.get("type") if n.type_src else None)
+
+    def _enum(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+        if o.enum is None and n.enum is None:
+            return
+        if o.enum is None or n.enum is None:
+            added = n.enum is not None
+            allowed, originals, keyword, src = n.enum if added else o.enum  # type: ignore[misc]
+            rule = ("const" if keyword == "const" else "enum") + ("-added" if added else "-removed")
+            value = originals[next(iter(allowed))] if keyword == "const" and allowed else sorted(originals.values(), key=repr)
+            self.emit(rule, o, n, path, ctx, old=_loc(src, keyword) if not added else _loc(o.origin),
+                      new=_loc(src, keyword) if added else _loc(n.origin),
+                      old_value=None if added else value, new_value=value if added else None)
+            return
+        old_set, old_orig, old_kw, old_src = o.enum
+        new_set, new_orig, new_kw, new_src = n.enum
+        if old_set == new_set:
+            return
+        if old_kw == new_kw == "const" and len(old_set) == len(new_set) == 1:
+            old_value, new_value = old_orig[next(iter(old_set))], new_orig[next(iter(new_set))]
+            self.emit("const-changed", o, n, path, ctx, old=_loc(old_src, "const"), new=_loc(new_src, "const"),
+                      old_value=old_value, new_value=new_value)
+            return
+        for key in sorted(new_set - old_set, key=repr):
+            value = new_orig[key]
+            self.emit("enum-value-added", o, n, path, ctx, old=_loc(old_src, old_kw), new=_loc(new_src, new_kw),
+                      new_value=value, applies=frozenset({atom_of(value)}))
+        for key in sorted(old_set - new_set, key=repr):
+            value = old_orig[key]
+            self.emit("enum-value-removed", o, n, path, ctx, old=_loc(old_src, old_kw), new=_loc(new_src, new_kw),
+                      old_value=value, applies=frozenset({atom_of(value)}))
+
+    def _sets(self, o: Node, n: Node, path: tuple, ctx: Ctx, old: dict, new: dict, keyword: str,
+              stem: str, applies: frozenset) -> None:
+        """Keywords that may appear several times after merging (format, pattern, multipleOf)."""
+        gone = sorted(set(old) - set(new), key=repr)
+        came = sorted(set(new) - set(old), key=repr)
+        if len(gone) == 1 and len(came) == 1:
+            old_value, new_value = gone[0], came[0]
+            effect = None
+            if keyword == "pattern":
+                relation = _regex.relation(old_value, new_value)
+                effect = {"equal": "none", "wider": "loosens", "narrower": "tightens"}.get(relation or "", "both")
+                if relation == "equal":
+                    return
+            elif keyword == "format":
+                effect = "both"
+            else:
+                old_value, new_value = old[old_value][0], new[new_value][0]
+                a, b = _number(old_value), _number(new_value)
+                effect = "tightens" if b % a == 0 else "loosens" if a % b == 0 else "both"
+            old_src = old[gone[0]] if keyword != "multipleOf" else old[gone[0]][1]
+            new_src = new[came[0]] if keyword != "multipleOf" else new[came[0]][1]
+            self.emit(f"{stem}-changed", o, n, path, ctx, old=_loc(old_src, keyword), new=_loc(new_src, keyword),
+                      old_value=old_value, new_value=new_value, effect=effect, applies=applies)
+            return
+        for value in came:
+            src = new[value] if keyword != "multipleOf" else new[value][1]
+            shown = value if keyword != "multipleOf" else new[value][0]
+            self.emit(f"{stem}-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(src, keyword),
+                      new_value=shown, applies=applies)
+        for value in gone:
+            src = old[value] if keyword != "multipleOf" else old[value][1]
+            shown = value if keyword != "multipleOf" else old[value][0]
+            self.emit(f"{stem}-removed", o, n, path, ctx, old=_loc(src, keyword), new=_loc(n.origin),
+                      old_value=shown, applies=applies)
+
+    def _strings(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+        self._sets(o, n, path, ctx, o.formats, n.formats, "format", "format", STRING)
+        self._sets(o, n, path, ctx, o.patterns, n.patterns, "pattern", "pattern", STRING)
+        self._counts(o, n, path, ctx, "minLength", "min-length", True, STRING)
+        self._counts(o, n, path, ctx, "maxLength", "max-length", False, STRING)
+
+    def _counts(self, o: Node, n: Node, path: tuple, ctx: Ctx, keyword: str, stem: str, lower: bool,
+                applies: frozenset) -> None:
+        old = o.counts.get(keyword)
+        new = n.counts.get(keyword)
+        self._bound(o, n, path, ctx, keyword, stem, lower, applies, old, new)
+
+    def _bound(self, o: Node, n: Node, path: tuple, ctx: Ctx, keyword: str, stem: str, lower: bool,
+               applies: frozenset, old: tuple | None, new: tuple | None) -> None:
+        if old is None and new is None:
+            return
+        if old is not None and new is not None:
+            a, b = _number(old[0]), _number(new[0])
+            if a == b:
+                return
+            rule = f"{stem}-increased" if b > a else f"{stem}-decreased"
+        else:
+            rule = f"{stem}-added" if new is not None else f"{stem}-removed"
+        self.emit(rule, o, n, path, ctx,
+                  old=_loc(old[1], keyword) if old else _loc(o.origin),
+                  new=_loc(new[1], keyword) if new else _loc(n.origin),
+                  old_value=old[0] if old else None, new_value=new[0] if new else None, applies=applies)
+
+    def _numbers(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+        for side, stems in (("lower", {"minimum": "minimum", "exclusiveMinimum": "exclusive-minimum"}),
+                            ("upper", {"maximum": "maximum", "exclusiveMaximum": "exclusive-maximum"})):
+            old, new = getattr(o, side), getattr(n, side)
+            lower = side == "lower"
+            if old is None or new is None or old[2] == new[2]:
+                bound = old or new
+                keyword = bound[2] if bound else ""
+                if bound:
+                    self._bound(o, n, path, ctx, keyword, stems[keyword], lower, NUMBER,
+                                (old[0], old[3]) if old else None, (new[0], new[3]) if new else None)
+                continue
+            # The bound moved between the inclusive and the exclusive keyword: compare the bounds.
+            a = (_number(old[0]), old[1] if lower else not old[1])
+            b = (_number(new[0]), new[1] if lower else not new[1])
+            tighter = b > a if lower else b < a
+            self.emit(f"{side}-bound-changed", o, n, path, ctx, old=_loc(old[3], old[2]), new=_loc(new[3], new[2]),
+                      old_value={old[2]: old[0]}, new_value={new[2]: new[0]},
+                      effect="tightens" if tighter else "loosens", applies=NUMBER)
+        self._sets(o, n, path, ctx, o.multiple_of, n.multiple_of, "multipleOf", "multiple-of", NUMBER)
+
+    # -- objects --------------------------------------------------------------------
+    def _objects(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+        moot = ctx if (OBJECT & o.types & n.types) else replace(ctx, moot=True)
+        for name in sorted(set(o.required) | set(n.required)):
+            if name in n.required and name not in o.required:
+                old_at = _loc(next(iter(o.required.values())), "required") if o.required else _loc(o.origin)
+                self.emit("required-property-added", o, n, path + (name,), moot, old=old_at,
+                          new=_loc(n.required[name], "required"), new_value=name, applies=OBJECT)
+            elif name in o.required and name not in n.required:
+                new_at = _loc(next(iter(n.required.values())), "required") if n.required else _loc(n.origin)
+                self.emit("required-property-removed", o, n, path + (name,), moot,
+                          old=_loc(o.required[name], "required"), new=new_at, old_value=name, applies=OBJECT)
+        for name in sorted(o.declared_names() | n.declared_names()):
+            old_sources, old_declared = o.property_sources(name)
+            new_sources, new_declared = n.property_sources(name)
+            on, nn = self.old.node(old_sources, o.origin), self.new.node(new_sources, n.origin)
+            old_at = old_sources[0] if old_declared else o.origin
+            new_at = new_sources[0] if new_declared else n.origin
+            if old_declared and new_declared:
+                self.diff(on, nn, path + (name,), moot)
+            elif new_declared:
+                self._slot_added("property-added", on, nn, path + (name,), moot, old_at, new_at, name, True)
+            else:
+                self._slot_removed("property-removed", on, nn, path + (name,), moot, old_at, new_at, name, True)
+        for pattern in sorted(o.all_patterns() | n.all_patterns()):
+            old_sources = [g.patterns[pattern] for g in o.objects if pattern in g.patterns]
+            new_sources = [g.patterns[pattern] for g in n.objects if pattern in g.patterns]
+            samples = _regex.sample_strings(pattern, 1)
+            sub = path + (samples[0] if samples else UNDECLARED,)
+            if old_sources and new_sources:
+                self.diff(self.old.node(old_sources), self.new.node(new_sources), sub, moot)
+            elif new_sources:
+                self._slot_added("pattern-property-added", self.old.node(o.additional_sources(), o.origin),
+                                 self.new.node(new_sources), sub, moot, o.origin, new_sources[0], pattern, True)
+            else:
+                self._slot_removed("pattern-property-removed", self.old.node(old_sources),
+                                   self.new.node(n.additional_sources(), n.origin), sub, moot, old_sources[0], n.origin, pattern, True)
+        old_extra, new_extra = o.additional_sources(), n.additional_sources()
+        if old_extra or new_extra:
+            uneval = bool(o.unevaluated_properties or n.unevaluated_properties) and not any(
+                g.additional for g in o.objects + n.objects)
+            stem = "unevaluated-properties" if uneval else "additional-properties"
+            self.diff(self.old.node(old_extra, o.origin), self.new.node(new_extra, n.origin), path + (UNDECLARED,), moot,
+                      became_false=f"{stem}-forbidden", became_true=f"{stem}-allowed")
+        self._pair_lists(o, n, path + ("<property name>",), moot, o.property_names, n.property_names,
+                         "property-names")
+        self._counts(o, n, path, moot, "minProperties", "min-properties", True, OBJECT)
+        self._counts(o, n, path, moot, "maxProperties", "max-properties", False, OBJECT)
+        for pair in sorted(set(o.dependent_required) | set(n.dependent_required)):
+            if pair in n.dependent_required and pair not in o.dependent_required:
+                self.emit("dependent-required-added", o, n, path, moot, old=_loc(o.origin),
+                          new=_loc(n.dependent_required[pair], "dependentRequired"), new_value=list(pair), applies=OBJECT)
+            elif pair in o.dependent_required and pair not in n.dependent_required:
+                self.emit("dependent-required-removed", o, n, path, moot,
+                          old=_loc(o.dependent_required[pair], "dependentRequired"), new=_loc(n.origin),
+                          old_value=list(pair), applies=OBJECT)
+        for name in sorted(set(o.dependent_schemas) | set(n.dependent_schemas)):
+            self._pair_lists(o, n, path, moot, o.dependent_schemas.get(name, []), n.dependent_schemas.get(name, []),
+                             "dependent-schema", value=name)
+
+    def _slot_added(self, rule: str, on: Node, nn: Node, path: tuple, ctx: Ctx, old_at: Src, new_at: Src,
+                    value: Any, policy_bound: bool) -> None:
+        """A property (or position) is now declared; before, it fell under ``on``."""
+        if on.is_true():
+            effect = "none" if nn.is_true() else ("tightens" if self.policy == "strict" or not policy_bound else "none")
+        elif on.is_false():
+            effect = "none" if nn.is_false() else "loosens"
+        else:
+            effect = "none"
+        self.emit(rule, on, nn, path, ctx, old=_loc(old_at), new=_loc(new_at), new_value=value, effect=effect)
+        if not (on.is_true() or on.is_false()):
+            self.diff(on, nn, path, ctx)
+
+    def _slot_removed(self, rule: str, on: Node, nn: Node, path: tuple, ctx: Ctx, old_at: Src, new_at: Src,
+                      value: Any, policy_bound: bool) -> None:
+        if nn.is_true():
+            effect = "none" if on.is_true() else ("loosens" if self.policy == "strict" or not policy_bound else "none")
+        elif nn.is_false():
+            effect = "none" if on.is_false() else "tightens"
+        else:
+            effect = "none"
+        self.emit(rule, on, nn, path, ctx, old=_loc(old_at), new=_loc(new_at), old_value=value, effect=effect)
+        if not (nn.is_true() or nn.is_false()):
+            self.diff(on, nn, path, ctx)
+
+    def _pair_lists(self, o: Node, n: Node, path: tuple, ctx: Ctx, old: list[Src], new: list[Src], stem: str,
+                    value: Any = None) -> None:
+        """A subschema keyword that is a conjunction when repeated (propertyNames, dependentSchemas)."""
+        if old and new:
+            self.diff(self.old.node(old), self.new.node(new), path, ctx)
+        elif new:
+            nn = self.new.node(new)
+            self.emit(f"{stem}-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(new[0]),
+                      new_value=value if value is not None else new[0].contents,
+                      effect="none" if nn.is_true() else None)
+        elif old:
+            on = self.old.node(old)
+            self.emit(f"{stem}-removed", o, n, path, ctx, old=_loc(old[0]), new=_loc(n.origin),
+                      old_value=value if value is not None else old[0].contents,
+                      effect="none" if on.is_true() else None)
+
+    # -- arrays ---------------------------------------------------------------------
+    def _arrays(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+        moot = ctx if (ARRAY & o.types & n.types) else replace(ctx, moot=True)
+        length = max(o.prefix_length(), n.prefix_length())
+        for index in range(length):
+            old_sources, old_declared = o.item_sources(index)
+            new_sources, new_declared = n.item_sources(index)
+            on, nn = self.old.node(old_sources, o.origin), self.new.node(new_sources, n.origin)
+            old_at = old_sources[0] if old_declared else o.origin
+            new_at = new_sources[0] if new_declared else n.origin
+            if old_declared and new_declared:
+                self.diff(on, nn, path + (index,), moot)
+            elif new_declared:
+                self._slot_added("prefix-item-added", on, nn, path + (index,), moot, old_at, new_at, index, False)
+            elif old_declared:
+                self._slot_removed("prefix-item-removed", on, nn, path + (index,), moot, old_at, new_at, index, False)
+        old_sources, old_declared = o.item_sources(None)
+        new_sources, new_declared = n.item_sources(None)
+        if old_sources or new_sources:
+            on, nn = self.old.node(old_sources, o.origin), self.new.node(new_sources, n.origin)
+            sub = path + ("*",) if not length else path + (length,)
+            stem = "additional-items" if length else None
+            if not (o.unevaluated_items or n.unevaluated_items) or old_declared or new_declared:
+                if old_declared and not new_declared and not nn.is_false():
+                    self._slot_removed("items-removed", on, nn, sub, moot, old_sources[0], n.origin, None, False)
+                elif new_declared and not old_declared and not nn.is_false():
+                    self._slot_added("items-added", on, nn, sub, moot, o.origin, new_sources[0], None, False)
+                else:
+                    self.diff(on, nn, sub, moot,
+                              became_false=f"{stem}-forbidden" if stem else "schema-became-false",
+                              became_true=f"{stem}-allowed" if stem else "schema-became-true")
+            else:
+                self.diff(on, nn, sub, moot, became_false="unevaluated-items-forbidden",
+                          became_true="unevaluated-items-allowed")
+        self._counts(o, n, path, moot, "minItems", "min-items", True, ARRAY)
+        self._counts(o, n, path, moot, "maxItems", "max-items", False, ARRAY)
+        if bool(o.unique) != bool(n.unique):
+            rule = "unique-items-added" if n.unique else "unique-items-removed"
+            self.emit(rule, o, n, path, moot, old=_loc(o.unique, "uniqueItems") or _loc(o.origin),
+                      new=_loc(n.unique, "uniqueItems") or _loc(n.origin), old_value=bool(o.unique),
+                      new_value=bool(n.unique), applies=ARRAY)
+        self._contains(o, n, path, moot)
+
+    def _contains(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+        if not o.contains and not n.contains:
+            return
+        if len(o.contains) > 1 or len(n.contains) > 1:
+            if len(o.contains) != len(n.contains) or not all(
+                self.equivalent(self.old.node([a.schema]), self.new.node([b.schema]))
+                for a, b in zip(o.contains, n.contains)
+            ):
+                self.emit("undecidable", o, n, path, ctx, old=_loc(o.origin), new=_loc(n.origin),
+                          message="several `contains` keywords merged from `allOf` parts")
+            return
+        if not o.contains or not n.contains:
+            added = bool(n.contains)
+            item = (n.contains or o.contains)[0]
+            self.emit("contains-added" if added else "contains-removed", o, n, path + ("*",), ctx,
+                      old=_loc(item.src, "contains") if not added else _loc(o.origin),
+                      new=_loc(item.src, "contains") if added else _loc(n.origin),
+                      old_value=None if added else item.schema.contents,
+                      new_value=item.schema.contents if added else None, applies=ARRAY)
+            return
+        a, b = o.contains[0], n.contains[0]
+        inner = ctx
+        if a.max or b.max:
+            inner = replace(ctx, unknown=ctx.unknown or "`contains` with `maxContains`: a wider `contains` can reject more")
+        self.diff(self.old.node([a.schema]), self.new.node([b.schema]), path + ("*",), inner)
+        old_min, new_min = a.min or (1, a.src), b.min or (1, b.src)
+        self._bound(o, n, path, ctx, "minContains", "min-contains", True, ARRAY, old_min, new_min)
+        self._bound(o, n, path, ctx, "maxContains", "max-contains", False, ARRAY, a.max, b.max)
+
+    # -- combinators ----------------------------------------------------------------
+    def _combos(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+        pairs = list(zip(o.combos, n.combos))
+        for oc, nc in pairs:
+            self._combo(o, n, oc, nc, path, ctx)
+        for oc in o.combos[len(pairs):]:
+            self.emit("any-of-removed", o, n, path, ctx, old=_loc(oc.src, oc.kind), new=_loc(n.origin),
+                      old_value=len(oc.branches))
+        for nc in n.combos[len(pairs):]:
+            self.emit("any-of-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(nc.src, nc.kind),
+                      new_value=len(nc.branches))
+
+    def _disjoint(self, builder: Builder, branches: list[Node]) -> bool:
+        for i, a in enumerate(branches):
+            for b in branches[i + 1:]:
+                if not self._disjoint_pair(builder, a, b):
+                    return False
+        return True
+
+    def _disjoint_pair(self, builder: Builder, a: Node, b: Node) -> bool:
+        if not (a.types & b.types):
+            return True
+        if a.enum is not None and b.enum is not None and not (a.enum[0] & b.enum[0]):
+            return True
+        for name in sorted(set(a.required) & set(b.required)):
+            pa = builder.node(a.property_sources(name)[0], a.origin)
+            pb = builder.node(b.property_sources(name)[0], b.origin)
+            if pa.enum is not None and pb.enum is not None and not (pa.enum[0] & pb.enum[0]):
+                return True
+            if not (pa.types & pb.types):
+                return True
+        return False
+
+    def _combo(self, o: Node, n: Node, oc, nc, path: tuple, ctx: Ctx) -> None:
+        old_branches = [self.old.node([src]) for src in oc.branches]
+        new_branches = [self.new.node([src]) for src in nc.branches]
+        disjoint = self._disjoint(self.old, old_branches) and self._disjoint(self.new, new_branches)
+        if oc.kind != nc.kind and not disjoint:
+            rule = "any-of-to-one-of" if nc.kind == "oneOf" else "one-of-to-any-of"
+            self.emit(rule, o, n, path, ctx, old=_loc(oc.src, oc.kind), new=_loc(nc.src, nc.kind),
+                      old_value=oc.kind, new_value=nc.kind)
+        inner = ctx
+        if "oneOf" in (oc.kind, nc.kind) and not disjoint:
+            inner = replace(ctx, unknown=ctx.unknown or "`oneOf` branches that can overlap: a change to one branch can also reject payloads")
+        old_left = list(range(len(old_branches)))
+        new_left = list(range(len(new_branches)))
+        matches: list[tuple[int, int]] = []
+
+        def take(i: int, j: int) -> None:
+            old_left.remove(i)
+            new_left.remove(j)
+            matches.append((i, j))
+
+        # 1. the same discriminating constant; 2. the same meaning; 3. the one left on each side.
+        old_keys = {i: self._branch_key(self.old, old_branches[i]) for i in old_left}
+        for j in list(new_left):
+            key = self._branch_key(self.new, new_branches[j])
+            candidates = [i for i in old_left if key is not None and old_keys[i] == key]
+            if len(candidates) == 1:
+                take(candidates[0], j)
+        for j in list(new_left):
+            for i in old_left:
+                if self.equivalent(old_branches[i], new_branches[j]):
+                    take(i, j)
+                    break
+        if len(old_left) == 1 and len(new_left) == 1:
+            take(old_left[0], new_left[0])
+        for i, j in sorted(matches):
+            self.diff(old_branches[i], new_branches[j], path, inner)
+        for j in new_left:
+            self.emit("any-of-branch-added", o, n, path, inner, old=_loc(oc.src, oc.kind),
+                      new=_loc(nc.branches[j]), new_value=nc.branches[j].contents)
+        for i in old_left:
+            self.emit("any-of-branch-removed", o, n, path, inner, old=_loc(oc.branches[i]),
+                      new=_loc(nc.src, nc.kind), old_value=oc.branches[i].contents)
+
+    def _branch_key(self, builder: Builder, node: Node) -> tuple | None:
+        keys = []
+        for name in sorted(node.required):
+            sources, declared = node.property_sources(name)
+            if declared:
+                prop = builder.node(sources)
+                if prop.enum is not None and len(prop.enum[0]) == 1:
+                    keys.append((name, repr(next(iter(prop.enum[0])))))
+        return tuple(keys) or None
+
+    def _nots(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+        flipped = replace(ctx, polarity=-ctx.polarity)
+        pairs = list(zip(o.nots, n.nots))
+        for a, b in pairs:
+            self.diff(self.old.node([a]), self.new.node([b]), path, flipped)
+        for a in o.nots[len(pairs):]:
+            self.emit("not-removed", o, n, path, ctx, old=_loc(a), new=_loc(n.origin), old_value=a.contents,
+                      effect="none" if self.old.node([a]).is_false() else None)
+        for b in n.nots[len(pairs):]:
+            self.emit("not-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(b), new_value=b.contents,
+                      effect="none" if self.new.node([b]).is_false() else None)
+
+    def _conditionals(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+        pairs = list(zip(o.conditionals, n.conditionals))
+        for a, b in pairs:
+            if not self.equivalent(self.old.node([a.if_]), self.new.node([b.if_])):
+                self.emit("undecidable", o, n, path, ctx, old=_loc(a.if_), new=_loc(b.if_),
+                          old_value=a.if_.contents, new_value=b.if_.contents,
+                          message="the `if` condition changed: which payloads meet `then` or `else` moved")
+                continue
+            for old_branch, new_branch in ((a.then, b.then), (a.else_, b.else_)):
+                self.diff(self.old.node([old_branch] if old_branch else [], a.src),
+                          self.new.node([new_branch] if new_branch else [], b.src), path, ctx)
+        for a in o.conditionals[len(pairs):]:
+            self.emit("conditional-removed", o, n, path, ctx, old=_loc(a.src, "if"), new=_loc(n.origin))
+        for b in n.conditionals[len(pairs):]:
+            self.emit("conditional-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(b.src, "if"))

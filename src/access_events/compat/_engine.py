@@ -1,0 +1,232 @@
+"""The public entry points: compare two schema documents, or two catalogs of them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import urljoin
+
+import referencing
+from jsonschema import Draft202012Validator
+from referencing.jsonschema import DRAFT202012
+
+from .._formats import FORMAT_CHECKER
+from . import _witness
+from ._diff import Ctx, Differ, Found
+from ._model import DIRECTIONS, POLICIES, VERSION_KEYWORD, Change, Location, Report
+from ._normalize import HANDLED, Builder
+
+Catalog = Mapping[str, Any]
+#: Base URI for documents without a ``$id`` (never fetched: the registry has no retriever).
+_ANONYMOUS = "https://compat.invalid/{side}/"
+
+
+class CompatInputError(ValueError):
+    """An input that cannot be read as a schema or a catalog (names the file and line)."""
+
+
+def _check_options(direction: str, policy: str) -> None:
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
+    if policy not in POLICIES:
+        raise ValueError(f"policy must be one of {', '.join(POLICIES)}, not {policy!r}")
+
+
+class _Side:
+    """One version: its documents under their URIs, a node builder and validators."""
+
+    def __init__(self, documents: Mapping[str, Any], side: str, extra: referencing.Registry | None = None):
+        base = _ANONYMOUS.format(side=side)
+        self.uris: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+        resources = []
+        for name, document in documents.items():
+            uri = base + name
+            if isinstance(document, dict) and isinstance(document.get("$id"), str):
+                uri = urljoin(base, document["$id"])
+            uri = uri.rstrip("#")
+            self.uris[name] = uri
+            self.names[uri] = name
+            resources.append((uri, DRAFT202012.create_resource(document)))
+        registry = extra if extra is not None else referencing.Registry()
+        self.registry = registry.with_resources(resources).crawl()
+        self.documents = dict(documents)
+        self.builder = Builder(self.registry, lambda uri: self.names.get(uri, uri))
+        self._validators: dict[str, Any] = {}
+
+    def root(self, name: str):
+        uri = self.uris[name]
+        return self.builder.node([self.builder.root(uri)])
+
+    def validator(self, name: str):
+        if name not in self._validators:
+            self._validators[name] = Draft202012Validator(
+                self.documents[name], registry=self.registry, format_checker=FORMAT_CHECKER)
+        return self._validators[name]
+
+
+def _witnessed(found: list[Found], direction: str, old: _Side, new: _Side, old_name: str, new_name: str,
+               enabled: bool) -> list[Change]:
+    changes = []
+    for item in found:
+        change = item.change
+        if enabled and not change.unknown and change.breaks(direction):
+            change = replace(change, witness=_witness_for(item, old, new, old_name, new_name))
+        changes.append(change)
+    return changes
+
+
+def _witness_for(item: Found, old: _Side, new: _Side, old_name: str, new_name: str):
+    change = item.change
+    old_validator, new_validator = old.validator(old_name), new.validator(new_name)
+    old_root, new_root = old.root(old_name), new.root(new_name)
+    attempts = []
+    if change.breaks_forward:
+        attempts.append(("new", item.new_node, item.old_node, new.builder, new_validator, old_validator, new_root, old_root))
+    if change.breaks_backward:
+        attempts.append(("old", item.old_node, item.new_node, old.builder, old_validator, new_validator, old_root, new_root))
+    for accepted_by, accepting, rejecting, builder, yes, no, root, other_root in attempts:
+        bases = [value for value in _witness._examples(root) + _witness._examples(other_root)
+                 + [_witness.minimal(builder, root)] if yes.is_valid(value)]
+        witness = _witness.find(change, accepted_by, accepting, rejecting, builder, bases or [None],
+                                yes.is_valid, _witness.rejection_of(no))
+        if witness is not None:
+            return witness
+    return None
+
+
+def compare(old: Any, new: Any, *, direction: str = "full", policy: str = "lenient",
+            old_registry: referencing.Registry | None = None,
+            new_registry: referencing.Registry | None = None,
+            witnesses: bool = True) -> Report:
+    """Compare two versions of one schema document (``$ref``s may reach into the registries)."""
+    _check_options(direction, policy)
+    old_side = _Side({"old": old}, "old", old_registry)
+    new_side = _Side({"new": new}, "new", new_registry)
+    differ = Differ(old_side.builder, new_side.builder, policy)
+    differ.diff(old_side.root("old"), new_side.root("new"), (), Ctx())
+    changes = _witnessed(differ.found, direction, old_side, new_side, "old", "new", witnesses)
+    return Report(direction, policy, tuple(changes))
+
+
+# -- catalogs -----------------------------------------------------------------------
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CompatInputError(f"{path}: cannot read: {error}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CompatInputError(f"{path}:{error.lineno}:{error.colno}: not JSON: {error.msg}") from None
+
+
+def load_catalog(source: str | Path | Catalog | referencing.Registry) -> dict[str, Any]:
+    """A catalog as ``{name: document}``: from a directory (its ``*.json`` files), one file,
+    a mapping, or a ``referencing.Registry`` (named by URI)."""
+    if isinstance(source, referencing.Registry):
+        return {uri: source.contents(uri) for uri in sorted(source)}
+    if isinstance(source, Mapping):
+        return dict(source)
+    path = Path(source)
+    if path.is_dir():
+        return {child.name: _read_json(child) for child in sorted(path.glob("*.json"))}
+    if path.is_file():
+        return {path.name: _read_json(path)}
+    raise CompatInputError(f"{path}: no such file or directory")
+
+
+def _is_union(document: Any) -> bool:
+    if not isinstance(document, dict) or "properties" in document:
+        return False
+    for kind in ("oneOf", "anyOf"):
+        branches = document.get(kind)
+        if isinstance(branches, list) and branches and all(
+            isinstance(branch, dict) and set(branch) <= {"$ref", "title", "description", "$comment"} and "$ref" in branch
+            for branch in branches
+        ):
+            return True
+    return False
+
+
+def _is_definitions(document: Any) -> bool:
+    return isinstance(document, dict) and not any(keyword in HANDLED for keyword in document)
+
+
+def _event_key(name: str, document: Any) -> str:
+    if isinstance(document, dict):
+        const = ((document.get("properties") or {}).get("event_type") or {}).get("const")
+        if isinstance(const, str):
+            return const
+    return name.removesuffix(".json").removesuffix(".schema")
+
+
+def _events(documents: Mapping[str, Any]) -> dict[str, str]:
+    """``{event key: document name}`` for the documents that are events (not unions, not $defs)."""
+    events: dict[str, str] = {}
+    for name, document in sorted(documents.items()):
+        if _is_union(document) or _is_definitions(document):
+            continue
+        events.setdefault(_event_key(name, document), name)
+    return events
+
+
+def _version(document: Any) -> str | None:
+    value = document.get(VERSION_KEYWORD) if isinstance(document, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def compare_catalogs(old: Any, new: Any, *, direction: str = "full", policy: str = "lenient",
+                     witnesses: bool = True) -> Report:
+    """Compare two catalogs: events matched by ``event_type`` (else ``$id``/file name), each
+    compared with ``$ref``s followed across its catalog, plus events added and removed."""
+    _check_options(direction, policy)
+    old_docs, new_docs = load_catalog(old), load_catalog(new)
+    old_side, new_side = _Side(old_docs, "old"), _Side(new_docs, "new")
+    old_events, new_events = _events(old_docs), _events(new_docs)
+    changes: list[Change] = []
+    versions: dict[str, tuple[str | None, str | None]] = {}
+    for key in sorted(set(old_events) | set(new_events)):
+        old_name, new_name = old_events.get(key), new_events.get(key)
+        versions[key] = (_version(old_docs[old_name]) if old_name else None,
+                         _version(new_docs[new_name]) if new_name else None)
+        if old_name and new_name:
+            differ = Differ(old_side.builder, new_side.builder, policy)
+            differ.diff(old_side.root(old_name), new_side.root(new_name), (), Ctx())
+            found = _witnessed(differ.found, direction, old_side, new_side, old_name, new_name, witnesses)
+            changes.extend(replace(change, event=key) for change in found)
+        else:
+            changes.append(_event_change(key, old_name, new_name, old_side, new_side, direction, witnesses))
+    return Report(direction, policy, tuple(changes), versions)
+
+
+def _event_change(key: str, old_name: str | None, new_name: str | None, old: _Side, new: _Side,
+                  direction: str, witnesses: bool) -> Change:
+    added = new_name is not None
+    name = new_name if added else old_name
+    change = Change(
+        rule="event-added" if added else "event-removed",
+        old=None if added else Location(old_name, ""), new=Location(new_name, "") if added else None,
+        old_value=None if added else key, new_value=key if added else None, instance_path="",
+        breaks_forward=added, breaks_backward=not added, event=key,
+        message=(f"event type {key} added: receivers validating against the old catalog reject it" if added
+                 else f"event type {key} removed: archived {key} events no longer validate"),
+    )
+    if not witnesses or not change.breaks(direction):
+        return change
+    # Witness: an example of the event, accepted by its own schema and refused by the other
+    # version's union (when that version has one).
+    side, other = (new, old) if added else (old, new)
+    unions = [doc_name for doc_name, document in sorted(other.documents.items()) if _is_union(document)]
+    if not unions:
+        return change
+    yes, no = side.validator(name), other.validator(unions[0])  # type: ignore[arg-type]
+    root = side.root(name)  # type: ignore[arg-type]
+    for candidate in _witness._examples(root) + [_witness.minimal(side.builder, root)]:
+        if yes.is_valid(candidate):
+            reason = _witness.rejection_of(no)(candidate)
+            if reason is not None:
+                return replace(change, witness=_witness.Witness(candidate, "new" if added else "old", reason))
+    return change

@@ -1,0 +1,213 @@
+"""Compare two ``pattern`` keywords as regular languages, where that can be decided.
+
+JSON Schema patterns are ECMA-262 regular expressions that *search* (an unanchored
+pattern matches anywhere in the string). The inclusion test is done with ``greenery``,
+which builds finite automata from the regular subset of the syntax (no lookaround, no
+back-references). Two things are adapted here because greenery's dialect differs: it
+reads ``^``/``$`` as literal characters, so a leading ``^`` and trailing ``$`` are
+turned into "no implicit ``.*`` on that side" and any other anchor makes the pair
+undecidable; and it refuses a bare ``-`` at either end of a character class, so that
+hyphen is escaped. Anything greenery cannot parse returns ``None``: the caller then
+treats the change as breaking both ways (fail closed).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from typing import Iterator, Literal
+
+Relation = Literal["equal", "narrower", "wider", "overlap"]
+
+#: Automata bigger than this are not compared (the pair is then undecidable).
+_MAX_STATES = 20_000
+
+
+def _escape_class_hyphens(pattern: str) -> str | None:
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if char != "[":
+            out.append(char)
+            i += 1
+            continue
+        # A character class: copy it, escaping a literal '-' at its start or end.
+        j = i + 1
+        if j < n and pattern[j] == "^":
+            j += 1
+        body_start = j
+        body: list[str] = []
+        while j < n and not (pattern[j] == "]" and j > body_start):
+            if pattern[j] == "\\":
+                body.append(pattern[j:j + 2])
+                j += 2
+                continue
+            body.append(pattern[j])
+            j += 1
+        if j >= n:
+            return None
+        if body and body[0] == "-":
+            body[0] = "\\-"
+        if len(body) > 1 and body[-1] == "-":
+            body[-1] = "\\-"
+        out.append(pattern[i:body_start] + "".join(body) + "]")
+        i = j + 1
+    return "".join(out)
+
+
+def _has_top_level_alternation(pattern: str) -> bool:
+    depth, i, in_class = 0, 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+        i += 1
+    return False
+
+
+def _unescaped(pattern: str, char: str) -> bool:
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            i += 2
+            continue
+        if pattern[i] == char:
+            return True
+        i += 1
+    return False
+
+
+def _full_match_form(pattern: str) -> str | None:
+    """The pattern rewritten so that matching the *whole* string means what the search meant."""
+    head = pattern.startswith("^")
+    tail = pattern.endswith("$") and not pattern.endswith("\\$")
+    core = pattern[1 if head else 0: len(pattern) - 1 if tail else len(pattern)]
+    if _unescaped(core, "^") or _unescaped(core, "$"):
+        return None
+    if (head or tail) and _has_top_level_alternation(core):
+        return None
+    core = _escape_class_hyphens(core)
+    if core is None:
+        return None
+    return ("" if head else ".*") + "(" + core + ")" + ("" if tail else ".*")
+
+
+@functools.lru_cache(maxsize=512)
+def _parse(pattern: str):  # -> greenery.Fsm | None
+    try:
+        import greenery
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    form = _full_match_form(pattern)
+    if form is None:
+        return None
+    try:
+        # Work on the automaton: greenery's Pattern-level difference converts back to a
+        # regular expression, which takes seconds on counted repetitions like a UUID's.
+        fsm = greenery.parse(form).to_fsm()
+    except Exception:  # greenery raises its own NoMatch and others on syntax it lacks
+        return None
+    return fsm if len(fsm.states) <= _MAX_STATES else None
+
+
+@functools.lru_cache(maxsize=1024)
+def relation(old: str, new: str) -> Relation | None:
+    """How the strings ``new`` matches relate to those ``old`` matches; ``None``: undecidable."""
+    if old == new:
+        return "equal"
+    a, b = _parse(old), _parse(new)
+    if a is None or b is None:
+        return None
+    try:
+        new_only = not (b - a).empty()
+        old_only = not (a - b).empty()
+    except Exception:
+        return None
+    if new_only and old_only:
+        return "overlap"
+    if new_only:
+        return "wider"
+    if old_only:
+        return "narrower"
+    return "equal"
+
+
+_PREFERRED = "a0A_-. z9Z:+~!"
+
+
+def _representative(charclass) -> str | None:
+    for char in _PREFERRED:
+        if charclass.accepts(char):
+            return char
+    if not charclass.negated and charclass.ord_ranges:
+        return chr(charclass.ord_ranges[0][0])
+    for code in range(0x20, 0x3000):
+        if charclass.accepts(chr(code)):
+            return chr(code)
+    return None
+
+
+def _shortest(parsed, limit: int) -> list[str]:
+    """Shortest accepted strings by breadth-first search over the automaton's states.
+
+    greenery's own ``strings()`` enumerates every string of each length in turn, which
+    explodes on counted repetitions such as a UUID's ``{12}``; a witness needs one.
+    """
+    fsm = parsed
+    found: list[str] = []
+    frontier = [(fsm.initial, "")]
+    seen = {fsm.initial}
+    while frontier and len(found) < limit:
+        following = []
+        for state, text in frontier:
+            if state in fsm.finals:
+                found.append(text)
+                if len(found) >= limit:
+                    break
+            for charclass in sorted(fsm.alphabet, key=str):
+                target = fsm.map[state][charclass]
+                if target in seen or not fsm.islive(target):
+                    continue
+                char = _representative(charclass)
+                if char is not None:
+                    seen.add(target)
+                    following.append((target, text + char))
+        frontier = following
+    return found
+
+
+def sample_strings(pattern: str, limit: int = 3) -> list[str]:
+    """A few strings the pattern matches (shortest first), for building witnesses."""
+    return sample_difference(pattern, None, limit)
+
+
+def sample_difference(a_pattern: str | None, b_pattern: str | None, limit: int = 3) -> list[str]:
+    """Strings ``a`` matches and ``b`` does not (``a`` may be ``None``: matches everything)."""
+    a = _parse(a_pattern if a_pattern is not None else ".*")
+    if a is None:
+        return []
+    try:
+        if b_pattern is not None:
+            b = _parse(b_pattern)
+            if b is None:
+                return []
+            a = a - b
+        return _shortest(a, limit)
+    except Exception:  # greenery's errors on constructs it cannot build
+        return []
