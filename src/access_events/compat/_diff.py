@@ -65,6 +65,23 @@ class Differ:
         self._active: set = set()
         self._equivalence: dict = {}
 
+    def results(self) -> list[Found]:
+        """The changes found, each once: a ``$ref`` reached along several paths (a recursive
+        schema, a definition used twice) yields the same change at each; the shortest
+        instance path is kept, at the place the change was first found."""
+        first: dict[tuple, int] = {}
+        kept: list[Found] = []
+        for found in self.found:
+            change = found.change
+            key = (change.rule, change.old, change.new, repr(change.old_value), repr(change.new_value),
+                   change.breaks_forward, change.breaks_backward, change.unknown)
+            if key not in first:
+                first[key] = len(kept)
+                kept.append(found)
+            elif len(change.instance_path) < len(kept[first[key]].change.instance_path):
+                kept[first[key]] = found
+        return kept
+
     # -- recording ------------------------------------------------------------------
     def emit(self, rule: str, o: Node | None, n: Node | None, path: tuple, ctx: Ctx, *,
              old: Location | None, new: Location | None, old_value: Any = None,
@@ -87,6 +104,19 @@ class Differ:
             message=message or RULES[rule].summary,
         )
         self.found.append(Found(change, o, n))
+
+    def guarded(self, reason: str, o: Node, n: Node, old: Location | None, new: Location | None, path: tuple,
+                ctx: Ctx, body) -> None:
+        """Run ``body``; if it found any change, add one ``undecidable`` change for the construct.
+
+        The changes inside keep their own rule and (monotone) directions, so a reader sees
+        what changed; the ``undecidable`` change says those directions cannot be trusted
+        here, and it makes the comparison fail closed.
+        """
+        start = len(self.found)
+        body()
+        if any(found.change.rule != "annotation-changed" for found in self.found[start:]):
+            self.emit("undecidable", o, n, path, ctx, old=old, new=new, message=reason)
 
     # -- entry ----------------------------------------------------------------------
     def diff(self, o: Node, n: Node, path: tuple, ctx: Ctx, *, became_false: str = "schema-became-false",
@@ -126,25 +156,25 @@ class Differ:
         for ref, src, reason in o.unresolved + n.unresolved:
             self.emit("undecidable", o, n, path, ctx, old=_loc(src, "$ref"), new=_loc(src, "$ref"),
                       old_value=ref, new_value=ref, message=reason)
-        if o.dynamic or n.dynamic:
-            src_o = o.dynamic[0] if o.dynamic else None
-            src_n = n.dynamic[0] if n.dynamic else None
-            self.emit("undecidable", o, n, path, ctx, old=_loc(src_o), new=_loc(src_n),
-                      message="`$dynamicRef`/`$recursiveRef` depend on the dynamic scope, which the engine does not follow")
         self._unknown_keywords(o, n, path, ctx)
         self._types(o, n, path, ctx)
         self._enum(o, n, path, ctx)
         self._strings(o, n, path, ctx)
         self._numbers(o, n, path, ctx)
-        inner = ctx
-        if (o.unevaluated_properties or n.unevaluated_properties or o.unevaluated_items or n.unevaluated_items) and (
+        def structure() -> None:
+            self._objects(o, n, path, ctx)
+            self._arrays(o, n, path, ctx)
+            self._combos(o, n, path, ctx)
+
+        unevaluated = o.unevaluated_properties or n.unevaluated_properties or o.unevaluated_items or n.unevaluated_items
+        if unevaluated and (
             o.combos or n.combos or o.conditionals or n.conditionals or o.dependent_schemas or n.dependent_schemas
             or ((o.unevaluated_items or n.unevaluated_items) and (o.contains or n.contains))
         ):
-            inner = replace(ctx, unknown=ctx.unknown or "`unevaluated*` next to applicators that evaluate properties or items")
-        self._objects(o, n, path, inner)
-        self._arrays(o, n, path, inner)
-        self._combos(o, n, path, inner)
+            self.guarded("`unevaluated*` next to applicators that evaluate properties or items: what counts as "
+                         "evaluated moved", o, n, _loc(o.origin), _loc(n.origin), path, ctx, structure)
+        else:
+            structure()
         self._nots(o, n, path, ctx)
         self._conditionals(o, n, path, ctx)
 
@@ -167,13 +197,15 @@ class Differ:
         for keyword in sorted(set(o.unknown) | set(n.unknown)):
             old = o.unknown.get(keyword, [])
             new = n.unknown.get(keyword, [])
-            if sorted(repr(canon(value)) for value, _ in old) == sorted(repr(canon(value)) for value, _ in new):
+            dynamic = keyword in ("$dynamicRef", "$recursiveRef")  # its target depends on the dynamic scope
+            if not dynamic and sorted(repr(canon(v)) for v, _ in old) == sorted(repr(canon(v)) for v, _ in new):
                 continue  # the same unknown constraint on both sides: a conjunction that cannot hide a break
             self.emit("unknown-keyword", o, n, path, ctx,
                       old=_loc(old[0][1], keyword) if old else _loc(o.origin),
                       new=_loc(new[0][1], keyword) if new else _loc(n.origin),
                       old_value=old[0][0] if old else None, new_value=new[0][0] if new else None,
-                      message=f"`{keyword}` is not a keyword the engine understands, and it differs")
+                      message=f"`{keyword}` depends on the dynamic scope, which the engine does not follow" if dynamic
+                      else f"`{keyword}` is not a keyword the engine understands, and it differs")
 
     def _types(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
         old, new = o.types, n.types
@@ -423,10 +455,14 @@ class Differ:
             sub = path + ("*",) if not length else path + (length,)
             stem = "additional-items" if length else None
             if not (o.unevaluated_items or n.unevaluated_items) or old_declared or new_declared:
-                if old_declared and not new_declared and not nn.is_false():
-                    self._slot_removed("items-removed", on, nn, sub, moot, old_sources[0], n.origin, None, False)
-                elif new_declared and not old_declared and not nn.is_false():
-                    self._slot_added("items-added", on, nn, sub, moot, o.origin, new_sources[0], None, False)
+                if old_declared and not new_declared and not (nn.is_false() or on.is_false()):
+                    if on.is_true():
+                        pass  # `items: {}` dropped: the same meaning
+                    else:
+                        self._slot_removed("items-removed", on, nn, sub, moot, old_sources[0], n.origin, None, False)
+                elif new_declared and not old_declared and not (nn.is_false() or on.is_false()):
+                    if not nn.is_true():
+                        self._slot_added("items-added", on, nn, sub, moot, o.origin, new_sources[0], None, False)
                 else:
                     self.diff(on, nn, sub, moot,
                               became_false=f"{stem}-forbidden" if stem else "schema-became-false",
@@ -464,12 +500,24 @@ class Differ:
                       new_value=item.schema.contents if added else None, applies=ARRAY)
             return
         a, b = o.contains[0], n.contains[0]
-        inner = ctx
+        def inner() -> None:
+            self.diff(self.old.node([a.schema]), self.new.node([b.schema]), path + ("*",), ctx)
+
         if a.max or b.max:
-            inner = replace(ctx, unknown=ctx.unknown or "`contains` with `maxContains`: a wider `contains` can reject more")
-        self.diff(self.old.node([a.schema]), self.new.node([b.schema]), path + ("*",), inner)
-        old_min, new_min = a.min or (1, a.src), b.min or (1, b.src)
-        self._bound(o, n, path, ctx, "minContains", "min-contains", True, ARRAY, old_min, new_min)
+            self.guarded("`contains` with `maxContains`: a wider `contains` can also reject more arrays", o, n,
+                         _loc(a.src, "contains"), _loc(b.src, "contains"), path, ctx, inner)
+        else:
+            inner()
+        # minContains defaults to 1: the rule names what was written, the effect what it means.
+        if (a.min or (1,))[0] != (b.min or (1,))[0]:
+            if a.min and b.min:
+                self._bound(o, n, path, ctx, "minContains", "min-contains", True, ARRAY, a.min, b.min)
+            else:
+                tighter = (b.min or (1,))[0] > (a.min or (1,))[0]
+                self.emit("min-contains-added" if b.min else "min-contains-removed", o, n, path, ctx,
+                          old=_loc(a.src, "minContains"), new=_loc(b.src, "minContains"),
+                          old_value=a.min[0] if a.min else None, new_value=b.min[0] if b.min else None,
+                          effect="tightens" if tighter else "loosens", applies=ARRAY)
         self._bound(o, n, path, ctx, "maxContains", "max-contains", False, ARRAY, a.max, b.max)
 
     # -- combinators ----------------------------------------------------------------
@@ -513,9 +561,15 @@ class Differ:
             rule = "any-of-to-one-of" if nc.kind == "oneOf" else "one-of-to-any-of"
             self.emit(rule, o, n, path, ctx, old=_loc(oc.src, oc.kind), new=_loc(nc.src, nc.kind),
                       old_value=oc.kind, new_value=nc.kind)
-        inner = ctx
         if "oneOf" in (oc.kind, nc.kind) and not disjoint:
-            inner = replace(ctx, unknown=ctx.unknown or "`oneOf` branches that can overlap: a change to one branch can also reject payloads")
+            self.guarded("`oneOf` branches that can overlap: a change to one branch can also reject payloads "
+                         "that now match two branches", o, n, _loc(oc.src, oc.kind), _loc(nc.src, nc.kind), path,
+                         ctx, lambda: self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx))
+        else:
+            self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx)
+
+    def _branches(self, o: Node, n: Node, oc, nc, old_branches: list[Node], new_branches: list[Node],
+                  path: tuple, inner: Ctx) -> None:
         old_left = list(range(len(old_branches)))
         new_left = list(range(len(new_branches)))
         matches: list[tuple[int, int]] = []

@@ -107,7 +107,7 @@ def compare(old: Any, new: Any, *, direction: str = "full", policy: str = "lenie
     new_side = _Side({"new": new}, "new", new_registry)
     differ = Differ(old_side.builder, new_side.builder, policy)
     differ.diff(old_side.root("old"), new_side.root("new"), (), Ctx())
-    changes = _witnessed(differ.found, direction, old_side, new_side, "old", "new", witnesses)
+    changes = _witnessed(differ.results(), direction, old_side, new_side, "old", "new", witnesses)
     return Report(direction, policy, tuple(changes))
 
 
@@ -195,7 +195,7 @@ def compare_catalogs(old: Any, new: Any, *, direction: str = "full", policy: str
         if old_name and new_name:
             differ = Differ(old_side.builder, new_side.builder, policy)
             differ.diff(old_side.root(old_name), new_side.root(new_name), (), Ctx())
-            found = _witnessed(differ.found, direction, old_side, new_side, old_name, new_name, witnesses)
+            found = _witnessed(differ.results(), direction, old_side, new_side, old_name, new_name, witnesses)
             changes.extend(replace(change, event=key) for change in found)
         else:
             changes.append(_event_change(key, old_name, new_name, old_side, new_side, direction, witnesses))

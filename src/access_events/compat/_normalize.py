@@ -52,7 +52,7 @@ HANDLED = frozenset({
     "multipleOf", "required", "properties", "patternProperties", "additionalProperties",
     "unevaluatedProperties", "propertyNames", "dependentRequired", "dependentSchemas",
     "items", "prefixItems", "contains", "minContains", "maxContains", "uniqueItems",
-    "unevaluatedItems", "$dynamicRef", "$recursiveRef", *LOWER_COUNTS, *UPPER_COUNTS,
+    "unevaluatedItems", *LOWER_COUNTS, *UPPER_COUNTS,
 })
 
 
@@ -195,7 +195,6 @@ class Node:
     nots: list[Src] = field(default_factory=list)
     conditionals: list[Conditional] = field(default_factory=list)
     unknown: dict[str, list[tuple[Any, Src]]] = field(default_factory=dict)
-    dynamic: list[Src] = field(default_factory=list)
     unresolved: list[tuple[str, Src, str]] = field(default_factory=list)
     annotations: dict[str, list[tuple[Any, Src]]] = field(default_factory=dict)
 
@@ -220,7 +219,7 @@ class Node:
             or self.unevaluated_properties or self.property_names or self.dependent_required
             or self.dependent_schemas or any(g.prefix or g.items for g in self.arrays)
             or self.unevaluated_items or self.contains or self.unique or self.combos or self.nots
-            or self.conditionals or self.unknown or self.dynamic or self.unresolved
+            or self.conditionals or self.unknown or self.unresolved
         )
 
     def declared_names(self) -> set[str]:
@@ -444,6 +443,3 @@ def _absorb(node: Node, src: Src) -> None:
             src.child("then") if "then" in contents else None,
             src.child("else") if "else" in contents else None,
         ))
-    for keyword in ("$dynamicRef", "$recursiveRef"):
-        if keyword in contents:
-            node.dynamic.append(src)

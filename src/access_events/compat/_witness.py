@@ -50,17 +50,27 @@ def _examples(node: Node | None) -> list[Any]:
     return values
 
 
-def minimal(builder: Builder, node: Node, depth: int = 0) -> Any:
-    """A small instance the node is likely to accept (checked by the caller, never trusted)."""
+def minimal(builder: Builder, node: Node, depth: int = 0, chosen: frozenset = frozenset()) -> Any:
+    """A small instance the node is likely to accept (checked by the caller, never trusted).
+
+    ``anyOf``/``oneOf`` are met with their first branch (``chosen`` remembers which
+    combinators were already resolved), and the ``then`` of a conditional is assumed to
+    apply, so its required properties are included.
+    """
     if depth > _MAX_DEPTH or node.is_false():
         return None
     for example in _examples(node):
         return copy.deepcopy(example)
     if node.enum is not None and node.enum[0]:
         return copy.deepcopy(node.enum[1][sorted(node.enum[0], key=repr)[0]])
-    if node.combos:
-        branch = node.combos[0].branches[0]
-        return minimal(builder, builder.node(list(node.srcs) + [branch]), depth + 1)
+    for combo in node.combos:
+        if combo.src.key not in chosen:
+            merged = builder.node(list(node.srcs) + [combo.branches[0]])
+            return minimal(builder, merged, depth + 1, chosen | {combo.src.key})
+    thens = [c.then for c in node.conditionals if c.then is not None]
+    if thens and not any(src.key in chosen for src in thens):
+        merged = builder.node(list(node.srcs) + thens)
+        return minimal(builder, merged, depth + 1, chosen | {src.key for src in thens})
     types = node.types
     for atom in ("object", "string", "integer", "array", "fraction", "boolean", "null"):
         if atom not in types:
