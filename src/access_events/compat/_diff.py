@@ -109,13 +109,17 @@ class Differ:
                 ctx: Ctx, body) -> None:
         """Run ``body``; if it found any change, add one ``undecidable`` change for the construct.
 
-        The changes inside keep their own rule and (monotone) directions, so a reader sees
-        what changed; the ``undecidable`` change says those directions cannot be trusted
-        here, and it makes the comparison fail closed.
+        The changes inside keep their own rule, so a reader sees what changed, but they are
+        marked unknown: their usual directions do not hold here. The ``undecidable`` change
+        names the construct; both make the comparison fail closed.
         """
         start = len(self.found)
         body()
-        if any(found.change.rule != "annotation-changed" for found in self.found[start:]):
+        inner = [i for i in range(start, len(self.found)) if self.found[i].change.rule != "annotation-changed"]
+        for i in inner:
+            change = self.found[i].change
+            self.found[i].change = replace(change, unknown=True, message=f"{change.message} (undecided: {reason})")
+        if inner:
             self.emit("undecidable", o, n, path, ctx, old=old, new=new, message=reason)
 
     # -- entry ----------------------------------------------------------------------
@@ -144,6 +148,11 @@ class Differ:
         return self._equivalence[key]
 
     def _diff(self, o: Node, n: Node, path: tuple, ctx: Ctx, became_false: str, became_true: str) -> None:
+        if (o.single_branch and n.combos) or (n.single_branch and o.combos):
+            # `anyOf: [A]` on one side and a real combinator on the other: compare them as
+            # combinators, so `[A]` -> `[A, B]` is a branch added, not A's keywords removed.
+            o = self.old.node(o.inputs, o.origin, unwrap=False) if o.inputs else o
+            n = self.new.node(n.inputs, n.origin, unwrap=False) if n.inputs else n
         self._annotations(o, n, path, ctx)
         if o.is_false() or n.is_false():
             if o.is_false() and not n.is_false():

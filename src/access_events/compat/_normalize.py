@@ -197,6 +197,10 @@ class Node:
     unknown: dict[str, list[tuple[Any, Src]]] = field(default_factory=dict)
     unresolved: list[tuple[str, Src, str]] = field(default_factory=list)
     annotations: dict[str, list[tuple[Any, Src]]] = field(default_factory=dict)
+    #: The sources the node was asked for (before ``$ref``/``allOf`` expansion).
+    inputs: tuple[Src, ...] = ()
+    #: A single-branch ``anyOf``/``oneOf`` applies here (merged in, unless built with ``unwrap=False``).
+    single_branch: bool = False
 
     @property
     def origin(self) -> Src:
@@ -284,14 +288,22 @@ class Builder:
         contents = self.registry.contents(uri)
         return Src(contents, uri, self.names(uri), "")
 
-    def node(self, sources: list[Src] | tuple[Src, ...], at: Src | None = None) -> Node:
-        """The conjunction of ``sources``; with none, the empty schema located at ``at``."""
+    def node(self, sources: list[Src] | tuple[Src, ...], at: Src | None = None, unwrap: bool = True) -> Node:
+        """The conjunction of ``sources``; with none, the empty schema located at ``at``.
+
+        ``unwrap``: merge a single-branch ``anyOf``/``oneOf`` into the node (``anyOf: [A]``
+        means ``A``). The differ asks for the node without unwrapping when the other
+        version has a real combinator there, so that ``[A]`` → ``[A, B]`` reads as a branch
+        added rather than as ``A``'s keywords removed.
+        """
+        inputs = tuple(sources)
         if not sources:
             if at is None:
                 raise ValueError("an empty conjunction needs a location")
             sources = [Src(True, at.base, at.doc, at.pointer, virtual=True)]
         expanded: list[Src] = []
         unresolved: list[tuple[str, Src, str]] = []
+        single = False
         seen: set = set()
         queue = list(sources)
         while queue:
@@ -314,14 +326,16 @@ class Builder:
             for kind in ("anyOf", "oneOf"):
                 branches = contents.get(kind)
                 if isinstance(branches, list) and len(branches) == 1:
-                    queue.append(src.child(kind, 0))
-        key = frozenset(src.key for src in expanded)
+                    single = True
+                    if unwrap:
+                        queue.append(src.child(kind, 0))
+        key = (frozenset(src.key for src in expanded), unwrap)
         if key in self._nodes:
             return self._nodes[key]
-        node = Node(srcs=tuple(expanded), unresolved=unresolved)
+        node = Node(srcs=tuple(expanded), unresolved=unresolved, inputs=inputs, single_branch=single)
         self._nodes[key] = node
         for src in expanded:
-            _absorb(node, src)
+            _absorb(node, src, unwrap)
         return node
 
     def _resolve(self, src: Src, ref: str) -> Src | str:
@@ -340,13 +354,15 @@ class Builder:
         return Src(resolved.contents, base or document, self.names(document) or document, pointer)
 
 
-def _absorb(node: Node, src: Src) -> None:
+def _absorb(node: Node, src: Src, unwrap: bool = True) -> None:
     """Add one schema object's own keywords to the node (applicators were expanded already)."""
     contents = src.contents
     if contents is False:
         node.false = node.false or src
         return
     if not isinstance(contents, dict):
+        if contents is not True:  # e.g. draft-07's array form of `items`: not a 2020-12 schema
+            node.unknown.setdefault("(not a schema)", []).append((contents, src))
         return
     for keyword, value in contents.items():
         if keyword in ANNOTATIONS or keyword.startswith("x-"):
@@ -433,7 +449,7 @@ def _absorb(node: Node, src: Src) -> None:
         node.unique = node.unique or src
     for kind in ("anyOf", "oneOf"):
         branches = contents.get(kind)
-        if isinstance(branches, list) and len(branches) != 1:
+        if isinstance(branches, list) and (len(branches) != 1 or not unwrap):
             node.combos.append(Combo(kind, src, [src.child(kind, index) for index in range(len(branches))]))
     if "not" in contents:
         node.nots.append(src.child("not"))
