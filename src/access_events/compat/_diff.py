@@ -56,6 +56,14 @@ def _number(value: Any) -> Fraction | float:
     return value
 
 
+def _integer_bound(value: Any, exclusive: bool, lower: bool) -> int:
+    """The smallest (``lower``) or largest integer a bound admits."""
+    value = _number(value)
+    if lower:
+        return math.floor(value) + 1 if exclusive else math.ceil(value)
+    return math.ceil(value) - 1 if exclusive else math.floor(value)
+
+
 class Differ:
     def __init__(self, old: Builder, new: Builder, policy: str):
         self.old = old
@@ -334,6 +342,11 @@ class Differ:
             # The bound moved between the inclusive and the exclusive keyword: compare the bounds.
             a = (_number(old[0]), old[1] if lower else not old[1])
             b = (_number(new[0]), new[1] if lower else not new[1])
+            if "fraction" not in (o.types | n.types):
+                # Integers only: `exclusiveMinimum: 0` is `minimum: 1`, so compare whole bounds.
+                a, b = (_integer_bound(old[0], old[1], lower), False), (_integer_bound(new[0], new[1], lower), False)
+                if a == b:
+                    continue
             tighter = b > a if lower else b < a
             self.emit(f"{side}-bound-changed", o, n, path, ctx, old=_loc(old[3], old[2]), new=_loc(new[3], new[2]),
                       old_value={old[2]: old[0]}, new_value={new[2]: new[0]},
