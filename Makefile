@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install generate check-generated lint test check demo bench clean
+.PHONY: install generate check-generated lint compat test check demo bench clean
 
 install: $(STAMP)
 
@@ -27,12 +27,16 @@ check-generated: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/access-events lint schemas
 
+## compat: the contract gate: schemas/ against the released baseline (README "Contract gate")
+compat: $(STAMP)
+	$(BIN)/access-events compat contract_tests/released schemas --config contract_tests/compat.yaml
+
 ## test: the contract tests
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 ## check: everything CI checks
-check: check-generated lint test
+check: check-generated lint compat test
 
 ## demo: set up, then run the main job on the bundled samples
 demo: $(STAMP)

@@ -228,6 +228,21 @@ CASES = [
                  [("nullable", COMMON, "/$defs/nothing/type", '"type": "null"')], id="nullable-type-null"),
     pytest.param(edit(COMMON, lambda d: at(d, "$defs", "code").update({"nullable": True})),
                  [("nullable", COMMON, "/$defs/code/nullable", '"nullable": true')], id="nullable-flag"),
+    # x-version: every event schema states a semantic version (the compat gate's bump rule reads it)
+    pytest.param(edit(REVOKED, lambda d: d.pop("x-version")), [("version", REVOKED, "", 1)], id="version-missing"),
+    pytest.param(edit(REVOKED, lambda d: d.update({"x-version": "1.0"})),
+                 [("version", REVOKED, "/x-version", '"x-version": "1.0"')], id="version-malformed"),
+    pytest.param(edit(REVOKED, lambda d: d.update({"x-version": "v1.0.0"})),
+                 [("version", REVOKED, "/x-version", '"x-version"')], id="version-prefixed"),
+    pytest.param(edit(REVOKED, lambda d: d.update({"x-version": "1.02.0"})),
+                 [("version", REVOKED, "/x-version", '"x-version"')], id="version-leading-zero"),
+    pytest.param(edit(REVOKED, lambda d: d.update({"x-version": "2.0.0-rc.1"})),
+                 [("version", REVOKED, "/x-version", '"x-version"')], id="version-pre-release"),
+    pytest.param(edit(REVOKED, lambda d: d.update({"x-version": 1})),
+                 [("version", REVOKED, "/x-version", '"x-version": 1')], id="version-not-a-string"),
+    # common and the union are not events: no version needed, but one they carry must be well-formed
+    pytest.param(edit(UNION, lambda d: d.update({"x-version": "one"})),
+                 [("version", UNION, "/x-version", '"x-version"')], id="version-malformed-outside-events"),
 ]
 
 
@@ -237,6 +252,29 @@ def test_rule(folder: Path, mutate: Mutation, expected: list[tuple[str, str, str
     result = lint(folder)
     want = {(rule, name, pointer, expected_line(folder, name, where)) for rule, name, pointer, where in expected}
     assert keys(result.findings) == want, render_text(result)
+
+
+def test_version_is_required_on_event_schemas_only(folder: Path) -> None:
+    for name in (COMMON, UNION):
+        assert "x-version" not in json.loads((SCHEMAS / name).read_text("utf-8"))
+    for path in SCHEMAS.glob("access_method.*.schema.json"):
+        assert list(json.loads(path.read_text("utf-8")))[:3] == ["$schema", "$id", "x-version"], path.name
+    edit(UNION, lambda d: d.update({"x-version": "10.20.30"}))(folder)
+    assert lint(folder).findings == ()
+
+
+def test_version_messages(folder: Path) -> None:
+    edit(REVOKED, lambda d: d.pop("x-version"))(folder)
+    edit(DELETED, lambda d: d.update({"x-version": "1.0"}))(folder)
+    messages = {f.file: f.message for f in lint(folder).findings}
+    assert messages == {REVOKED: 'no x-version; an event schema states its semantic version, e.g. "x-version": "1.0.0"',
+                        DELETED: 'x-version is "1.0"; expected a semantic version MAJOR.MINOR.PATCH, e.g. "1.0.0"'}
+
+
+def test_version_keyword_is_the_compat_engines() -> None:
+    from access_events import compat, lint as lint_module
+
+    assert lint_module.VERSION_KEYWORD == compat.VERSION_KEYWORD == "x-version"
 
 
 def test_invalid_example_message_names_the_inner_error(folder: Path) -> None:

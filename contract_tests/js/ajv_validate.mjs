@@ -12,6 +12,9 @@ addFormats(ajv);
 // The union's OpenAPI `discriminator` carries a `mapping`, which Ajv's own discriminator
 // support refuses; declared as an annotation keyword, strict mode accepts it (README).
 ajv.addKeyword("discriminator");
+// Every event schema states its semantic version (`x-version`, checked by lint and the
+// compat gate); an annotation too, which strict mode refuses unless declared.
+ajv.addKeyword("x-version");
 try {
   for (const schema of input.schemas) ajv.addSchema(schema);
 } catch (error) {

@@ -1,5 +1,6 @@
 """The ``access-events`` command line: validate payloads, lint schemas, show the catalog, run
-the reference receiver (``serve``) and check any receiver against its contract (``check-receiver``).
+the reference receiver (``serve``), check any receiver against its contract (``check-receiver``)
+and gate schema changes on compatibility (``compat``, in ``gate.py``).
 
 Exit codes are decided in one place (``_exit``): 0 all good, 1 findings (invalid
 payloads, lint findings), 2 usage errors or unreadable input.
@@ -571,6 +572,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--event-type", action="extend", nargs="+", metavar="T", dest="event_types",
                    help="generate valid events of these types only (default: all, and other event types)")
     p.add_argument("--seed", type=int, help="seed for reproducible generation (each run prints the one it used)")
+
+    p = sub.add_parser("compat", help="the contract gate: breaking changes between two versions of the schemas")
+    p.add_argument("old", metavar="OLD", help="a schema file, a folder of schemas, or git:REF[:path] (e.g. git:origin/main)")
+    p.add_argument("new", metavar="NEW", help="the same, for the new version (e.g. schemas)")
+    p.add_argument("--direction", choices=("forward", "backward", "full"), help="what must stay compatible (default full)")
+    p.add_argument("--policy", choices=("strict", "lenient"), help="how new or removed optional fields count (default lenient)")
+    p.add_argument("--format", choices=("text", "json", "markdown", "github", "junit"), default="text")
+    p.add_argument("--config", metavar="FILE", help="YAML: direction, policy, severity per rule, acknowledged changes")
+    p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     return parser
 
 
@@ -601,6 +611,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return USAGE
             return run_check_receiver(args.url, secret_env=args.secret_env, max_examples=args.max_examples,
                                       event_types=args.event_types, seed=args.seed, out=out, err=err)
+        if args.command == "compat":
+            from .gate import run_compat
+
+            return run_compat(args.old, args.new, direction=args.direction, policy=args.policy, fmt=args.format,
+                              config=args.config, output=args.output, out=out, err=err)
         return run_schema(args.event_type, out, err)
     except KeyboardInterrupt:
         err.write("interrupted\n")

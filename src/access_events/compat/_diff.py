@@ -11,6 +11,7 @@ count as breaking in every direction.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -54,6 +55,28 @@ def _number(value: Any) -> Fraction | float:
     if isinstance(value, float) and math.isfinite(value):
         return Fraction(value)
     return value
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _describe(rule: str, path: tuple, old_value: Any, new_value: Any) -> str:
+    """``maxLength increased from 5 to 10 at /code``: the rule's summary, its values, its place."""
+    summary = RULES[rule].summary
+    where = f" at {pointer_from_path(path)}" if path else " at the root"
+    if rule.endswith(("-increased", "-decreased", "-changed")) and old_value is not None and new_value is not None:
+        values = f": {_shown(old_value)} → {_shown(new_value)}"
+    elif rule.endswith("-added") and new_value is not None:
+        values = f": {_shown(new_value)}"
+    elif rule.endswith("-removed") and old_value is not None:
+        values = f": {_shown(old_value)}"
+    elif rule.startswith("type-"):
+        values = f": {_shown(old_value)} → {_shown(new_value)}"
+    else:
+        values = ""
+    return f"{summary}{values}{where}"
 
 
 def _integer_bound(value: Any, exclusive: bool, lower: bool) -> int:
@@ -105,6 +128,8 @@ class Differ:
         unknown = effect == "unknown" or (ctx.unknown is not None and effect != "none")
         if unknown and ctx.unknown and not message:
             message = ctx.unknown
+        if not message:
+            message = _describe(rule, path, old_value, new_value)
         change = Change(
             rule=rule, old=old, new=new, old_value=old_value, new_value=new_value,
             instance_path=pointer_from_path(path), breaks_forward=effect in ("loosens", "both"),
@@ -170,9 +195,15 @@ class Differ:
                 self.emit(became_false, o, n, path, ctx, old=_loc(o.origin), new=_loc(n.origin),
                           old_value=o.origin.contents, new_value=False)
             return
-        for ref, src, reason in o.unresolved + n.unresolved:
-            self.emit("undecidable", o, n, path, ctx, old=_loc(src, "$ref"), new=_loc(src, "$ref"),
-                      old_value=ref, new_value=ref, message=reason)
+        if o.unresolved or n.unresolved:
+            # Without the target, everything else here would be compared against a hole.
+            for side, (ref, src, reason) in [("old", u) for u in o.unresolved] + [("new", u) for u in n.unresolved]:
+                self.emit("undecidable", o, n, path, ctx,
+                          old=_loc(src, "$ref") if side == "old" else _loc(o.origin),
+                          new=_loc(src, "$ref") if side == "new" else _loc(n.origin),
+                          old_value=ref if side == "old" else None, new_value=ref if side == "new" else None,
+                          message=f"{reason} (in the {side} version)")
+            return
         self._unknown_keywords(o, n, path, ctx)
         self._types(o, n, path, ctx)
         self._enum(o, n, path, ctx)

@@ -51,10 +51,19 @@ class _Side:
             self.names[uri] = name
             resources.append((uri, DRAFT202012.create_resource(document)))
         registry = extra if extra is not None else referencing.Registry()
-        self.registry = registry.with_resources(resources).crawl()
+        try:
+            self.registry = registry.with_resources(resources).crawl()
+        except Exception as error:  # referencing fails on documents that are not schemas
+            raise CompatInputError(f"the {side} side is not a set of JSON Schema documents: {error}") from None
         self.documents = dict(documents)
-        self.builder = Builder(self.registry, lambda uri: self.names.get(uri, uri))
+        self.builder = Builder(self.registry, self.name_of)
         self._validators: dict[str, Any] = {}
+
+    def name_of(self, uri: str) -> str:
+        """How reports name a document: its file name in the catalog, else its URI's last segment."""
+        if uri in self.names:
+            return self.names[uri]
+        return uri.rstrip("/").rsplit("/", 1)[-1] or uri
 
     def root(self, name: str):
         uri = self.uris[name]
@@ -88,13 +97,23 @@ def _witness_for(item: Found, old: _Side, new: _Side, old_name: str, new_name: s
     if change.breaks_backward:
         attempts.append(("old", item.old_node, item.new_node, old.builder, old_validator, new_validator, old_root, new_root))
     for accepted_by, accepting, rejecting, builder, yes, no, root, other_root in attempts:
-        bases = [value for value in _witness._examples(root) + _witness._examples(other_root)
-                 + [_witness.minimal(builder, root)] if yes.is_valid(value)]
-        witness = _witness.find(change, accepted_by, accepting, rejecting, builder, bases or [None],
-                                yes.is_valid, _witness.rejection_of(no))
+        try:
+            bases = [value for value in _witness._examples(root) + _witness._examples(other_root)
+                     + [_witness.minimal(builder, root)] if yes.is_valid(value)]
+            witness = _witness.find(change, accepted_by, accepting, rejecting, builder, bases or [None],
+                                    yes.is_valid, _witness.rejection_of(no))
+        except Exception:  # a validator that cannot run (an unresolvable $ref): no witness, not a crash
+            return None
         if witness is not None:
             return witness
     return None
+
+
+def _document_name(document: Any, default: str) -> str:
+    """A document is named by its ``$id``'s last segment (its file name in a catalog), else "old"/"new"."""
+    if isinstance(document, dict) and isinstance(document.get("$id"), str):
+        return document["$id"].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1] or default
+    return default
 
 
 def compare(old: Any, new: Any, *, direction: str = "full", policy: str = "lenient",
@@ -103,11 +122,12 @@ def compare(old: Any, new: Any, *, direction: str = "full", policy: str = "lenie
             witnesses: bool = True) -> Report:
     """Compare two versions of one schema document (``$ref``s may reach into the registries)."""
     _check_options(direction, policy)
-    old_side = _Side({"old": old}, "old", old_registry)
-    new_side = _Side({"new": new}, "new", new_registry)
+    old_name, new_name = _document_name(old, "old"), _document_name(new, "new")
+    old_side = _Side({old_name: old}, "old", old_registry)
+    new_side = _Side({new_name: new}, "new", new_registry)
     differ = Differ(old_side.builder, new_side.builder, policy)
-    differ.diff(old_side.root("old"), new_side.root("new"), (), Ctx())
-    changes = _witnessed(differ.results(), direction, old_side, new_side, "old", "new", witnesses)
+    differ.diff(old_side.root(old_name), new_side.root(new_name), (), Ctx())
+    changes = _witnessed(differ.results(), direction, old_side, new_side, old_name, new_name, witnesses)
     return Report(direction, policy, tuple(changes))
 
 

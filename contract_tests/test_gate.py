@@ -1,0 +1,769 @@
+"""The contract gate (``access-events compat``): exit codes, config, acknowledgements, the
+version-bump rule, git sources and every output format.
+
+End-to-end tests run the command (``cli.main``, in process) on copies of the real schemas
+in ``tmp_path``, changed one way each. The evaluation layer is also tested on hand-built
+engine reports, so severities and acknowledgements are pinned down independently of what
+the engine finds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from access_events import compat, gate
+from access_events.cli import main
+from access_events.compat import Change, Location, Report, Witness
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMAS = ROOT / "schemas"
+RELEASED = ROOT / "contract_tests" / "released"
+CONFIG = ROOT / "contract_tests" / "compat.yaml"
+ISSUED = "access_method.issued.schema.json"
+REVOKED = "access_method.revoked.schema.json"
+UNION = "access_method_event.schema.json"
+COMMON = "common.schema.json"
+EVENT = "access_method.issued"
+FAR_FUTURE = "2999-12-31"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def edit(folder: Path, name: str, change: Callable[[dict], Any]) -> None:
+    path = folder / name
+    doc = json.loads(path.read_text("utf-8"))
+    change(doc)
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", "utf-8")
+
+
+def catalog(tmp_path: Path, name: str) -> Path:
+    target = tmp_path / name
+    shutil.copytree(SCHEMAS, target)
+    return target
+
+
+def require_code(doc: dict) -> None:
+    doc["required"].append("code")
+
+
+def set_version(version: str | None) -> Callable[[dict], None]:
+    def change(doc: dict) -> None:
+        if version is None:
+            doc.pop("x-version")
+        else:
+            doc["x-version"] = version
+
+    return change
+
+
+@pytest.fixture
+def sides(tmp_path: Path) -> tuple[Path, Path]:
+    """(old, new): two copies of today's catalog."""
+    return catalog(tmp_path, "old"), catalog(tmp_path, "new")
+
+
+@pytest.fixture
+def code_unrequired(sides: tuple[Path, Path]) -> tuple[Path, Path]:
+    """The old issued event required ``code``; the new one does not (breaks forward)."""
+    old, new = sides
+    edit(old, ISSUED, require_code)
+    return old, new
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "compat.yaml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def findings(capsys, *argv) -> tuple[int, dict]:
+    code, out, _ = run(capsys, "compat", *argv, "--format", "json")
+    return code, json.loads(out)
+
+
+def required_pointer(capsys, old: Path, new: Path) -> tuple[str, str]:
+    """(document, pointer) the engine gives the required-property-removed change."""
+    _, report = findings(capsys, old, new)
+    (change,) = [f for f in report["findings"] if f["rule"] == "required-property-removed"]
+    loc = change["new"] or change["old"]
+    return loc["document"], loc["pointer"]
+
+
+# --- verdicts and exit codes ---------------------------------------------------------------------
+
+
+def test_identical_catalogs_pass(capsys, sides):
+    code, out, err = run(capsys, "compat", *sides)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == "PASS: 0 errors, 0 warnings, 0 infos, 0 acknowledged; 8 events compared, 0 added, 0 removed"
+
+
+def test_the_repository_passes_its_own_gate(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code, out, err = run(capsys, "compat", "contract_tests/released", "schemas", "--config", "contract_tests/compat.yaml")
+    assert code == 0, out + err
+    assert out.splitlines()[-1].startswith("PASS: 0 errors")
+
+
+def test_released_baseline_is_versioned_and_complete():
+    assert sorted(p.name for p in RELEASED.glob("*.schema.json")) == sorted(p.name for p in SCHEMAS.glob("*.schema.json"))
+    for path in RELEASED.glob("access_method.*.schema.json"):
+        assert gate._semver(json.loads(path.read_text("utf-8"))["x-version"]), path.name
+    assert (RELEASED / "README.md").is_file()
+
+
+def test_compatible_change_passes(capsys, sides):
+    old, new = sides
+    edit(new, ISSUED, lambda d: d.update({"description": "An access method was issued to a user."}))
+    code, out, _ = run(capsys, "compat", old, new)
+    assert code == 0, out
+    assert "info: annotation-changed" in out
+    assert "compatible" in out
+
+
+def test_required_property_removed_fails(capsys, code_unrequired):
+    code, out, _ = run(capsys, "compat", *code_unrequired)
+    assert code == 1
+    assert "error: required-property-removed" in out
+    assert "breaks forward" in out
+    assert f"{ISSUED}#/required" in out
+    assert out.splitlines()[-1].startswith("FAIL: ")
+
+
+def test_direction_decides_what_breaks(capsys, code_unrequired):
+    assert run(capsys, "compat", *code_unrequired, "--direction", "backward")[0] == 0
+    assert run(capsys, "compat", *code_unrequired, "--direction", "forward")[0] == 1
+
+
+def test_required_property_added_breaks_backward_with_a_witness(capsys, sides):
+    old, new = sides
+    edit(new, ISSUED, require_code)
+    code, report = findings(capsys, old, new, "--direction", "backward")
+    assert code == 1
+    (change,) = [f for f in report["findings"] if f["rule"] == "required-property-added"]
+    assert change["breaks"] == ["backward"] and change["status"] == "error" and change["event"]
+    if change["witness"] is not None:  # a payload the old schema accepts and the new one rejects
+        assert change["witness"]["accepted_by"] == "old" and "code" not in change["witness"]["instance"]
+
+
+def test_added_event_is_a_warning_under_the_repository_config(capsys, sides):
+    old, new = sides
+    doc = json.loads((new / "access_method.deleted.schema.json").read_text("utf-8"))
+    doc["$id"] = doc["$id"].replace("deleted", "archived")
+    doc["properties"]["event_type"]["const"] = "access_method.archived"
+    for example in doc["examples"]:
+        example["event_type"] = "access_method.archived"
+    (new / "access_method.archived.schema.json").write_text(json.dumps(doc, indent=2))
+    edit(new, UNION, lambda d: (d["oneOf"].append({"$ref": "access_method.archived.schema.json"}),
+                                d["discriminator"]["mapping"].update({"access_method.archived": "access_method.archived.schema.json"})))
+    assert run(capsys, "compat", old, new)[0] == 1  # without the config: it breaks forward
+    code, out, _ = run(capsys, "compat", old, new, "--config", CONFIG)
+    assert code == 0, out
+    assert "access_method.archived (added, 1.0.0)" in out and "warn: event-added" in out
+    assert out.splitlines()[-1].endswith("8 events compared, 1 added, 0 removed")
+    code, out, _ = run(capsys, "compat", new, old, "--config", CONFIG)  # and the other way round
+    assert code == 1 and "error: event-removed" in out
+
+
+# --- config: severity ----------------------------------------------------------------------------
+
+
+def test_severity_warn_passes(capsys, tmp_path, code_unrequired):
+    config = write_config(tmp_path, "severity:\n  required-property-removed: warn\n")
+    code, out, _ = run(capsys, "compat", *code_unrequired, "--config", config)
+    assert code == 0, out
+    assert "warn: required-property-removed" in out
+    assert "version-not-bumped" not in out  # a warning needs no major bump
+    assert "1 warning" in out.splitlines()[-1]
+
+
+def test_severity_off_hides_the_change(capsys, tmp_path, code_unrequired):
+    config = write_config(tmp_path, "severity:\n  required-property-removed: off\n")
+    code, out, _ = run(capsys, "compat", *code_unrequired, "--config", config)
+    assert code == 0, out
+    assert "required-property-removed" not in out
+    code, report = findings(capsys, *code_unrequired, "--config", config)
+    assert report["summary"]["hidden"] == 1 and report["findings"] == []
+
+
+def test_severity_does_not_raise_a_compatible_change(capsys, tmp_path, sides):
+    old, new = sides
+    edit(new, ISSUED, lambda d: d.update({"description": "changed"}))
+    config = write_config(tmp_path, "severity:\n  annotation-changed: error\n")
+    assert run(capsys, "compat", old, new, "--config", config)[0] == 0
+
+
+def test_config_sets_defaults_and_flags_override_them(capsys, tmp_path, code_unrequired):
+    config = write_config(tmp_path, "direction: backward\npolicy: strict\n")
+    code, report = findings(capsys, *code_unrequired, "--config", config)
+    assert (code, report["direction"], report["policy"]) == (0, "backward", "strict")
+    code, report = findings(capsys, *code_unrequired, "--config", config, "--direction", "full")
+    assert (code, report["direction"], report["policy"]) == (1, "full", "strict")
+
+
+# --- config: acknowledgements ------------------------------------------------------------------
+
+
+def ack_config(tmp_path: Path, pointer: str, expires: str, *, rule: str = "required-property-removed",
+               event: str | None = EVENT) -> Path:
+    lines = ["acknowledged:", f"  - rule: {rule}", f"    pointer: '{pointer}'"]
+    if event:
+        lines.append(f"    event: {event}")
+    lines += ["    reason: receivers read code only when present (ACC-1)", f"    expires: {expires}"]
+    return write_config(tmp_path, "\n".join(lines) + "\n")
+
+
+def test_acknowledged_breaking_change_passes(capsys, tmp_path, code_unrequired):
+    document, pointer = required_pointer(capsys, *code_unrequired)
+    for written in (pointer, f"{ISSUED}#{pointer}"):
+        config = ack_config(tmp_path, written, FAR_FUTURE)
+        code, out, _ = run(capsys, "compat", *code_unrequired, "--config", config)
+        assert code == 0, out
+        assert "acknowledged: required-property-removed" in out
+        assert f"acknowledged until {FAR_FUTURE}: receivers read code only when present (ACC-1)" in out
+        assert "1 acknowledged" in out.splitlines()[-1]
+        assert "version-not-bumped" not in out  # acknowledged: no bump asked for
+
+
+def test_acknowledgement_for_another_event_does_not_apply(capsys, tmp_path, code_unrequired):
+    _, pointer = required_pointer(capsys, *code_unrequired)
+    config = ack_config(tmp_path, pointer, FAR_FUTURE, event="access_method.revoked")
+    code, out, _ = run(capsys, "compat", *code_unrequired, "--config", config)
+    assert code == 1
+    assert "stale-acknowledgement" in out and "matches no breaking change" in out
+
+
+def test_expired_acknowledgement_fails_and_says_when(capsys, tmp_path, code_unrequired):
+    _, pointer = required_pointer(capsys, *code_unrequired)
+    config = ack_config(tmp_path, pointer, "2001-02-03")
+    code, out, _ = run(capsys, "compat", *code_unrequired, "--config", config)
+    assert code == 1
+    assert "error: required-property-removed" in out
+    assert "acknowledgement expired on 2001-02-03" in out
+    assert "stale-acknowledgement" not in out  # it still names a real change
+
+
+def test_expiry_date_is_the_last_day_it_applies(capsys, tmp_path, code_unrequired):
+    _, pointer = required_pointer(capsys, *code_unrequired)
+    config = ack_config(tmp_path, pointer, "2030-06-30")
+    old, new = code_unrequired
+    on_the_day = gate.gate(str(old), str(new), config=str(config), today=dt.date(2030, 6, 30))
+    day_after = gate.gate(str(old), str(new), config=str(config), today=dt.date(2030, 7, 1))
+    assert (on_the_day.exit_code, day_after.exit_code) == (0, 1)
+    assert "expired on 2030-06-30" in gate.render_text(day_after)
+
+
+def test_stale_acknowledgement_is_a_warning(capsys, tmp_path, sides):
+    config = ack_config(tmp_path, "/properties/nothing", FAR_FUTURE)
+    code, report = findings(capsys, *sides, "--config", config)
+    assert code == 0
+    (stale,) = report["findings"]
+    assert (stale["rule"], stale["status"]) == ("stale-acknowledgement", "warn")
+    assert stale["file"] == str(config) and stale["line"] == 2  # the list entry in the config file
+
+
+# --- config: errors are usage errors -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("severity:\n  required-field-gone: warn\n", "unknown rule 'required-field-gone'"),
+    ("severity:\n  required-property-removed: fatal\n", "'fatal' is not one of"),
+    ("direction: sideways\n", "direction: 'sideways'"),
+    ("policy: loose\n", "policy: 'loose'"),
+    ("polcy: strict\n", "unknown key 'polcy'"),
+    ("acknowledged:\n  - rule: required-property-removed\n    pointer: /required\n    expires: 2030-01-01\n",
+     "acknowledged[0]: reason is required"),
+    ("acknowledged:\n  - rule: required-property-removed\n    pointer: /required\n    reason: why\n",
+     "acknowledged[0]: expires is required"),
+    ("acknowledged:\n  - rule: required-property-removed\n    pointer: /required\n    reason: why\n    expires: soon\n",
+     "expires must be a date YYYY-MM-DD"),
+    ("acknowledged:\n  - rule: nope\n    pointer: /required\n    reason: why\n    expires: 2030-01-01\n",
+     "unknown rule 'nope'"),
+    ("acknowledged:\n  - rule: required-property-removed\n    pointer: required\n    reason: why\n    expires: 2030-01-01\n",
+     "is not a JSON pointer"),
+    ("severity: [\n", "not valid YAML"),
+    ("- just a list\n", "expected a mapping"),
+])
+def test_bad_config_is_a_usage_error(capsys, tmp_path, sides, text, needle):
+    config = write_config(tmp_path, text)
+    code, out, err = run(capsys, "compat", *sides, "--config", config)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"access-events compat: error: {config}") and needle in err, err
+    assert "Traceback" not in err
+
+
+def test_missing_config_is_a_usage_error(capsys, tmp_path, sides):
+    code, _, err = run(capsys, "compat", *sides, "--config", tmp_path / "nope.yaml")
+    assert code == 2 and "cannot read" in err
+
+
+def test_config_accepts_every_engine_rule_and_gate_rule(tmp_path):
+    rules = sorted(compat.RULES) + sorted(gate.GATE_RULES)
+    config = gate.load_config(write_config(tmp_path, "severity:\n" + "".join(f"  {r}: info\n" for r in rules)))
+    assert sorted(config.severity) == sorted(rules)
+    assert gate.load_config(write_config(tmp_path, "severity:\n  event-added: off\n")).severity == {"event-added": "off"}
+
+
+def test_repository_config_is_valid():
+    config = gate.load_config(CONFIG)
+    assert (config.direction, config.policy, config.severity) == ("full", "lenient", {"event-added": "warn"})
+
+
+# --- the version rule --------------------------------------------------------------------------
+
+
+def test_breaking_change_without_major_bump_fails(capsys, code_unrequired):
+    old, new = code_unrequired
+    edit(new, ISSUED, set_version("1.1.0"))
+    code, out, _ = run(capsys, "compat", old, new)
+    assert code == 1
+    assert ("error: version-not-bumped: breaking change without a major version bump: 1.0.0 → 1.1.0; "
+            "bump to 2.0.0 (required-property-removed)") in out
+    assert "access_method.issued (1.0.0 → 1.1.0)" in out
+
+
+def test_major_bump_releases_a_breaking_change_as_a_warning(capsys, code_unrequired):
+    old, new = code_unrequired
+    edit(new, ISSUED, set_version("2.0.0"))
+    code, out, _ = run(capsys, "compat", old, new)
+    assert "version-not-bumped" not in out
+    assert "released as a breaking change: major version 1.0.0 → 2.0.0" in out
+    assert code == 0  # a breaking change released on purpose: reported, not failed
+
+
+def test_bumped_and_acknowledged_passes(capsys, tmp_path, code_unrequired):
+    old, new = code_unrequired
+    _, pointer = required_pointer(capsys, old, new)
+    edit(new, ISSUED, set_version("2.0.0"))
+    assert run(capsys, "compat", old, new, "--config", ack_config(tmp_path, pointer, FAR_FUTURE))[0] == 0
+
+
+def test_bumped_breaking_change_downgraded_to_warning_passes(capsys, tmp_path, code_unrequired):
+    old, new = code_unrequired
+    edit(new, ISSUED, set_version("2.0.0"))
+    config = write_config(tmp_path, "severity:\n  required-property-removed: warn\n")
+    assert run(capsys, "compat", old, new, "--config", config)[0] == 0
+
+
+def test_compatible_change_needs_no_bump(capsys, sides):
+    old, new = sides
+    edit(new, ISSUED, lambda d: d.update({"description": "Issued."}))
+    code, out, _ = run(capsys, "compat", old, new)
+    assert code == 0 and "version-" not in out
+
+
+def test_version_going_down_fails(capsys, sides):
+    old, new = sides
+    edit(old, REVOKED, set_version("1.2.0"))
+    edit(new, REVOKED, set_version("1.1.9"))
+    code, out, _ = run(capsys, "compat", old, new)
+    assert code == 1 and "version-decreased: version went down: 1.2.0 → 1.1.9" in out
+
+
+@pytest.mark.parametrize("side", ["old", "new"])
+def test_version_on_one_side_only_fails(capsys, sides, side):
+    old, new = sides
+    edit(old if side == "old" else new, REVOKED, set_version(None))
+    code, out, _ = run(capsys, "compat", old, new)
+    assert code == 1 and "version-missing" in out
+
+
+def test_without_versions_the_check_is_skipped(capsys, sides):
+    old, new = sides
+    for folder in sides:
+        for path in folder.glob("access_method.*.schema.json"):
+            edit(folder, path.name, set_version(None))
+    edit(old, ISSUED, require_code)
+    code, out, _ = run(capsys, "compat", old, new)
+    assert code == 1 and "version-not-bumped" not in out
+    assert "version check skipped: no x-version on either side" in out
+
+
+def test_version_keyword_is_the_engines():
+    assert gate.VERSION_KEYWORD == compat.VERSION_KEYWORD
+
+
+# --- sources -------------------------------------------------------------------------------------
+
+
+def test_two_files_are_compared_as_documents(capsys, code_unrequired):
+    old, new = code_unrequired
+    code, out, _ = run(capsys, "compat", old / ISSUED, new / ISSUED)
+    assert code == 1
+    assert "error: required-property-removed" in out
+    assert "1 event compared" in out.splitlines()[-1]
+    assert run(capsys, "compat", old / REVOKED, new / REVOKED)[0] == 0
+
+
+def test_file_against_folder_is_a_usage_error(capsys, sides):
+    old, new = sides
+    code, _, err = run(capsys, "compat", old / ISSUED, new)
+    assert code == 2 and "cannot compare a single schema file with a catalog" in err
+
+
+def test_unreadable_inputs_are_usage_errors(capsys, tmp_path, sides):
+    old, new = sides
+    code, out, err = run(capsys, "compat", tmp_path / "missing", new)
+    assert (code, out) == (2, "") and "missing: no such file or folder" in err
+    (new / REVOKED).write_text('{\n  "title": "x",\n  "type": object\n}\n')
+    code, _, err = run(capsys, "compat", old, new)
+    assert code == 2 and f"{REVOKED}:3: not valid JSON" in err and "Traceback" not in err
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(capsys, "compat", old, tmp_path / "empty")
+    assert code == 2 and "no *.schema.json files" in err
+    (new / REVOKED).write_text("[1, 2]\n")
+    code, _, err = run(capsys, "compat", old / REVOKED, new / REVOKED)
+    assert code == 2 and "not a schema object" in err
+    (new / REVOKED).write_text('{\n  "type": "object",\n  "properties": []\n}\n')  # JSON, but no schema
+    code, _, err = run(capsys, "compat", old, new)
+    assert code == 2 and f"{REVOKED}:3: not a valid JSON Schema (draft 2020-12) at /properties: " in err
+    assert "Traceback" not in err
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.name=gate test", "-c", "user.email=gate@test.invalid",
+                           "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
+                          cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A throwaway git repository: today's schemas committed, then the issued event changed in the work tree."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    shutil.copytree(SCHEMAS, repo / "schemas")
+    edit(repo / "schemas", ISSUED, require_code)
+    (repo / "elsewhere").mkdir()
+    for name in (REVOKED, COMMON):  # a second folder: one event and what it refers to
+        shutil.copy(SCHEMAS / name, repo / "elsewhere" / name)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "release 1")
+    edit(repo / "schemas", ISSUED, lambda d: d["required"].remove("code"))
+    return repo
+
+
+def test_git_ref_against_the_work_tree(capsys, monkeypatch, repo):
+    monkeypatch.chdir(repo)
+    code, out, _ = run(capsys, "compat", "git:HEAD", "schemas")
+    assert code == 1 and "error: required-property-removed" in out
+    assert out.startswith("access-events compat: git:HEAD → schemas ")
+    git(repo, "commit", "-q", "-am", "release 2")
+    assert run(capsys, "compat", "git:HEAD", "schemas")[0] == 0
+    assert run(capsys, "compat", "git:HEAD~1", "git:HEAD")[0] == 1
+    code, out, _ = run(capsys, "compat", "git:HEAD~1", "git:HEAD", "--format", "github")
+    assert f"file=schemas/{ISSUED}," in out
+
+
+def test_git_ref_with_a_path(capsys, monkeypatch, repo):
+    monkeypatch.chdir(repo / "schemas")  # any folder of the repository: paths are from its top
+    assert run(capsys, "compat", "git:HEAD:schemas", ".")[0] == 1
+    assert run(capsys, "compat", f"git:HEAD:schemas/{ISSUED}", ISSUED)[0] == 1
+    assert run(capsys, "compat", f"git:HEAD:elsewhere/{REVOKED}", REVOKED)[0] == 0  # its $refs resolve beside it
+
+
+@pytest.mark.parametrize(("spec", "needle"), [
+    ("git:no-such-branch", "unknown git revision 'no-such-branch'"),
+    ("git:HEAD:nowhere", "'nowhere' does not exist at HEAD"),
+    ("git:HEAD:elsewhere", "no *.schema.json files"),
+    ("git:", "expected git:REF"),
+    ("git:--output=x", "expected git:REF"),
+])
+def test_bad_git_sources_are_usage_errors(capsys, monkeypatch, repo, spec, needle):
+    for name in (REVOKED, COMMON):
+        (repo / "elsewhere" / name).rename(repo / "elsewhere" / name.replace(".schema.json", ".json"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "no schemas elsewhere")
+    monkeypatch.chdir(repo)
+    code, _, err = run(capsys, "compat", spec, "schemas")
+    assert code == 2 and needle in err, err
+
+
+def test_git_outside_a_repository_is_a_usage_error(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(SCHEMAS, tmp_path / "schemas")
+    code, _, err = run(capsys, "compat", "git:HEAD", "schemas")
+    assert code == 2 and "not inside a git repository" in err
+
+
+def test_git_source_reads_the_committed_bytes(tmp_path, repo):
+    source = gate.load_source("git:HEAD", cwd=repo)
+    assert source.kind == "catalog" and sorted(source.documents) == sorted(p.name for p in SCHEMAS.glob("*.schema.json"))
+    assert "code" in source.documents[ISSUED]["required"]
+    assert source.paths[ISSUED] == f"schemas/{ISSUED}"
+    assert source.texts[ISSUED] == subprocess.run(["git", "show", f"HEAD:schemas/{ISSUED}"], cwd=repo, check=True,
+                                                  capture_output=True, text=True).stdout
+
+
+# --- formats -------------------------------------------------------------------------------------
+
+
+FORMATS = ["text", "json", "markdown", "github", "junit"]
+
+
+@pytest.fixture
+def busy(tmp_path: Path, sides: tuple[Path, Path]) -> tuple[Path, Path, Path]:
+    """A report with an error, a warning, an info, an acknowledged change and a stale acknowledgement."""
+    old, new = sides
+    edit(old, ISSUED, require_code)  # error (and version-not-bumped)
+    edit(new, REVOKED, lambda d: d["required"].append("event_description"))  # acknowledged
+    edit(new, "access_method.deleted.schema.json", lambda d: d.update({"description": "Gone."}))  # info
+    config = write_config(tmp_path, f"""\
+severity:
+  version-not-bumped: warn
+acknowledged:
+  - rule: required-property-added
+    pointer: {REVOKED}#/required
+    reason: every producer sends it
+    expires: {FAR_FUTURE}
+  - rule: type-narrowed
+    pointer: /nowhere
+    reason: left over
+    expires: 2001-01-01
+""")
+    return old, new, config
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_is_deterministic(capsys, busy, fmt):
+    old, new, config = busy
+    first = run(capsys, "compat", old, new, "--config", config, "--format", fmt)
+    second = run(capsys, "compat", old, new, "--config", config, "--format", fmt)
+    assert first == second
+    assert first[0] == 1 and first[1]
+
+
+def test_json_format(capsys, busy):
+    old, new, config = busy
+    code, report = findings(capsys, old, new, "--config", config)
+    assert code == report["exit_code"] == 1 and report["result"] == "fail"
+    statuses = sorted(f["status"] for f in report["findings"])
+    assert statuses.count("error") == 1 and "acknowledged" in statuses and "info" in statuses and "warn" in statuses
+    assert report["summary"]["errors"] == 1 and report["summary"]["events_compared"] == 8
+    assert {f["rule"] for f in report["findings"]} >= {"required-property-removed", "version-not-bumped",
+                                                       "stale-acknowledgement", "annotation-changed"}
+    stale = next(f for f in report["findings"] if f["rule"] == "stale-acknowledgement")
+    assert "expired on 2001-01-01" in stale["message"]
+    assert report["versions"][EVENT] == {"old": "1.0.0", "new": "1.0.0"}
+
+
+def test_text_format_groups_by_event(capsys, busy):
+    old, new, config = busy
+    code, out, _ = run(capsys, "compat", old, new, "--config", config)
+    lines = out.splitlines()
+    assert lines[0] == f"access-events compat: {old} → {new} (direction full, policy lenient)"
+    assert "access_method.issued (1.0.0 → 1.0.0)" in lines
+    assert "(config)" in lines
+    assert lines[-1] == "FAIL: 1 error, 2 warnings, 1 info, 1 acknowledged; 8 events compared, 0 added, 0 removed"
+    assert any(line.startswith("    value: ") and "→" in line for line in lines)
+
+
+def test_markdown_format(capsys, busy):
+    old, new, config = busy
+    _, out, _ = run(capsys, "compat", old, new, "--config", config, "--format", "markdown")
+    assert out.startswith("### Schema compatibility: ❌ 1 error\n")
+    assert "| severity | event | rule | location | old → new | breaks | message |" in out
+    rows = [line for line in out.splitlines() if line.startswith("| ") and not line.startswith("| severity")]
+    assert len(rows) == 5
+    assert all(row.count(" | ") - row.count("\\|") >= 6 for row in rows)
+    assert out.rstrip().endswith("**")
+
+
+def test_github_format_points_at_the_line(capsys, busy):
+    old, new, config = busy
+    _, out, _ = run(capsys, "compat", old, new, "--config", config, "--format", "github")
+    commands = [line for line in out.splitlines() if line.startswith("::")]
+    shape = re.compile(r"::(error|warning|notice) file=([^,]+),line=(\d+),title=([a-z-]+)::(.+)")
+    assert all(shape.fullmatch(line) for line in commands), commands
+    parsed = [shape.fullmatch(line).groups() for line in commands]
+    (error,) = [p for p in parsed if p[0] == "error"]
+    _, file, line, rule, message = error
+    assert (file, rule) == (f"{new}/{ISSUED}", "required-property-removed")
+    text = (new / ISSUED).read_text("utf-8").splitlines()
+    assert text[int(line) - 1].strip() == '"required": ['
+    assert message.startswith(f"{EVENT}: ")
+    warnings = {p[3]: p for p in parsed if p[0] == "warning"}
+    version_line = int(warnings["version-not-bumped"][2])
+    assert text[version_line - 1].strip().startswith('"x-version"')
+    assert warnings["stale-acknowledgement"][1] == str(config)
+    assert out.splitlines()[-1].startswith("FAIL: 1 error")
+
+
+def test_github_format_uses_the_path_as_given(capsys, monkeypatch, tmp_path, code_unrequired):
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = run(capsys, "compat", "old", "new/", "--format", "github")
+    assert f"::error file=new/{ISSUED},line=" in out
+
+
+def test_junit_format(capsys, busy):
+    old, new, config = busy
+    _, out, _ = run(capsys, "compat", old, new, "--config", config, "--format", "junit")
+    suite = ET.fromstring(out)
+    assert suite.tag == "testsuite" and suite.get("failures") == "1"
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    assert set(cases) == {p.name.removesuffix(".schema.json") for p in SCHEMAS.glob("access_method.*.schema.json")} | {"(config)"}
+    assert suite.get("tests") == str(len(cases))
+    (failure,) = cases[EVENT].findall("failure")
+    assert failure.get("type") == "required-property-removed"
+    assert cases["access_method.revoked"].findall("failure") == []
+    assert "acknowledged" in cases["access_method.revoked"].find("system-out").text
+
+
+def test_github_format_annotates_a_shared_change_once(capsys, sides):
+    old, new = sides
+    edit(new, COMMON, lambda d: d["$defs"]["code"].update({"maxLength": 8}))  # code: issued and reissued
+    _, out, _ = run(capsys, "compat", old, new, "--format", "github")
+    (shared,) = [line for line in out.splitlines() if "title=max-length-added" in line]
+    line = int(re.search(r",line=(\d+),", shared).group(1))
+    assert shared.startswith(f"::error file={new}/{COMMON},")
+    assert (new / COMMON).read_text("utf-8").splitlines()[line - 1].strip() == '"maxLength": 8'
+    assert "::access_method.issued, access_method.reissued: " in shared
+
+
+def test_output_file(capsys, tmp_path, code_unrequired):
+    target = tmp_path / "report.xml"
+    code, out, err = run(capsys, "compat", *code_unrequired, "--format", "junit", "--output", target)
+    assert (code, out) == (1, "")
+    assert err.startswith("FAIL: ")
+    ET.parse(target)
+
+
+# --- the evaluation layer, on hand-built engine reports ----------------------------------------
+
+
+def source(kind: str, docs: dict[str, dict]) -> gate.Source:
+    texts = {name: json.dumps(doc, indent=2) for name, doc in docs.items()}
+    return gate.Source(f"<{kind}>", "catalog", docs, texts, {name: f"schemas/{name}" for name in docs})
+
+
+def event_doc(name: str, version: str | None = "1.0.0") -> dict:
+    doc = {"$id": f"https://access-events.example/schemas/{name}.schema.json",
+           "properties": {"event_type": {"const": name}, "code": {"type": "string"}}, "required": ["event_type"]}
+    if version:
+        doc["x-version"] = version
+    return doc
+
+
+def change(rule: str, *, forward: bool = False, backward: bool = False, unknown: bool = False,
+           event: str = "access_method.a", pointer: str = "/required") -> Change:
+    loc = Location("access_method.a.schema.json", pointer)
+    return Change(rule, loc, loc, ["event_type", "code"], ["event_type"], "/code", forward, backward, unknown,
+                  "a message", Witness({"event_type": "access_method.a"}, "new", "'code' is a required property"), event)
+
+
+def evaluate(changes, config=None, *, old_version="1.0.0", new_version="1.0.0", direction="full", today=None):
+    old = source("old", {"access_method.a.schema.json": event_doc("access_method.a", old_version)})
+    new = source("new", {"access_method.a.schema.json": event_doc("access_method.a", new_version)})
+    report = Report(direction, "lenient", tuple(changes), {"access_method.a": (old_version, new_version)})
+    return gate.evaluate(report, old, new, config, today=today or dt.date(2030, 1, 1))
+
+
+def ack(rule="required-property-removed", pointer="/required", file=None, event=None, expires=dt.date(2030, 1, 1)):
+    return gate.Acknowledgement(rule, pointer, file, event, "because", expires)
+
+
+def test_unit_default_severities():
+    result = evaluate([change("required-property-removed", forward=True), change("annotation-changed", pointer="/title"),
+                       change("undecidable", unknown=True, pointer="/oneOf")])
+    assert {f.rule: f.status for f in result.findings} == {
+        "required-property-removed": "error", "annotation-changed": "info", "undecidable": "error",
+        "version-not-bumped": "error"}
+    assert result.exit_code == 1
+
+
+def test_unit_major_bump_turns_the_event_errors_into_warnings():
+    result = evaluate([change("required-property-removed", forward=True), change("annotation-changed", pointer="/title"),
+                       change("undecidable", unknown=True, pointer="/oneOf")], new_version="2.0.0")
+    assert {f.rule: f.status for f in result.findings} == {
+        "required-property-removed": "warn", "annotation-changed": "info", "undecidable": "warn"}
+    assert result.exit_code == 0
+
+
+def test_unit_direction_decides_breaking():
+    result = evaluate([change("required-property-removed", forward=True)], direction="backward")
+    assert [f.status for f in result.findings] == ["info"] and result.exit_code == 0
+
+
+def test_unit_acknowledgement_matching():
+    breaking = change("required-property-removed", forward=True)
+    for good in (ack(), ack(file="access_method.a.schema.json"), ack(event="access_method.a")):
+        result = evaluate([breaking], gate.Config(acknowledged=(good,)))
+        assert [f.status for f in result.findings] == ["acknowledged"], good
+    for bad in (ack(pointer="/required/0"), ack(file="other.schema.json"), ack(event="access_method.b"),
+                ack(rule="type-narrowed")):
+        result = evaluate([breaking], gate.Config(acknowledged=(bad,)))
+        assert sorted(f.rule for f in result.findings) == ["required-property-removed", "stale-acknowledgement",
+                                                           "version-not-bumped"], bad
+
+
+def test_unit_acknowledgement_matches_the_old_pointer_too():
+    moved = Change("required-property-removed", Location("access_method.a.schema.json", "/allOf/0/required"),
+                   Location("access_method.a.schema.json", "/required"), [], [], "/code", True, False, event="access_method.a")
+    result = evaluate([moved], gate.Config(acknowledged=(ack(pointer="/allOf/0/required"),)))
+    assert [f.status for f in result.findings] == ["acknowledged"]
+
+
+def test_unit_acknowledging_a_compatible_change_is_stale():
+    result = evaluate([change("annotation-changed", pointer="/required")],
+                      gate.Config(acknowledged=(ack(rule="annotation-changed"),)))
+    assert sorted((f.rule, f.status) for f in result.findings) == [("annotation-changed", "info"),
+                                                                    ("stale-acknowledgement", "warn")]
+
+
+def test_unit_expiry_uses_the_injected_date():
+    breaking = [change("required-property-removed", forward=True)]
+    config = gate.Config(acknowledged=(ack(expires=dt.date(2030, 1, 1)),))
+    assert evaluate(breaking, config, today=dt.date(2030, 1, 1)).exit_code == 0
+    late = evaluate(breaking, config, today=dt.date(2030, 1, 2))
+    assert late.exit_code == 1
+    assert [f.expired.expires for f in late.findings if f.rule == "required-property-removed"] == [dt.date(2030, 1, 1)]
+
+
+def test_unit_version_rule():
+    breaking = [change("required-property-removed", forward=True)]
+    messages = [f.message for f in evaluate(breaking, new_version="1.4.2").findings if f.rule == "version-not-bumped"]
+    assert messages == ["breaking change without a major version bump: 1.0.0 → 1.4.2; bump to 2.0.0 (required-property-removed)"]
+    assert not [f for f in evaluate(breaking, new_version="2.0.0").findings if f.rule.startswith("version-")]
+    assert [f.rule for f in evaluate([], old_version="2.0.0", new_version="1.9.9").findings] == ["version-decreased"]
+    assert [f.rule for f in evaluate([], old_version="1.0", new_version="1.0.0").findings] == ["version-invalid"]
+    assert [f.rule for f in evaluate([], old_version=None).findings] == ["version-missing"]
+    skipped = evaluate(breaking, old_version=None, new_version=None)
+    assert [f.rule for f in skipped.findings] == ["required-property-removed"]
+    assert skipped.notes == ("version check skipped: no x-version on either side",)
+
+
+def test_unit_gate_rules_take_severity_and_acknowledgements():
+    breaking = [change("required-property-removed", forward=True)]
+    config = gate.Config(severity={"version-not-bumped": "off"})
+    result = evaluate(breaking, config)
+    assert [f.rule for f in result.findings] == ["required-property-removed"] and result.hidden == 1
+    config = gate.Config(acknowledged=(ack(), ack(rule="version-not-bumped", pointer="/x-version")))
+    assert evaluate(breaking, config).exit_code == 0
+
+
+def test_unit_added_and_removed_events_need_no_version():
+    changes = [change("event-added", forward=True, event="access_method.b", pointer=""),
+               change("event-removed", backward=True, event="access_method.c", pointer="")]
+    old = source("old", {"access_method.a.schema.json": event_doc("access_method.a"),
+                         "access_method.c.schema.json": event_doc("access_method.c", "3.0.0")})
+    new = source("new", {"access_method.a.schema.json": event_doc("access_method.a"),
+                         "access_method.b.schema.json": event_doc("access_method.b", None)})
+    versions = {"access_method.a": ("1.0.0", "1.0.0"), "access_method.b": (None, None), "access_method.c": ("3.0.0", None)}
+    result = gate.evaluate(Report("full", "lenient", tuple(changes), versions), old, new,
+                           gate.Config(severity={"event-added": "warn"}))
+    assert (result.compared, result.added, result.removed) == (("access_method.a",), ("access_method.b",), ("access_method.c",))
+    assert sorted((f.rule, f.status) for f in result.findings) == [("event-added", "warn"), ("event-removed", "error")]
+    assert gate.render_text(result).splitlines()[-1].endswith("1 event compared, 1 added, 1 removed")
