@@ -726,6 +726,8 @@ def compare_sources(old: Source, new: Source, *, direction: str, policy: str) ->
             return run(False), (f"no witness payloads: a $ref does not resolve ({exc})",)
     except NotImplementedError:
         raise GateError("the compatibility engine is not available in this build") from None
+    except compat.CompatInputError as exc:
+        raise GateError(str(exc)) from None
 
 
 def _registry(source: Source) -> Any:

@@ -20,11 +20,13 @@ from typing import Any
 from .._locate import pointer_from_path
 from . import _regex
 from ._model import RULES, Change, Location
-from ._normalize import ARRAY, NUMBER, OBJECT, STRING, Builder, Node, Src, atom_of, canon
+from ._normalize import ARRAY, NUMBER, OBJECT, STRING, Builder, Node, Src, atom_of, canon, search
 
 _FLIP = {"loosens": "tightens", "tightens": "loosens"}
 #: A property name standing for "any property the schema does not declare".
 UNDECLARED = "undeclared_property"
+#: Property names tried when a pattern's automaton cannot produce one.
+_NAME_GUESSES = ("a", "x", "A", "0", "_", "x-a", "a1", "aa", "x_a", "-", "é")
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,13 @@ def _describe(rule: str, path: tuple, old_value: Any, new_value: Any) -> str:
     return f"{summary}{values}{where}"
 
 
+def _power_of_two(ratio: Any) -> bool:
+    ratio = Fraction(ratio)
+    if ratio < 1:
+        ratio = 1 / ratio
+    return ratio.denominator == 1 and ratio.numerator & (ratio.numerator - 1) == 0
+
+
 def _integer_bound(value: Any, exclusive: bool, lower: bool) -> int:
     """The smallest (``lower``) or largest integer a bound admits."""
     value = _number(value)
@@ -95,6 +104,7 @@ class Differ:
         self.found: list[Found] = []
         self._active: set = set()
         self._equivalence: dict = {}
+        self._pending: set = set()
 
     def results(self) -> list[Found]:
         """The changes found, each once: a ``$ref`` reached along several paths (a recursive
@@ -170,15 +180,23 @@ class Differ:
     def equivalent(self, o: Node, n: Node) -> bool:
         """Both nodes admit the same instances, as far as this engine can tell."""
         key = (id(o), id(n))
-        if key not in self._equivalence:
-            self._equivalence[key] = True  # assumed while it is being decided (recursion)
+        if key in self._equivalence:
+            return self._equivalence[key]
+        if key in self._pending:
+            return True  # assumed while it is being decided (a recursive schema)
+        self._pending.add(key)
+        try:
             probe = Differ(self.old, self.new, "strict")
-            probe._equivalence = self._equivalence
+            probe._equivalence, probe._pending = self._equivalence, self._pending
             probe.diff(o, n, (), Ctx())
-            self._equivalence[key] = not any(
-                found.change.rule != "annotation-changed" for found in probe.found
-            )
-        return self._equivalence[key]
+            result = not any(found.change.rule != "annotation-changed" for found in probe.found)
+        finally:
+            self._pending.discard(key)
+        # "Different" holds whatever was assumed; "equal" may rest on an assumption still
+        # pending further up, so it is only remembered once nothing is pending.
+        if not result or not self._pending:
+            self._equivalence[key] = result
+        return result
 
     def _diff(self, o: Node, n: Node, path: tuple, ctx: Ctx, became_false: str, became_true: str) -> None:
         if (o.single_branch and n.combos) or (n.single_branch and o.combos):
@@ -209,10 +227,19 @@ class Differ:
         self._enum(o, n, path, ctx)
         self._strings(o, n, path, ctx)
         self._numbers(o, n, path, ctx)
+        if o.unevaluated_out_of_scope() or n.unevaluated_out_of_scope():
+            same = [canon(src.contents) for src in o.srcs] == [canon(src.contents) for src in n.srcs]
+            if not same:
+                self.emit("undecidable", o, n, path, ctx, old=_loc(o.origin), new=_loc(n.origin),
+                          message="`unevaluated*` inside an `allOf` part or `$ref` target: it sees only its own "
+                                  "subschema, which the engine does not model")
+                return
+
         def structure() -> None:
             self._objects(o, n, path, ctx)
             self._arrays(o, n, path, ctx)
             self._combos(o, n, path, ctx)
+            self._conditionals(o, n, path, ctx)
 
         unevaluated = o.unevaluated_properties or n.unevaluated_properties or o.unevaluated_items or n.unevaluated_items
         if unevaluated and (
@@ -224,7 +251,6 @@ class Differ:
         else:
             structure()
         self._nots(o, n, path, ctx)
-        self._conditionals(o, n, path, ctx)
 
     # -- keyword families -----------------------------------------------------------
     def _annotations(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
@@ -313,7 +339,14 @@ class Differ:
             else:
                 old_value, new_value = old[old_value][0], new[new_value][0]
                 a, b = _number(old_value), _number(new_value)
-                effect = "tightens" if b % a == 0 else "loosens" if a % b == 0 else "both"
+                if (isinstance(old_value, float) and not old_value.is_integer() or (
+                        isinstance(new_value, float) and not new_value.is_integer())) and not _power_of_two(a / b):
+                    # Validators divide in binary floating point (0.35 is a multiple of 0.01 but
+                    # not of 0.001 for jsonschema): exact arithmetic would promise too much. A
+                    # ratio that is a power of two scales the quotient exactly, so it is kept.
+                    effect = "both"
+                else:
+                    effect = "tightens" if b % a == 0 else "loosens" if a % b == 0 else "both"
             old_src = old[gone[0]] if keyword != "multipleOf" else old[gone[0]][1]
             new_src = new[came[0]] if keyword != "multipleOf" else new[came[0]][1]
             self.emit(f"{stem}-changed", o, n, path, ctx, old=_loc(old_src, keyword), new=_loc(new_src, keyword),
@@ -408,19 +441,22 @@ class Differ:
                 self._slot_added("property-added", on, nn, path + (name,), moot, old_at, new_at, name, True)
             else:
                 self._slot_removed("property-removed", on, nn, path + (name,), moot, old_at, new_at, name, True)
-        for pattern in sorted(o.all_patterns() | n.all_patterns()):
-            old_sources = [g.patterns[pattern] for g in o.objects if pattern in g.patterns]
-            new_sources = [g.patterns[pattern] for g in n.objects if pattern in g.patterns]
-            samples = _regex.sample_strings(pattern, 1)
-            sub = path + (samples[0] if samples else UNDECLARED,)
-            if old_sources and new_sources:
-                self.diff(self.old.node(old_sources), self.new.node(new_sources), sub, moot)
-            elif new_sources:
-                self._slot_added("pattern-property-added", self.old.node(o.additional_sources(), o.origin),
-                                 self.new.node(new_sources), sub, moot, o.origin, new_sources[0], pattern, True)
-            else:
-                self._slot_removed("pattern-property-removed", self.old.node(old_sources),
-                                   self.new.node(n.additional_sources(), n.origin), sub, moot, old_sources[0], n.origin, pattern, True)
+        patterns = sorted(o.all_patterns() | n.all_patterns())
+        # Without overlapping patterns, every undeclared name a pattern matches meets the same
+        # schemas, so one sample name per pattern stands for all of them. With overlaps (or
+        # patterns whose overlap cannot be decided), a change found here is undecided.
+        overlapping = any(_regex.overlap(a, b) is not False for i, a in enumerate(patterns) for b in patterns[i + 1:])
+
+        def pattern_regions() -> None:
+            declared = o.declared_names() | n.declared_names()
+            for pattern in patterns:
+                self._pattern_region(o, n, pattern, declared, path, moot)
+
+        if overlapping:
+            self.guarded("overlapping `patternProperties`: a name can meet several patterns", o, n,
+                         _loc(o.origin), _loc(n.origin), path, moot, pattern_regions)
+        else:
+            pattern_regions()
         old_extra, new_extra = o.additional_sources(), n.additional_sources()
         if old_extra or new_extra:
             uneval = bool(o.unevaluated_properties or n.unevaluated_properties) and not any(
@@ -443,6 +479,28 @@ class Differ:
         for name in sorted(set(o.dependent_schemas) | set(n.dependent_schemas)):
             self._pair_lists(o, n, path, moot, o.dependent_schemas.get(name, []), n.dependent_schemas.get(name, []),
                              "dependent-schema", value=name)
+
+    def _pattern_region(self, o: Node, n: Node, pattern: str, declared: set[str], path: tuple, ctx: Ctx) -> None:
+        sample = next((name for name in _regex.sample_strings(pattern, 4) + list(_NAME_GUESSES)
+                       if name not in declared and search(pattern, name)), None)
+        old_at = [g.patterns[pattern] for g in o.objects if pattern in g.patterns]
+        new_at = [g.patterns[pattern] for g in n.objects if pattern in g.patterns]
+        if sample is None:
+            if not (old_at and new_at and len(old_at) == len(new_at) and all(
+                    canon(a.contents) == canon(b.contents) for a, b in zip(old_at, new_at))):
+                self.emit("undecidable", o, n, path, ctx, old=_loc(old_at[0]) if old_at else _loc(o.origin),
+                          new=_loc(new_at[0]) if new_at else _loc(n.origin), old_value=pattern, new_value=pattern,
+                          message=f"no property name matching {pattern!r} could be built to compare it")
+            return
+        on = self.old.node(o.property_sources(sample)[0], o.origin)
+        nn = self.new.node(n.property_sources(sample)[0], n.origin)
+        sub = path + (sample,)
+        if old_at and new_at:
+            self.diff(on, nn, sub, ctx)
+        elif new_at:
+            self._slot_added("pattern-property-added", on, nn, sub, ctx, o.origin, new_at[0], pattern, True)
+        else:
+            self._slot_removed("pattern-property-removed", on, nn, sub, ctx, old_at[0], n.origin, pattern, True)
 
     def _slot_added(self, rule: str, on: Node, nn: Node, path: tuple, ctx: Ctx, old_at: Src, new_at: Src,
                     value: Any, policy_bound: bool) -> None:
@@ -538,6 +596,7 @@ class Differ:
         if len(o.contains) > 1 or len(n.contains) > 1:
             if len(o.contains) != len(n.contains) or not all(
                 self.equivalent(self.old.node([a.schema]), self.new.node([b.schema]))
+                and (a.min or (1,))[0] == (b.min or (1,))[0] and (a.max or (None,))[0] == (b.max or (None,))[0]
                 for a, b in zip(o.contains, n.contains)
             ):
                 self.emit("undecidable", o, n, path, ctx, old=_loc(o.origin), new=_loc(n.origin),
@@ -585,18 +644,21 @@ class Differ:
             self.emit("any-of-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(nc.src, nc.kind),
                       new_value=len(nc.branches))
 
-    def _disjoint(self, builder: Builder, branches: list[Node]) -> bool:
+    def _disjoint(self, builder: Builder, branches: list[Node], within: frozenset) -> bool:
+        """No instance of the types ``within`` (the enclosing schema's) meets two branches."""
         for i, a in enumerate(branches):
             for b in branches[i + 1:]:
-                if not self._disjoint_pair(builder, a, b):
+                if not self._disjoint_pair(builder, a, b, within):
                     return False
         return True
 
-    def _disjoint_pair(self, builder: Builder, a: Node, b: Node) -> bool:
-        if not (a.types & b.types):
+    def _disjoint_pair(self, builder: Builder, a: Node, b: Node, within: frozenset) -> bool:
+        if not (a.types & b.types & within):
             return True
         if a.enum is not None and b.enum is not None and not (a.enum[0] & b.enum[0]):
             return True
+        if not (a.types & b.types & within) <= OBJECT:
+            return False  # a required property only separates objects: other values may match both
         for name in sorted(set(a.required) & set(b.required)):
             pa = builder.node(a.property_sources(name)[0], a.origin)
             pb = builder.node(b.property_sources(name)[0], b.origin)
@@ -609,7 +671,7 @@ class Differ:
     def _combo(self, o: Node, n: Node, oc, nc, path: tuple, ctx: Ctx) -> None:
         old_branches = [self.old.node([src]) for src in oc.branches]
         new_branches = [self.new.node([src]) for src in nc.branches]
-        disjoint = self._disjoint(self.old, old_branches) and self._disjoint(self.new, new_branches)
+        disjoint = self._disjoint(self.old, old_branches, o.types) and self._disjoint(self.new, new_branches, n.types)
         if oc.kind != nc.kind and not disjoint:
             rule = "any-of-to-one-of" if nc.kind == "oneOf" else "one-of-to-any-of"
             self.emit(rule, o, n, path, ctx, old=_loc(oc.src, oc.kind), new=_loc(nc.src, nc.kind),

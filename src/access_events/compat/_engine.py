@@ -183,13 +183,28 @@ def _event_key(name: str, document: Any) -> str:
     return name.removesuffix(".json").removesuffix(".schema")
 
 
-def _events(documents: Mapping[str, Any]) -> dict[str, str]:
-    """``{event key: document name}`` for the documents that are events (not unions, not $defs)."""
+def _events(side: _Side) -> dict[str, str]:
+    """``{event key: document name}`` for the documents that are events (not unions, not $defs).
+
+    When the catalog has a union, its branches say which documents are events: a file
+    dropped from the union is an event removed, even if the file stays.
+    """
+    documents = side.documents
+    members: set[str] | None = None
+    for union in sorted(name for name, document in documents.items() if _is_union(document)):
+        members = members if members is not None else set()
+        for kind in ("oneOf", "anyOf"):
+            for branch in documents[union].get(kind) or []:
+                target = urljoin(side.uris[union], branch["$ref"]).split("#", 1)[0]
+                members.add(side.names.get(target, target))
     events: dict[str, str] = {}
     for name, document in sorted(documents.items()):
-        if _is_union(document) or _is_definitions(document):
+        if _is_union(document) or _is_definitions(document) or (members is not None and name not in members):
             continue
-        events.setdefault(_event_key(name, document), name)
+        key = _event_key(name, document)
+        if key in events:
+            raise CompatInputError(f"{events[key]} and {name} both define the event {key}")
+        events[key] = name
     return events
 
 
@@ -205,7 +220,7 @@ def compare_catalogs(old: Any, new: Any, *, direction: str = "full", policy: str
     _check_options(direction, policy)
     old_docs, new_docs = load_catalog(old), load_catalog(new)
     old_side, new_side = _Side(old_docs, "old"), _Side(new_docs, "new")
-    old_events, new_events = _events(old_docs), _events(new_docs)
+    old_events, new_events = _events(old_side), _events(new_side)
     changes: list[Change] = []
     versions: dict[str, tuple[str | None, str | None]] = {}
     for key in sorted(set(old_events) | set(new_events)):

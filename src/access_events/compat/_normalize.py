@@ -201,6 +201,8 @@ class Node:
     inputs: tuple[Src, ...] = ()
     #: A single-branch ``anyOf``/``oneOf`` applies here (merged in, unless built with ``unwrap=False``).
     single_branch: bool = False
+    #: For each of ``srcs``, the index of the source it was reached from (-1: an input).
+    parents: tuple[int, ...] = ()
 
     @property
     def origin(self) -> Src:
@@ -233,28 +235,62 @@ class Node:
         return {pattern for group in self.objects for pattern in group.patterns}
 
     def property_sources(self, name: str) -> tuple[list[Src], bool]:
-        """The schemas a property called ``name`` must satisfy, and whether any declares it."""
+        """The schemas a property called ``name`` must satisfy, and whether any declares it.
+
+        Per schema object: its ``properties[name]`` and every ``patternProperties`` entry
+        matching the name all apply; ``additionalProperties`` only when neither does.
+        ``unevaluatedProperties`` applies when no object declares or matches the name and
+        no ``additionalProperties`` already evaluated it.
+        """
         sources: list[Src] = []
         declared = False
         matched_anywhere = False
         for group in self.objects:
+            matched = [src for pattern, src in sorted(group.patterns.items()) if search(pattern, name)]
             if name in group.properties:
                 sources.append(group.properties[name])
                 declared = True
-                continue
-            matched = [src for pattern, src in sorted(group.patterns.items()) if search(pattern, name)]
+            elif not matched and group.additional is not None:
+                sources.append(group.additional)
             sources.extend(matched)
             matched_anywhere = matched_anywhere or bool(matched)
-            if not matched and group.additional is not None:
-                sources.append(group.additional)
-        if not declared and not matched_anywhere:
+        if not declared and not matched_anywhere and not self._additional_everywhere():
             sources.extend(self.unevaluated_properties)
         return sources, declared
+
+    def _additional_everywhere(self) -> bool:
+        return any(group.additional is not None for group in self.objects)
 
     def additional_sources(self) -> list[Src]:
         """The schemas an undeclared property matching no pattern must satisfy."""
         sources = [group.additional for group in self.objects if group.additional is not None]
-        return sources + list(self.unevaluated_properties)
+        return sources if sources else list(self.unevaluated_properties)
+
+    def unevaluated_out_of_scope(self) -> bool:
+        """An ``unevaluated*`` keyword here cannot see every keyword the node merged.
+
+        It sees only the schema object holding it and that object's in-place subschemas
+        (its ``allOf``, its ``$ref``); merged with a sibling ``allOf`` part or a separate
+        conjunct, the node's model would let it see too much. The differ then fails closed.
+        """
+        holders = [i for i, src in enumerate(self.srcs) if isinstance(src.contents, dict) and (
+            "unevaluatedProperties" in src.contents or "unevaluatedItems" in src.contents)]
+        if not holders:
+            return False
+        evaluating = ("properties", "patternProperties", "additionalProperties", "prefixItems", "items",
+                      "contains", "unevaluatedProperties", "unevaluatedItems")
+        for i, src in enumerate(self.srcs):
+            if isinstance(src.contents, dict) and any(k in src.contents for k in evaluating):
+                if not all(self._descends(i, holder) for holder in holders):
+                    return True
+        return False
+
+    def _descends(self, index: int, ancestor: int) -> bool:
+        while index is not None and index >= 0:
+            if index == ancestor:
+                return True
+            index = self.parents[index]
+        return False
 
     def prefix_length(self) -> int:
         return max((len(group.prefix) for group in self.arrays), default=0)
@@ -305,13 +341,16 @@ class Builder:
         unresolved: list[tuple[str, Src, str]] = []
         single = False
         seen: set = set()
-        queue = list(sources)
+        parents: list[int] = []
+        queue = [(src, -1) for src in sources]
         while queue:
-            src = queue.pop(0)
+            src, parent = queue.pop(0)
             if src.key in seen:
                 continue
             seen.add(src.key)
             expanded.append(src)
+            parents.append(parent)
+            here = len(expanded) - 1
             contents = src.contents
             if not isinstance(contents, dict):
                 continue
@@ -320,19 +359,20 @@ class Builder:
                 if isinstance(target, str):
                     unresolved.append((contents["$ref"], src, target))
                 else:
-                    queue.append(target)
+                    queue.append((target, here))
             for index, _ in enumerate(contents.get("allOf", ()) if isinstance(contents.get("allOf"), list) else ()):
-                queue.append(src.child("allOf", index))
+                queue.append((src.child("allOf", index), here))
             for kind in ("anyOf", "oneOf"):
                 branches = contents.get(kind)
                 if isinstance(branches, list) and len(branches) == 1:
                     single = True
                     if unwrap:
-                        queue.append(src.child(kind, 0))
+                        queue.append((src.child(kind, 0), here))
         key = (frozenset(src.key for src in expanded), unwrap)
         if key in self._nodes:
             return self._nodes[key]
-        node = Node(srcs=tuple(expanded), unresolved=unresolved, inputs=inputs, single_branch=single)
+        node = Node(srcs=tuple(expanded), unresolved=unresolved, inputs=inputs, single_branch=single,
+                    parents=tuple(parents))
         self._nodes[key] = node
         for src in expanded:
             _absorb(node, src, unwrap)

@@ -93,6 +93,39 @@ def _unescaped(pattern: str, char: str) -> bool:
     return False
 
 
+#: Escapes whose meaning differs between greenery (ASCII) and Python's ``re``, which
+#: jsonschema uses (Unicode): a pattern using them is not compared.
+_UNICODE_ESCAPES = frozenset("dDwWsSbB")
+
+
+def _dot_as_python(core: str) -> str | None:
+    """``.`` outside classes becomes ``[^\\n]`` (Python's dot; greenery's matches newlines);
+    ``None`` for an escape whose character set differs between the two."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(core):
+        char = core[i]
+        if char == "\\":
+            if core[i + 1:i + 2] in _UNICODE_ESCAPES:
+                return None
+            out.append(core[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            if core[i + 1:i + 2] == "]":  # `[]...]`: a literal bracket first
+                out.append("[]")
+                i += 2
+                continue
+        elif char == ".":
+            char = "[^\\n]"
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
 def _full_match_form(pattern: str) -> str | None:
     """The pattern rewritten so that matching the *whole* string means what the search meant."""
     head = pattern.startswith("^")
@@ -100,11 +133,15 @@ def _full_match_form(pattern: str) -> str | None:
     core = pattern[1 if head else 0: len(pattern) - 1 if tail else len(pattern)]
     if _unescaped(core, "^") or _unescaped(core, "$"):
         return None
+    core = _dot_as_python(core)
+    if core is None:
+        return None
     if (head or tail) and _has_top_level_alternation(core):
         return None
     core = _escape_class_hyphens(core)
     if core is None:
         return None
+    # The implicit `.*` of an unanchored search spans any character, newlines included.
     return ("" if head else ".*") + "(" + core + ")" + ("" if tail else ".*")
 
 
@@ -127,6 +164,17 @@ def _parse(pattern: str):  # -> greenery.Fsm | None
 
 
 @functools.lru_cache(maxsize=1024)
+def overlap(a: str, b: str) -> bool | None:
+    """Some string matches both patterns; ``None``: undecidable."""
+    fa, fb = _parse(a), _parse(b)
+    if fa is None or fb is None:
+        return None
+    try:
+        return not (fa & fb).empty()
+    except Exception:
+        return None
+
+
 def relation(old: str, new: str) -> Relation | None:
     """How the strings ``new`` matches relate to those ``old`` matches; ``None``: undecidable."""
     if old == new:
