@@ -331,9 +331,10 @@ class Differ:
             effect = None
             if keyword == "pattern":
                 relation = _regex.relation(old_value, new_value)
-                effect = {"equal": "none", "wider": "loosens", "narrower": "tightens"}.get(relation or "", "both")
                 if relation == "equal":
                     return
+                # Undecidable (lookaround, back-references, Unicode classes): unknown, not a guess.
+                effect = {"wider": "loosens", "narrower": "tightens", "overlap": "both"}.get(relation or "", "unknown")
             elif keyword == "format":
                 effect = "both"
             else:
