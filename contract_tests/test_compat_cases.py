@@ -27,6 +27,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from access_events._formats import FORMAT_CHECKER
+from access_events.compat import RULES
 
 CASES_DIR = Path(__file__).resolve().parent / "compat_cases"
 FILES = ("previous.schema.json", "current.schema.json", "expected.yaml")
@@ -270,3 +271,15 @@ def test_engine_matches_expected(path: Path):
         f"  expected rules {sorted(want_rules)}, breaks {expected['breaks']}"
         f"{', unknown' if unknown else ''}\n" + "\n".join(problems)
     )
+
+
+def test_readme_names_every_rule():
+    """The README's rule table is what users write `severity` keys from: no rule may be missing."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    missing = []
+    for rule in RULES:
+        stem = rule.rsplit("-", 1)[0]
+        bounded = rule.endswith(("-added", "-removed", "-increased", "-decreased")) and f"`{stem}-…`" in readme
+        if f"`{rule}`" not in readme and not bounded:
+            missing.append(rule)
+    assert not missing, f"README's rule table lacks {missing}"
