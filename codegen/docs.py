@@ -6,8 +6,14 @@ common fields resolved through ``allOf`` and ``$ref``), its examples and its ``$
 The page stands alone: inline CSS, no script, no fonts, images or links leaving it, so it
 can be opened from disk, attached to a build, or served from anywhere.
 
-Every text is escaped with ``html.escape``; the output depends only on the schema files
-(no timestamps, no versions), so it is stable and can be committed and checked.
+The changelog at the end is computed, not written: the compatibility engine
+(``access_events.compat``) classifies each recorded step of the catalog's history
+(``contract_tests/compat_history``) and the changes since the last release
+(``contract_tests/released`` against ``schemas/``), under this package's own gate
+settings (full, lenient).
+
+Every text is escaped with ``html.escape``; the output depends only on those files (no
+timestamps), so it is stable and can be committed and checked.
 """
 
 from __future__ import annotations
@@ -26,6 +32,11 @@ MODULE = "access_events"
 UNION_FILE = "access_method_event.schema.json"
 SUFFIX = ".schema.json"
 OUTPUT = Path("docs") / "index.html"
+_ROOT = Path(__file__).resolve().parents[1]
+#: Recorded steps of the catalog's history: ``<NN-slug>/{previous,current}/`` + ``expected.yaml``.
+HISTORY = _ROOT / "contract_tests" / "compat_history"
+#: The last released schemas, which the contract gate compares ``schemas/`` against.
+RELEASED = _ROOT / "contract_tests" / "released"
 
 
 class DocsError(Exception):
@@ -212,6 +223,10 @@ nav .cls { color: var(--muted); font-size: 0.9em; margin-left: 0.4rem; }
 section { padding: 1.5rem 0 1rem; border-bottom: 1px solid var(--line); }
 .class-name { color: var(--muted); margin: 0 0 0.6rem; }
 .schema-id { color: var(--muted); font-size: 0.92em; overflow-wrap: anywhere; }
+#changelog h4 { font-size: 1rem; margin: 1.2rem 0 0.3rem; }
+#changelog .date { color: var(--muted); font-weight: 400; margin-right: 0.4rem; }
+#changelog li { overflow-wrap: anywhere; margin: 0.15rem 0; }
+.breaking { color: #9a2f00; font-weight: 600; }
 table { border-collapse: collapse; table-layout: fixed; width: 100%; font-size: 0.93rem; margin: 0.3rem 0 0.6rem; }
 col.c-name { width: 19%; } col.c-type { width: 23%; } col.c-format { width: 12%; } col.c-required { width: 9%; }
 td code { font-size: 0.92em; }
@@ -261,8 +276,70 @@ def _section(ev: EventDoc) -> list[str]:
     return out
 
 
-def render_catalog(schemas: Path) -> str:
-    """The event catalog of the schema files in ``schemas`` as one self-contained HTML page."""
+def _verdict(report: Any) -> str:
+    forward = any(change.breaks("forward") for change in report.changes)
+    backward = any(change.breaks("backward") for change in report.changes)
+    if forward and backward:
+        return '<span class="breaking">breaks forward and backward</span>'
+    if forward:
+        return '<span class="breaking">breaks forward</span>: receivers on the older schemas reject new payloads'
+    if backward:
+        return '<span class="breaking">breaks backward</span>: older (archived, replayed) events fail the newer schemas'
+    return "compatible"
+
+
+def _change_list(report: Any) -> list[str]:
+    """One line per rule and place, with the events it touches (a change to the common
+    definitions shows once, listing every event it reaches)."""
+    grouped: dict[tuple, list[str]] = {}
+    for change in report.changes:
+        if change.rule == "annotation-changed":
+            continue
+        where = str(change.new or change.old)
+        key = (change.rule, where, change.instance_path, change.breaks_forward, change.breaks_backward, change.unknown)
+        grouped.setdefault(key, []).append(change.event or "")
+    lines = []
+    for (rule, where, path, forward, backward, unknown), evs in sorted(grouped.items()):
+        effect = ("undecided" if unknown else "breaks " + " and ".join(
+            d for d, flag in (("forward", forward), ("backward", backward)) if flag) if forward or backward
+            else "compatible")
+        field = f" at <code>{_e(path)}</code>" if path else ""
+        lines.append(f"<li><code>{_e(rule)}</code>{field} ({effect}): <code>{_e(where)}</code>; "
+                     f"{_e(', '.join(sorted(set(evs))))}</li>")
+    return lines
+
+
+def _changelog(schemas: Path, history: Path | None, released: Path | None) -> list[str]:
+    try:
+        import yaml
+        from access_events.compat import compare_catalogs
+    except ImportError as error:  # the dev extra is missing
+        raise DocsError(f"the changelog needs the package's dev extra: {error}") from None
+    out = ['<section id="changelog">', "<h2>Changelog</h2>",
+           "<p>Computed by the contract gate's compatibility engine (<code>access-events compat</code>, "
+           "direction full, policy lenient). <em>Forward</em> breaks hit receivers still validating with the "
+           "older schemas; <em>backward</em> breaks hit receivers on the newer schemas that replay older events.</p>"]
+    if released is not None and released.is_dir():
+        report = compare_catalogs(released, schemas, witnesses=False)
+        out.append("<h3>Since the last release</h3>")
+        changes = _change_list(report)
+        out += [f"<p>{_verdict(report)}</p>", "<ul>", *changes, "</ul>"] if changes else ["<p>No changes.</p>"]
+    steps = sorted(path for path in history.iterdir() if (path / "expected.yaml").is_file()) if (
+        history is not None and history.is_dir()) else []
+    if steps:
+        out.append("<h3>History</h3>")
+    for step in reversed(steps):
+        meta = yaml.safe_load((step / "expected.yaml").read_text("utf-8")) or {}
+        report = compare_catalogs(step / "previous", step / "current", witnesses=False)
+        out += [f'<h4><span class="date">{_e(str(meta.get("date", "")))}</span> {_e(str(meta.get("description", step.name)))}</h4>',
+                f"<p>{_verdict(report)}</p>", "<ul>", *_change_list(report), "</ul>"]
+    out += ['<p class="back"><a href="#top">Back to top</a></p>', "</section>"]
+    return out
+
+
+def render_catalog(schemas: Path, history: Path | None = HISTORY, released: Path | None = RELEASED) -> str:
+    """The event catalog of the schema files in ``schemas`` as one self-contained HTML page,
+    ending with the changelog of ``history`` and of ``released`` → ``schemas``."""
     evs = events(Path(schemas))
     union = _Catalog(Path(schemas)).docs[UNION_FILE]
     out = [HEADER.rstrip("\n"),
@@ -295,14 +372,8 @@ def render_catalog(schemas: Path) -> str:
             "<main>"]
     for ev in evs:
         out += _section(ev)
-    out += ['<section id="changelog">',
-            "<h2>Changelog</h2>",
-            "<p>The changelog of the catalog (event types and fields added, changed or removed, and whether each "
-            "change is compatible) is produced by the compatibility engine once it lands; until then this section "
-            "is a placeholder.</p>",
-            '<p class="back"><a href="#top">Back to top</a></p>',
-            "</section>",
-            "</main>",
+    out += _changelog(Path(schemas), history, released)
+    out += ["</main>",
             "</div>",
             "</body>",
             "</html>"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from access_events.bench import TARGETS, main
+from access_events.bench import COMPAT_EDITS, TARGETS, main
 
 
 def test_quick_benchmark_writes_its_report(tmp_path, capsys):
@@ -22,7 +22,21 @@ def test_quick_benchmark_writes_its_report(tmp_path, capsys):
         assert run["summary"] == "19600 valid, 400 invalid, 0 unknown type"
     tools = report["tooling"]
     assert tools["lint_findings"] == 0 and tools["lint_files"] == tools["synthetic_events"] + 2
-    assert tools["compat_seconds"] is None  # not run, and said so
+    # compat over the synthetic catalog and its modified copy: every planned edit found, each breaking one witnessed
+    assert tools["compat_seconds"] > 0
+    assert (tools["compat_direction"], tools["compat_policy"]) == ("full", "lenient")
+    edits, rules = tools["compat_edits"], tools["compat_rules"]
+    assert set(edits) == {name for name, _ in COMPAT_EDITS} and all(count >= 1 for count in edits.values())
+    assert rules == {
+        "property-added": edits["optional-field-added"] + edits["required-field-added"],
+        "required-property-added": edits["required-field-added"],
+        "enum-value-added": edits["enum-value-added"],
+        "event-removed": edits["event-removed"],
+        "event-added": edits["event-added"],
+    }
+    assert tools["compat_changes"] == sum(rules.values())
+    # lenient: a declared optional field breaks nothing; the rest each break one direction
+    assert tools["compat_breaking"] == tools["compat_witnesses"] == sum(edits.values()) - edits["optional-field-added"]
     assert tools["generate_seconds"] > 0
     out = capsys.readouterr().out
-    assert "parse_event is" in out and "not run" in out
+    assert "parse_event is" in out and "compat over the same catalog and a modified copy" in out

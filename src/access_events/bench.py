@@ -193,12 +193,117 @@ def synthetic_catalog(folder: Path, events: int) -> None:
     (folder / _catalog.UNION_FILE).write_text(json.dumps(union, indent=2))
 
 
+#: The edits ``modified_catalog`` makes, as (edit, share of the catalog's events): a realistic release mix.
+COMPAT_EDITS = [
+    ("optional-field-added", 0.10),
+    ("required-field-added", 0.02),
+    ("enum-value-added", 0.02),
+    ("event-removed", 0.01),
+    ("event-added", 0.01),
+]
+#: Share of the events that carry an enum field (``channel``) in both catalogs, where enum values get added.
+ENUM_SHARE = 0.05
+
+
+def _event_files(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.glob("*.schema.json") if path.name not in (_catalog.COMMON_FILE, _catalog.UNION_FILE))
+
+
+def _write(path: Path, doc: dict) -> None:
+    path.write_text(json.dumps(doc, indent=2))
+
+
+def modified_catalog(old: Path, new: Path) -> dict[str, int]:
+    """Give some of ``old``'s events an enum field, then write ``new``: a copy with ``COMPAT_EDITS`` applied.
+
+    ``old`` is a ``synthetic_catalog`` folder. Each edit touches its own events (at least one each),
+    chosen by position so the run is deterministic. Returns how many events each edit touched.
+    """
+    import shutil
+
+    files = _event_files(old)
+    count = len(files)
+    with_enum = list(range(0, count, max(1, round(1 / ENUM_SHARE))))
+    for index in with_enum:  # the enum field exists on both sides
+        doc = json.loads(files[index].read_text("utf-8"))
+        doc["properties"]["channel"] = {"enum": ["email", "sms"], "description": "How the recipient was notified."}
+        _write(files[index], doc)
+    shutil.copytree(old, new)
+    union = json.loads((new / _catalog.UNION_FILE).read_text("utf-8"))
+    edits = {name: max(1, round(share * count)) for name, share in COMPAT_EDITS}
+    others = [index for index in range(count) if index not in set(with_enum)]
+    chosen = {"enum-value-added": with_enum[: edits["enum-value-added"]]}
+    start = 0
+    for name in ("optional-field-added", "required-field-added", "event-removed"):
+        chosen[name] = others[start : start + edits[name]]
+        start += edits[name]
+    for name, indexes in chosen.items():
+        for index in indexes:
+            path = new / files[index].name
+            doc = json.loads(path.read_text("utf-8"))
+            if name == "optional-field-added":
+                doc["properties"]["note"] = {"type": "string", "description": "A free-form note."}
+            elif name == "required-field-added":
+                doc["properties"]["site_id"] = {"type": "string", "description": "ID of the site."}
+                doc["required"] = [*doc["required"], "site_id"]
+            elif name == "enum-value-added":
+                doc["properties"]["channel"]["enum"].append("push")
+            elif name == "event-removed":
+                path.unlink()
+                union["oneOf"].remove({"$ref": path.name})
+                del union["discriminator"]["mapping"][doc["properties"]["event_type"]["const"]]
+                continue
+            _write(path, doc)
+    template = json.loads(files[0].read_text("utf-8"))
+    for number in range(edits["event-added"]):
+        letters = "".join(chr(ord("a") + (number // 26**k) % 26) for k in (2, 1, 0))  # event types take [a-z_]
+        event_type = f"access_method.added_{letters}"
+        doc = json.loads(json.dumps(template))
+        name = _catalog.event_file(event_type)
+        doc["$id"] = _catalog.BASE_URI + name
+        doc["title"] = f"AccessMethodAdded{number:04d}Event"
+        doc["properties"]["event_type"] = {"const": event_type, "description": f"Type of the event: always `{event_type}`."}
+        for example in doc["examples"]:
+            example["event_type"] = event_type
+        _write(new / name, doc)
+        union["oneOf"].append({"$ref": name})
+        union["discriminator"]["mapping"][event_type] = name
+    _write(new / _catalog.UNION_FILE, union)
+    return edits
+
+
+def compat(events: int) -> dict:
+    """``compare_catalogs`` (the gate's whole computation, witnesses included) over a synthetic catalog and a modified copy."""
+    import tempfile
+    from collections import Counter
+
+    from .compat import compare_catalogs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        old, new = Path(tmp) / "old", Path(tmp) / "new"
+        synthetic_catalog(old, events)
+        edits = modified_catalog(old, new)
+        start = time.perf_counter()
+        report = compare_catalogs(old, new)
+        seconds = time.perf_counter() - start
+    return {
+        "compat_seconds": round(seconds, 3),
+        "compat_direction": report.direction,
+        "compat_policy": report.policy,
+        "compat_edits": edits,
+        "compat_changes": len(report.changes),
+        "compat_breaking": len(report.breaking),
+        "compat_witnesses": sum(1 for change in report.breaking if change.witness is not None),
+        "compat_rules": dict(sorted(Counter(change.rule for change in report.changes).items())),
+    }
+
+
 def schema_document(name: str) -> dict:
     return json.loads((_catalog.schema_dir() / name).read_text("utf-8"))
 
 
 def tooling(events: int) -> dict:
-    """``access-events lint`` over a synthetic catalog, and codegen on the real one, in seconds."""
+    """``access-events lint`` and ``compare_catalogs`` over a synthetic catalog, and codegen on the real one, in seconds."""
     import subprocess
     import tempfile
 
@@ -213,7 +318,7 @@ def tooling(events: int) -> dict:
         results["lint_seconds"] = round(time.perf_counter() - start, 3)
         results["lint_files"] = len(found.files)
         results["lint_findings"] = len(found.findings)
-    results["compat_seconds"] = None  # the compat engine (issue 3) has not landed: reported as not run
+    results.update(compat(events))
     codegen = Path(__file__).resolve().parents[2] / "codegen" / "generate.py"
     if codegen.is_file():  # a source checkout; an installed wheel has no codegen
         with tempfile.TemporaryDirectory() as tmp:
@@ -248,7 +353,10 @@ def render(results: dict) -> str:
         lines.append("")
         lines.append(f"lint over a synthetic catalog of {tools['synthetic_events']:,} event schemas: {tools['lint_seconds']} s "
                      f"({tools['lint_files']} files, {tools['lint_findings']} findings)")
-        lines.append("compat over the same catalog: not run (the compat engine has not landed)")
+        edits = ", ".join(f"{count} {name}" for name, count in tools["compat_edits"].items())
+        lines.append(f"compat over the same catalog and a modified copy ({edits}): {tools['compat_seconds']} s "
+                     f"({tools['compat_direction']}/{tools['compat_policy']}: {tools['compat_changes']} changes, "
+                     f"{tools['compat_breaking']} breaking, {tools['compat_witnesses']} with a witness)")
         generate = tools["generate_seconds"]
         lines.append(f"make generate on the real catalog: {generate} s" if generate is not None else "make generate: not run (no codegen/ here)")
     return "\n".join(lines) + "\n"

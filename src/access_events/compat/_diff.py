@@ -261,10 +261,16 @@ class Differ:
                 map(repr, map(canon, (value for value, _ in new)))
             ):
                 continue
+            # Point at the value that differs, not at the first of the merged ones (a
+            # property's own description and the one of the definition it refers to).
+            new_keys = {repr(canon(value)) for value, _ in new}
+            old_keys = {repr(canon(value)) for value, _ in old}
+            old_pick = next((item for item in old if repr(canon(item[0])) not in new_keys), old[0] if old else None)
+            new_pick = next((item for item in new if repr(canon(item[0])) not in old_keys), new[0] if new else None)
             self.emit("annotation-changed", o, n, path, replace(ctx, unknown=None),
-                      old=_loc(old[0][1], keyword) if old else _loc(o.origin),
-                      new=_loc(new[0][1], keyword) if new else _loc(n.origin),
-                      old_value=old[0][0] if old else None, new_value=new[0][0] if new else None,
+                      old=_loc(old_pick[1], keyword) if old_pick else _loc(o.origin),
+                      new=_loc(new_pick[1], keyword) if new_pick else _loc(n.origin),
+                      old_value=old_pick[0] if old_pick else None, new_value=new_pick[0] if new_pick else None,
                       effect="none", message=f"`{keyword}` changed")
 
     def _unknown_keywords(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
