@@ -68,7 +68,9 @@ def _describe(rule: str, path: tuple, old_value: Any, new_value: Any) -> str:
     """``maxLength increased from 5 to 10 at /code``: the rule's summary, its values, its place."""
     summary = RULES[rule].summary
     where = f" at {pointer_from_path(path)}" if path else " at the root"
-    if rule.endswith(("-increased", "-decreased", "-changed")) and old_value is not None and new_value is not None:
+    if len(_shown(old_value)) > 40 or len(_shown(new_value)) > 40:
+        values = ""  # long values (patterns, subschemas) are shown beside the message, not in it
+    elif rule.endswith(("-increased", "-decreased", "-changed")) and old_value is not None and new_value is not None:
         values = f": {_shown(old_value)} → {_shown(new_value)}"
     elif rule.endswith("-added") and new_value is not None:
         values = f": {_shown(new_value)}"
@@ -335,12 +337,19 @@ class Differ:
         if len(gone) == 1 and len(came) == 1:
             old_value, new_value = gone[0], came[0]
             effect = None
+            message = ""
             if keyword == "pattern":
                 relation = _regex.relation(old_value, new_value)
                 if relation == "equal":
                     return
                 # Undecidable (lookaround, back-references, Unicode classes): unknown, not a guess.
                 effect = {"wider": "loosens", "narrower": "tightens", "overlap": "both"}.get(relation or "", "unknown")
+                where = f" at {pointer_from_path(path)}" if path else " at the root"
+                message = {
+                    "wider": "`pattern` now matches more strings (the old language is a strict subset)",
+                    "narrower": "`pattern` now matches fewer strings (the new language is a strict subset)",
+                    "overlap": "`pattern` changed: each version matches strings the other refuses",
+                }.get(relation or "", "`pattern` changed, and the two could not be compared as regular languages") + where
             elif keyword == "format":
                 effect = "both"
             else:
@@ -357,7 +366,8 @@ class Differ:
             old_src = old[gone[0]] if keyword != "multipleOf" else old[gone[0]][1]
             new_src = new[came[0]] if keyword != "multipleOf" else new[came[0]][1]
             self.emit(f"{stem}-changed", o, n, path, ctx, old=_loc(old_src, keyword), new=_loc(new_src, keyword),
-                      old_value=old_value, new_value=new_value, effect=effect, applies=applies)
+                      old_value=old_value, new_value=new_value, effect=effect, applies=applies,
+                      message=message if keyword == "pattern" else "")
             return
         for value in came:
             src = new[value] if keyword != "multipleOf" else new[value][1]
