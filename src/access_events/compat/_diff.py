@@ -59,6 +59,14 @@ def _number(value: Any) -> Fraction | float:
     return value
 
 
+def _counterpart(required: dict[str, Src], other: Src) -> Src:
+    """The ``required`` list on this side at the same place as ``other`` (the list that changed), else the first."""
+    for src in required.values():
+        if (src.doc, src.pointer) == (other.doc, other.pointer):
+            return src
+    return next(iter(required.values()))
+
+
 def _shown(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     return text if len(text) <= 80 else text[:79] + "…"
@@ -439,11 +447,11 @@ class Differ:
         moot = ctx if (OBJECT & o.types & n.types) else replace(ctx, moot=True)
         for name in sorted(set(o.required) | set(n.required)):
             if name in n.required and name not in o.required:
-                old_at = _loc(next(iter(o.required.values())), "required") if o.required else _loc(o.origin)
+                old_at = _loc(_counterpart(o.required, n.required[name]), "required") if o.required else _loc(o.origin)
                 self.emit("required-property-added", o, n, path + (name,), moot, old=old_at,
                           new=_loc(n.required[name], "required"), new_value=name, applies=OBJECT)
             elif name in o.required and name not in n.required:
-                new_at = _loc(next(iter(n.required.values())), "required") if n.required else _loc(n.origin)
+                new_at = _loc(_counterpart(n.required, o.required[name]), "required") if n.required else _loc(n.origin)
                 self.emit("required-property-removed", o, n, path + (name,), moot,
                           old=_loc(o.required[name], "required"), new=new_at, old_value=name, applies=OBJECT)
         for name in sorted(o.declared_names() | n.declared_names()):
