@@ -201,6 +201,8 @@ class Node:
     inputs: tuple[Src, ...] = ()
     #: A single-branch ``anyOf``/``oneOf`` applies here (merged in, unless built with ``unwrap=False``).
     single_branch: bool = False
+    #: A ``not`` here negates a schema that accepts everything, so the node accepts nothing.
+    not_everything: bool = False
     #: For each of ``srcs``, the index of the source it was reached from (-1: an input).
     parents: tuple[int, ...] = ()
 
@@ -213,8 +215,12 @@ class Node:
         return ALL_ATOMS if self.atoms is None else self.atoms
 
     def is_false(self) -> bool:
-        return (self.false is not None or (self.atoms is not None and not self.atoms)
-                or (self.enum is not None and not self.enum[0]))
+        """Accepts nothing: ``false``, no type left, no value left (after the types), or ``not: {}``."""
+        if self.false is not None or (self.atoms is not None and not self.atoms):
+            return True
+        if self.enum is not None and not any(atom_of(value) in self.types for value in self.enum[1].values()):
+            return True
+        return self.not_everything
 
     def is_true(self) -> bool:
         """Accepts every instance: nothing but annotations (and structure) was said."""
@@ -376,6 +382,8 @@ class Builder:
         self._nodes[key] = node
         for src in expanded:
             _absorb(node, src, unwrap)
+        # `not: {}` (however it is spelled: through a $ref, an empty allOf...) rejects everything.
+        node.not_everything = any(self.node([src]).is_true() for src in node.nots)
         return node
 
     def _resolve(self, src: Src, ref: str) -> Src | str:
