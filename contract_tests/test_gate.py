@@ -767,3 +767,83 @@ def test_unit_added_and_removed_events_need_no_version():
     assert (result.compared, result.added, result.removed) == (("access_method.a",), ("access_method.b",), ("access_method.c",))
     assert sorted((f.rule, f.status) for f in result.findings) == [("event-added", "warn"), ("event-removed", "error")]
     assert gate.render_text(result).splitlines()[-1].endswith("1 event compared, 1 added, 1 removed")
+
+
+# --- regressions from a review of the gate as a CI user ----------------------------------------
+
+ACK = "acknowledged:\n  - rule: {rule}\n    pointer: /required\n    reason: why\n    expires: {expires}\n"
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    (ACK.format(rule="required-property-removed", expires="2026-02-30"), "not a valid config value"),
+    (ACK.format(rule="required-property-removed", expires="2026-13-01"), "not a valid config value"),
+    ("direction: !!int x\n", "not a valid config value"),
+    (ACK.format(rule="[x]", expires="2030-01-01"), "unknown rule ['x']"),
+    ("severity:\n  1: warn\n", "unknown rule 1"),
+    ("a: " + "[" * 2000 + "]" * 2000 + "\n", "nested too deeply"),
+])
+def test_config_values_yaml_refuses_are_usage_errors(capsys, tmp_path, sides, text, needle):
+    config = write_config(tmp_path, text)
+    code, out, err = run(capsys, "compat", *sides, "--config", config)
+    assert (code, out) == (2, ""), err
+    assert needle in err and "Traceback" not in err, err
+
+
+def test_a_symbolic_link_in_a_git_source_is_a_usage_error(capsys, monkeypatch, repo):
+    monkeypatch.chdir(repo)
+    (repo / "link").symlink_to("schemas")
+    git(repo, "add", "link")
+    git(repo, "commit", "-q", "-m", "a link")
+    code, _, err = run(capsys, "compat", "git:HEAD:link", "schemas")
+    assert code == 2 and "symbolic link" in err and "Traceback" not in err, err
+
+
+def test_github_paths_are_from_the_repository_top_wherever_the_gate_runs(capsys, monkeypatch, repo):
+    (repo / "sub").mkdir()
+    monkeypatch.chdir(repo / "sub")
+    for new in ("../schemas", str(repo / "schemas")):
+        _, out, _ = run(capsys, "compat", "git:HEAD", new, "--format", "github")
+        assert f"::error file=schemas/{ISSUED},line=" in out, out
+
+
+def test_only_the_engines_events_are_versioned(capsys, sides):
+    old, new = sides
+    draft = json.loads((new / ISSUED).read_text())
+    draft["properties"]["event_type"]["const"] = "access_method.draft"
+    (new / "access_method.draft.schema.json").write_text(json.dumps(draft))  # not in the union: not an event
+    code, out, _ = run(capsys, "compat", old, new)
+    assert code == 0 and "version-missing" not in out, out
+
+
+def test_a_version_that_is_not_a_string_is_invalid_in_catalogs_too(capsys, sides):
+    old, new = sides
+    edit(new, ISSUED, lambda d: d.update({"x-version": 2}))
+    code, out, _ = run(capsys, "compat", old, new)
+    assert code == 1 and "version-invalid" in out and "version-missing" not in out, out
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_numbers_json_does_not_have_are_refused(capsys, tmp_path, number):
+    old, new = tmp_path / "old.schema.json", tmp_path / "new.schema.json"
+    old.write_text('{"minimum": 5}')
+    new.write_text('{"minimum": %s}' % number)
+    code, out, err = run(capsys, "compat", old, new, "--format", "json")
+    assert (code, out) == (2, "") and "not valid JSON" in err, err
+
+
+def test_junit_counts_failing_testcases_and_stays_well_formed(capsys, tmp_path):
+    old, new = tmp_path / "old.schema.json", tmp_path / "new.schema.json"
+    old.write_text(json.dumps({"type": "object", "properties": {"a\u0001": {"type": "string"}}, "required": ["b"]}))
+    new.write_text(json.dumps({"type": "object", "properties": {"a\u0001": {"type": "integer"}}, "required": ["c"]}))
+    _, out, _ = run(capsys, "compat", old, new, "--format", "junit")
+    suite = ET.fromstring(out)  # raises on characters XML 1.0 forbids
+    cases = list(suite.iter("testcase"))
+    assert suite.get("failures") == str(sum(1 for case in cases if case.findall("failure")))
+    assert all(len(case.findall("failure")) <= 1 for case in cases)
+
+
+def test_acknowledgement_may_name_the_file_with_its_folder(capsys, tmp_path, code_unrequired):
+    old, new = code_unrequired
+    file, pointer = required_pointer(capsys, old, new)
+    config = ack_config(tmp_path, f"schemas/{file}#{pointer}", FAR_FUTURE)
+    assert run(capsys, "compat", old, new, "--config", config)[0] == 0

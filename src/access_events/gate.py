@@ -98,6 +98,22 @@ class Source:
         return tail if tail in self.texts else None
 
 
+class _NotJSON(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    """Python's json reads NaN and Infinity; JSON has neither (and reports must stay JSON)."""
+    raise _NotJSON(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _NotJSON(f"{text} does not fit a double")
+    return value
+
+
 def _decode(where: str, data: bytes) -> tuple[str, dict]:
     try:
         text = data.decode("utf-8")
@@ -105,7 +121,9 @@ def _decode(where: str, data: bytes) -> tuple[str, dict]:
         line = data.count(b"\n", 0, exc.start) + 1
         raise GateError(f"{where}:{line}: not UTF-8: {exc.reason}") from None
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except _NotJSON as exc:
+        raise GateError(f"{where}: not valid JSON: {exc}") from None
     except json.JSONDecodeError as exc:
         raise GateError(f"{where}:{exc.lineno}: not valid JSON: {exc.msg} (column {exc.colno})") from None
     except RecursionError:
@@ -147,6 +165,26 @@ def _schema_names(names: Sequence[str]) -> list[str]:
 
 def _display(path: str) -> str:
     return Path(os.path.normpath(path)).as_posix()
+
+
+@functools.lru_cache(maxsize=8)
+def _toplevel(cwd: str) -> Path | None:
+    try:
+        return Path(_git(Path(cwd), "rev-parse", "--show-toplevel").decode().strip()).resolve()
+    except (GateError, subprocess.CalledProcessError, OSError):
+        return None
+
+
+def _repo_relative(path: Path, cwd: Path) -> str | None:
+    """``path`` from the top of the git repository around ``cwd`` (how CI annotations name
+    files, whatever directory the gate ran in), or None outside a repository."""
+    top = _toplevel(str(cwd))
+    if top is None:
+        return None
+    try:
+        return path.resolve().relative_to(top).as_posix() or "."
+    except ValueError:
+        return None
 
 
 def _read_folder(folder: Path, display: str, *, strict: bool = True) -> tuple[dict, dict, dict]:
@@ -212,6 +250,8 @@ def _git_source(spec: str, cwd: Path) -> Source:
 
     def read(name: str) -> tuple[str, dict]:
         where = f"git:{ref}:{folder + '/' if folder else ''}{name}"
+        if name not in blobs:
+            raise GateError(f"{where}: a symbolic link or not a file at {ref}; give the path it points to")
         return _decode(where, _git(top, "cat-file", "blob", blobs[name]))
 
     def repo_path(name: str) -> str:
@@ -251,7 +291,7 @@ def load_source(spec: str, *, cwd: str | Path | None = None) -> Source:
     path = Path(spec)
     if not path.is_absolute():
         path = cwd / path
-    display = _display(spec)
+    display = _repo_relative(path, cwd) or _display(spec)
     if path.is_dir():
         docs, texts, paths = _read_folder(path, display)
         if not docs:
@@ -265,8 +305,8 @@ def load_source(spec: str, *, cwd: str | Path | None = None) -> Source:
         raise GateError(f"{spec}: cannot read: {exc.strerror or exc}") from None
     text, doc = _decode(display, data)
     name = path.name
-    context = {n: d for n, d in _read_folder(path.parent, _display(str(Path(spec).parent)), strict=False)[0].items()
-               if n != name}
+    parent = _repo_relative(path.parent, cwd) or _display(str(Path(spec).parent))
+    context = {n: d for n, d in _read_folder(path.parent, parent, strict=False)[0].items() if n != name}
     return Source(spec, "file", {name: doc}, {name: text}, {name: display}, context)
 
 
@@ -338,7 +378,7 @@ def _ack_lines(text: str) -> list[int]:
 
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
         return []
     if not isinstance(root, yaml.MappingNode):
         return []
@@ -365,6 +405,10 @@ def load_config(path: str | Path) -> Config:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         raise GateError(f"{shown}{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    except (ValueError, TypeError) as exc:  # PyYAML's own constructors: `2026-02-30`, `!!int x`
+        raise GateError(f"{shown}: not a valid config value: {exc} (dates are YYYY-MM-DD)") from None
+    except RecursionError:
+        raise GateError(f"{shown}: nested too deeply") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -383,7 +427,7 @@ def load_config(path: str | Path) -> Config:
         raise GateError(f"{shown}: severity: expected a mapping of rule ID to {'|'.join(SEVERITIES)}")
     checked: dict[str, str] = {}
     for rule, level in severity.items():
-        if rule not in rules:
+        if not isinstance(rule, str) or rule not in rules:
             raise GateError(f"{shown}: severity: unknown rule {rule!r} (see access_events.compat.RULES)")
         if level is False:  # YAML 1.1 reads a bare `off` as false
             level = "off"
@@ -405,7 +449,7 @@ def load_config(path: str | Path) -> Config:
         for key in ("rule", "pointer", "reason", "expires"):
             if key not in entry or entry[key] is None or (isinstance(entry[key], str) and not entry[key].strip()):
                 raise GateError(f"{where}: {key} is required")
-        if entry["rule"] not in rules:
+        if not isinstance(entry["rule"], str) or entry["rule"] not in rules:
             raise GateError(f"{where}: unknown rule {entry['rule']!r} (see access_events.compat.RULES)")
         if not isinstance(entry["reason"], str):
             raise GateError(f"{where}: reason must be text")
@@ -493,9 +537,12 @@ def _breaks(change: Any) -> tuple[str, ...]:
 
 
 def _same_document(document: str | None, file: str) -> bool:
+    """``file`` as written in the config (``x.schema.json``, ``schemas/x.schema.json`` or a
+    ``$id`` URL) names the document by its last path segment, as the engine does."""
     if document is None:
         return False
-    return document == file or document.split("#", 1)[0].rsplit("/", 1)[-1] == file
+    last = file.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return document == file or document.split("#", 1)[0].rsplit("/", 1)[-1] == last
 
 
 def _matches(ack: Acknowledgement, finding: Finding) -> bool:
@@ -537,10 +584,6 @@ def _event_doc(event: str, source: Source) -> str | None:
     return None
 
 
-def _is_event_file(name: str) -> bool:
-    stem = name.removesuffix(_catalog.SCHEMA_SUFFIX)
-    return "." in stem and name not in (_catalog.COMMON_FILE, _catalog.UNION_FILE)
-
 
 def _event_label(name: str, doc: dict) -> str:
     props = doc.get("properties")
@@ -554,7 +597,7 @@ def _own_versions(old: Source, new: Source) -> dict[str, tuple[str | None, str |
     versions: dict[str, list[str | None]] = {}
     for side, source in enumerate((old, new)):
         for name, doc in source.documents.items():
-            if _is_event_file(name):
+            if isinstance(doc, dict):
                 versions.setdefault(_event_label(name, doc), [None, None])[side] = doc.get(VERSION_KEYWORD)
     return {event: (pair[0], pair[1]) for event, pair in versions.items()}
 
@@ -626,8 +669,10 @@ def evaluate(report: Any, old: Source, new: Source, config: Config | None = None
         label = _event_label(new_name, new_doc)
         versions = {label: (old_doc.get(VERSION_KEYWORD), new_doc.get(VERSION_KEYWORD))}
     else:
-        versions = _own_versions(old, new)
-        versions.update({_event_name(k): tuple(v) for k, v in report.versions.items()})
+        # The engine decides which documents are events (union membership, not file names);
+        # the versions are read raw from the documents, so a non-string one is reported invalid.
+        own = _own_versions(old, new)
+        versions = {_event_name(k): own.get(_event_name(k), tuple(v)) for k, v in report.versions.items()}
     for change in report.changes:
         event = label if single else _event_name(change.event)
         if event is not None:
@@ -970,20 +1015,30 @@ def render_github(result: GateResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Text XML 1.0 can carry: characters it forbids (control characters, lone surrogates) as \\uXXXX."""
+    return _XML_ILLEGAL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def render_junit(result: GateResult) -> str:
     """JUnit XML: one testsuite, a testcase per event, a ``<failure>`` per error."""
     groups = dict(result.groups)
     names = sorted(set(result.compared) | set(result.added) | set(result.removed) | set(groups),
                    key=lambda g: (g in (_CATALOG_GROUP, _CONFIG_GROUP), g == _CONFIG_GROUP, g))
+    failing = sum(1 for name in names if any(f.status == "error" for f in groups.get(name, ())))
     suite = ET.Element("testsuite", {"name": "access-events compat", "tests": str(len(names)),
-                                     "failures": str(result.count("error")), "errors": "0", "skipped": "0"})
+                                     "failures": str(failing), "errors": "0", "skipped": "0"})
     props = ET.SubElement(suite, "properties")
     for key, value in (("old", result.old.spec), ("new", result.new.spec), ("direction", result.direction),
                        ("policy", result.policy)):
         ET.SubElement(props, "property", {"name": key, "value": value})
     for name in names:
-        case = ET.SubElement(suite, "testcase", {"classname": "access-events.compat", "name": name})
+        case = ET.SubElement(suite, "testcase", {"classname": "access-events.compat", "name": _xml_text(name)})
         other = []
+        errors = []
         for f in groups.get(name, ()):
             detail = [f"{f.rule}: {f.message} [{_breaks_text(f)}]"]
             for label, value in (("at", _loc_text(f)), ("value", _value_text(f)), ("payload path", f.instance_path),
@@ -994,12 +1049,16 @@ def render_junit(result: GateResult) -> str:
                 detail.append(f"witness ({f.witness.accepted_by} accepts, {f.witness.rejected_by} rejects): "
                               f"{_compact(f.witness.instance, _MAX_WITNESS)}")
             if f.status == "error":
-                failure = ET.SubElement(case, "failure", {"type": f.rule, "message": f.message})
-                failure.text = "\n".join(detail)
+                errors.append((f, "\n".join(detail)))
             else:
                 other.append(f"{f.status}: " + "\n  ".join(detail))
+        if errors:  # one <failure> per testcase, as strict JUnit consumers expect
+            rules = ", ".join(sorted({f.rule for f, _ in errors}))
+            message = errors[0][0].message if len(errors) == 1 else f"{len(errors)} breaking changes: {rules}"
+            failure = ET.SubElement(case, "failure", {"type": rules, "message": _xml_text(message)})
+            failure.text = _xml_text("\n\n".join(text for _, text in errors))
         if other:
-            ET.SubElement(case, "system-out").text = "\n".join(other)
+            ET.SubElement(case, "system-out").text = _xml_text("\n".join(other))
     ET.indent(suite)
     return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
 
