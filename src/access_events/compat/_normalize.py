@@ -364,6 +364,11 @@ class Builder:
                 target = self._resolve(src, contents["$ref"])
                 if isinstance(target, str):
                     unresolved.append((contents["$ref"], src, target))
+                elif self._is_ancestor(target, here, expanded, parents):
+                    # `a: {$ref: a}`: a reference that reaches itself without descending into
+                    # any property or item never reaches a schema (validators loop on it).
+                    unresolved.append((contents["$ref"], src, f"$ref {contents['$ref']!r} refers back to itself "
+                                                             "without reaching a schema"))
                 else:
                     queue.append((target, here))
             for index, _ in enumerate(contents.get("allOf", ()) if isinstance(contents.get("allOf"), list) else ()):
@@ -385,6 +390,14 @@ class Builder:
         # `not: {}` (however it is spelled: through a $ref, an empty allOf...) rejects everything.
         node.not_everything = any(self.node([src]).is_true() for src in node.nots)
         return node
+
+    @staticmethod
+    def _is_ancestor(target: Src, index: int, expanded: list[Src], parents: list[int]) -> bool:
+        while index >= 0:
+            if expanded[index].key == target.key:
+                return True
+            index = parents[index]
+        return False
 
     def _resolve(self, src: Src, ref: str) -> Src | str:
         try:
