@@ -59,6 +59,18 @@ def _number(value: Any) -> Fraction | float:
     return value
 
 
+def _type_names(atoms: frozenset[str]) -> list[str]:
+    """The JSON Schema ``type`` names for a set of atoms (``integer`` + ``fraction`` = ``number``)."""
+    names = set(atoms) - {"integer", "fraction"}
+    if {"integer", "fraction"} <= atoms:
+        names.add("number")
+    elif "integer" in atoms:
+        names.add("integer")
+    elif "fraction" in atoms:
+        names.add("number (not integer)")
+    return sorted(names)
+
+
 def _counterpart(required: dict[str, Src], other: Src) -> Src:
     """The ``required`` list on this side at the same place as ``other`` (the list that changed), else the first."""
     for src in required.values():
@@ -209,6 +221,10 @@ class Differ:
         return result
 
     def _diff(self, o: Node, n: Node, path: tuple, ctx: Ctx, became_false: str, became_true: str) -> None:
+        if (o.foldable and not n.combos) or (n.foldable and not o.combos):
+            # `type: [string, null]` on one side, `anyOf: [{type: string}, {type: null}]` on the other.
+            o = self.old.node(o.inputs, o.origin, fold=True) if o.inputs else o
+            n = self.new.node(n.inputs, n.origin, fold=True) if n.inputs else n
         if (o.single_branch and n.combos) or (n.single_branch and o.combos):
             # `anyOf: [A]` on one side and a real combinator on the other: compare them as
             # combinators, so `[A]` -> `[A, B]` is a branch added, not A's keywords removed.
@@ -304,8 +320,7 @@ class Differ:
         rule = "type-widened" if new > old else "type-narrowed" if new < old else "type-changed"
         self.emit(rule, o, n, path, ctx, old=_loc(o.type_src, "type") or _loc(o.origin),
                   new=_loc(n.type_src, "type") or _loc(n.origin),
-                  old_value=o.type_src.contents.get("type") if o.type_src else None,
-                  new_value=n.type_src.contents.get("type") if n.type_src else None)
+                  old_value=_type_names(o.types), new_value=_type_names(n.types))
 
     def _enum(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
         if o.enum is None and n.enum is None:

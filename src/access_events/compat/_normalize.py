@@ -201,6 +201,8 @@ class Node:
     inputs: tuple[Src, ...] = ()
     #: A single-branch ``anyOf``/``oneOf`` applies here (merged in, unless built with ``unwrap=False``).
     single_branch: bool = False
+    #: An ``anyOf``/``oneOf`` here only names types (it can be read as a ``type`` list).
+    foldable: bool = False
     #: A ``not`` here negates a schema that accepts everything, so the node accepts nothing.
     not_everything: bool = False
     #: For each of ``srcs``, the index of the source it was reached from (-1: an input).
@@ -330,13 +332,16 @@ class Builder:
         contents = self.registry.contents(uri)
         return Src(contents, uri, self.names(uri), "")
 
-    def node(self, sources: list[Src] | tuple[Src, ...], at: Src | None = None, unwrap: bool = True) -> Node:
+    def node(self, sources: list[Src] | tuple[Src, ...], at: Src | None = None, unwrap: bool = True,
+             fold: bool = False) -> Node:
         """The conjunction of ``sources``; with none, the empty schema located at ``at``.
 
         ``unwrap``: merge a single-branch ``anyOf``/``oneOf`` into the node (``anyOf: [A]``
         means ``A``). The differ asks for the node without unwrapping when the other
         version has a real combinator there, so that ``[A]`` → ``[A, B]`` reads as a branch
-        added rather than as ``A``'s keywords removed.
+        added rather than as ``A``'s keywords removed. ``fold``: read an ``anyOf``/``oneOf``
+        whose branches only name types as that ``type`` list; the differ asks for it when
+        the other version has no combinator there (``type: [string, null]`` vs ``anyOf``).
         """
         inputs = tuple(sources)
         if not sources:
@@ -379,14 +384,14 @@ class Builder:
                     single = True
                     if unwrap:
                         queue.append((src.child(kind, 0), here))
-        key = (frozenset(src.key for src in expanded), unwrap)
+        key = (frozenset(src.key for src in expanded), unwrap, fold)
         if key in self._nodes:
             return self._nodes[key]
         node = Node(srcs=tuple(expanded), unresolved=unresolved, inputs=inputs, single_branch=single,
                     parents=tuple(parents))
         self._nodes[key] = node
         for src in expanded:
-            _absorb(node, src, unwrap)
+            _absorb(node, src, unwrap, fold)
         # `not: {}` (however it is spelled: through a $ref, an empty allOf...) rejects everything.
         node.not_everything = any(self.node([src]).is_true() for src in node.nots)
         return node
@@ -415,7 +420,23 @@ class Builder:
         return Src(resolved.contents, base or document, self.names(document) or document, pointer)
 
 
-def _absorb(node: Node, src: Src, unwrap: bool = True) -> None:
+def _type_union(branches: list, kind: str) -> frozenset[str] | None:
+    """The types an ``anyOf``/``oneOf`` of branches that say nothing but ``type`` admits
+    (``None`` when a branch says more, or when ``oneOf`` branches share a type)."""
+    union: set[str] = set()
+    for branch in branches:
+        if not isinstance(branch, dict) or "type" not in branch or any(
+                key != "type" and key not in ANNOTATIONS and not key.startswith("x-") for key in branch):
+            return None
+        names = branch["type"] if isinstance(branch["type"], list) else [branch["type"]]
+        atoms = {atom for name in names for atom in _TYPE_ATOMS.get(name, ())}
+        if kind == "oneOf" and union & atoms:
+            return None
+        union |= atoms
+    return frozenset(union)
+
+
+def _absorb(node: Node, src: Src, unwrap: bool = True, fold: bool = False) -> None:
     """Add one schema object's own keywords to the node (applicators were expanded already)."""
     contents = src.contents
     if contents is False:
@@ -511,6 +532,13 @@ def _absorb(node: Node, src: Src, unwrap: bool = True) -> None:
     for kind in ("anyOf", "oneOf"):
         branches = contents.get(kind)
         if isinstance(branches, list) and (len(branches) != 1 or not unwrap):
+            atoms = _type_union(branches, kind)
+            if atoms is not None:
+                node.foldable = True
+                if fold:  # `anyOf: [{type: string}, {type: null}]` is `type: [string, null]`
+                    node.atoms = atoms if node.atoms is None else node.atoms & atoms
+                    node.type_src = node.type_src or src
+                    continue
             node.combos.append(Combo(kind, src, [src.child(kind, index) for index in range(len(branches))]))
     if "not" in contents:
         node.nots.append(src.child("not"))
