@@ -61,6 +61,8 @@ class EventDoc:
     file: str
     fields: tuple[FieldDoc, ...]
     examples: tuple[Any, ...]
+    #: The schema's ``x-version`` (the contract gate's major-bump rule reads it).
+    version: str = ""
 
 
 class _Catalog:
@@ -181,7 +183,8 @@ def events(folder: Path) -> list[EventDoc]:
             for name, node in sorted(props.items(), key=lambda item: (item[0] not in required, item[0]))
         )
         result.append(EventDoc(event_type, str(doc.get("title", "")), str(doc.get("description", "")),
-                               str(doc.get("$id", "")), file, fields, tuple(doc.get("examples", []))))
+                               str(doc.get("$id", "")), file, fields, tuple(doc.get("examples", [])),
+                               str(doc.get("x-version", ""))))
     return result
 
 
@@ -255,7 +258,8 @@ def _field_row(field: FieldDoc) -> str:
 def _section(ev: EventDoc) -> list[str]:
     out = [f'<section id="{_e(ev.event_type)}">',
            f"<h2><code>{_e(ev.event_type)}</code></h2>",
-           f'<p class="class-name">Class <code>{_e(ev.class_name)}</code></p>',
+           f'<p class="class-name">Class <code>{_e(ev.class_name)}</code>'
+           + (f', version <code>{_e(ev.version)}</code>' if ev.version else "") + "</p>",
            f"<p>{_prose(ev.description)}</p>",
            "<h3>Fields</h3>",
            "<table>",
