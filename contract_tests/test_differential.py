@@ -118,3 +118,31 @@ def test_generated_payloads(event_type, mode):
         assert all(verdicts)
     else:
         assert verdicts.count(False) >= len(verdicts) // 2, f"negative generation gave {verdicts.count(False)} invalid of {len(verdicts)}"
+
+
+def _uuid_variants() -> list[str]:
+    """Near-misses of a UUID: every position edited, inserted or deleted with characters
+    that matter to the two regex engines (case, hyphens, braces, newlines, wide digits)."""
+    base = "8f0c6b2e-3d41-4c7a-9b5e-0123456789ab"
+    alphabet = "0aAfFgG-{}:\n\t \u0663\uff46"
+    variants = {base, base.upper(), base.replace("-", ""), "{" + base + "}", "urn:uuid:" + base, base + "\n", "\n" + base}
+    for i in range(len(base) + 1):
+        variants.add(base[:i] + base[i + 1:])
+        for char in alphabet:
+            variants.add(base[:i] + char + base[i + 1:])
+            variants.add(base[:i] + char + base[i:])
+    return sorted(variants)
+
+
+def test_hot_path_without_the_uuid_pattern_gives_the_same_verdicts():
+    """_fast checks validity against the catalog without the UUID pattern (its format says the
+    same, faster); on every near-miss the verdict must equal the full schemas' and the reference."""
+    full = _fast._compiler(list(access_events._catalog._documents().values()))(access_events._catalog.schema_id("access_method.issued"))
+    checked = 0
+    for value in _uuid_variants():
+        for instance in (dict(BASE, event_id=value), dict(BASE, access_grant_ids=[value])):
+            fast = _fast.is_valid("access_method.issued", instance)
+            assert fast == full.is_valid(instance), (value, fast)
+            assert fast == (not reference_problems("access_method.issued", instance)), value
+            checked += 1
+    assert checked > 1000
