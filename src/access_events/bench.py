@@ -165,6 +165,23 @@ def throughput(lines: int) -> dict:
     }
 
 
+def _add_event(folder: Path, union: dict, template: dict, kind: str, number: int) -> None:
+    """Write event ``number`` of a synthetic family (``access_method.<kind>_aaa``…) made from
+    ``template``, and list it in ``union``."""
+    letters = "".join(chr(ord("a") + (number // 26**k) % 26) for k in (2, 1, 0))  # event types take [a-z_]
+    event_type = f"access_method.{kind}_{letters}"
+    doc = json.loads(json.dumps(template))
+    name = _catalog.event_file(event_type)
+    doc["$id"] = _catalog.BASE_URI + name
+    doc["title"] = f"AccessMethod{kind.capitalize()}{number:04d}Event"
+    doc["properties"]["event_type"] = {"const": event_type, "description": f"Type of the event: always `{event_type}`."}
+    for example in doc["examples"]:
+        example["event_type"] = event_type
+    _write(folder / name, doc)
+    union["oneOf"].append({"$ref": name})
+    union["discriminator"]["mapping"][event_type] = name
+
+
 def synthetic_catalog(folder: Path, events: int) -> None:
     """A catalog of ``events`` event schemas shaped like the real ones (the producer has 114 types, growing)."""
     from . import EVENT_TYPES, schema
@@ -175,19 +192,7 @@ def synthetic_catalog(folder: Path, events: int) -> None:
     union = schema("*")
     union["oneOf"], union["discriminator"]["mapping"] = [], {}
     for number in range(events):
-        letters = "".join(chr(ord("a") + (number // 26**k) % 26) for k in (2, 1, 0))  # event types take [a-z_]
-        event_type = f"access_method.synthetic_{letters}"
-        doc = json.loads(json.dumps(template))
-        name = _catalog.event_file(event_type)
-        doc["$id"] = _catalog.BASE_URI + name
-        doc["title"] = f"AccessMethodSynthetic{number:04d}Event"
-        doc["properties"]["event_type"]["const"] = event_type
-        doc["properties"]["event_type"]["description"] = f"Type of the event: always `{event_type}`."
-        for example in doc["examples"]:
-            example["event_type"] = event_type
-        (folder / name).write_text(json.dumps(doc, indent=2))
-        union["oneOf"].append({"$ref": name})
-        union["discriminator"]["mapping"][event_type] = name
+        _add_event(folder, union, template, "synthetic", number)
     for example in union["examples"]:
         example["event_type"] = "access_method.synthetic_aaa"
     (folder / _catalog.UNION_FILE).write_text(json.dumps(union, indent=2))
@@ -256,18 +261,7 @@ def modified_catalog(old: Path, new: Path) -> dict[str, int]:
             _write(path, doc)
     template = json.loads(files[0].read_text("utf-8"))
     for number in range(edits["event-added"]):
-        letters = "".join(chr(ord("a") + (number // 26**k) % 26) for k in (2, 1, 0))  # event types take [a-z_]
-        event_type = f"access_method.added_{letters}"
-        doc = json.loads(json.dumps(template))
-        name = _catalog.event_file(event_type)
-        doc["$id"] = _catalog.BASE_URI + name
-        doc["title"] = f"AccessMethodAdded{number:04d}Event"
-        doc["properties"]["event_type"] = {"const": event_type, "description": f"Type of the event: always `{event_type}`."}
-        for example in doc["examples"]:
-            example["event_type"] = event_type
-        _write(new / name, doc)
-        union["oneOf"].append({"$ref": name})
-        union["discriminator"]["mapping"][event_type] = name
+        _add_event(new, union, template, "added", number)
     _write(new / _catalog.UNION_FILE, union)
     return edits
 
