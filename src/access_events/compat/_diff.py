@@ -478,9 +478,9 @@ class Differ:
             if old_declared and new_declared:
                 self.diff(on, nn, path + (name,), moot)
             elif new_declared:
-                self._slot_added("property-added", on, nn, path + (name,), moot, old_at, new_at, name, True)
+                self._slot("property-added", on, nn, path + (name,), moot, old_at, new_at, name, True)
             else:
-                self._slot_removed("property-removed", on, nn, path + (name,), moot, old_at, new_at, name, True)
+                self._slot("property-removed", on, nn, path + (name,), moot, old_at, new_at, name, True)
         patterns = sorted(o.all_patterns() | n.all_patterns())
         # Without overlapping patterns, every undeclared name a pattern matches meets the same
         # schemas, so one sample name per pattern stands for all of them. With overlaps (or
@@ -538,33 +538,32 @@ class Differ:
         if old_at and new_at:
             self.diff(on, nn, sub, ctx)
         elif new_at:
-            self._slot_added("pattern-property-added", on, nn, sub, ctx, o.origin, new_at[0], pattern, True)
+            self._slot("pattern-property-added", on, nn, sub, ctx, o.origin, new_at[0], pattern, True)
         else:
-            self._slot_removed("pattern-property-removed", on, nn, sub, ctx, old_at[0], n.origin, pattern, True)
+            self._slot("pattern-property-removed", on, nn, sub, ctx, old_at[0], n.origin, pattern, True)
 
-    def _slot_added(self, rule: str, on: Node, nn: Node, path: tuple, ctx: Ctx, old_at: Src, new_at: Src,
-                    value: Any, policy_bound: bool) -> None:
-        """A property (or position) is now declared; before, it fell under ``on``."""
-        if on.is_true():
-            effect = "none" if nn.is_true() else ("tightens" if self.policy == "strict" or not policy_bound else "none")
-        elif on.is_false():
-            effect = "none" if nn.is_false() else "loosens"
+    def _slot(self, rule: str, on: Node, nn: Node, path: tuple, ctx: Ctx, old_at: Src, new_at: Src,
+              value: Any, policy_bound: bool) -> None:
+        """A property (or position) declared on one side only (``rule`` ends in ``-added`` or
+        ``-removed``); on the other side it falls under ``on``/``nn`` (additional properties,
+        patterns, ``items``, or nothing at all).
+
+        Where the undeclared side accepts anything, declaring narrows (under the strict
+        policy only, for properties of open objects); where it accepts nothing (a closed
+        object), declaring widens; otherwise the two schemas are compared as they are.
+        """
+        added = rule.endswith("-added")
+        undeclared, declared = (on, nn) if added else (nn, on)
+        narrows, widens = ("tightens", "loosens") if added else ("loosens", "tightens")
+        if undeclared.is_true():
+            effect = "none" if declared.is_true() else (narrows if self.policy == "strict" or not policy_bound else "none")
+        elif undeclared.is_false():
+            effect = "none" if declared.is_false() else widens
         else:
             effect = "none"
-        self.emit(rule, on, nn, path, ctx, old=_loc(old_at), new=_loc(new_at), new_value=value, effect=effect)
-        if not (on.is_true() or on.is_false()):
-            self.diff(on, nn, path, ctx)
-
-    def _slot_removed(self, rule: str, on: Node, nn: Node, path: tuple, ctx: Ctx, old_at: Src, new_at: Src,
-                      value: Any, policy_bound: bool) -> None:
-        if nn.is_true():
-            effect = "none" if on.is_true() else ("loosens" if self.policy == "strict" or not policy_bound else "none")
-        elif nn.is_false():
-            effect = "none" if on.is_false() else "tightens"
-        else:
-            effect = "none"
-        self.emit(rule, on, nn, path, ctx, old=_loc(old_at), new=_loc(new_at), old_value=value, effect=effect)
-        if not (nn.is_true() or nn.is_false()):
+        self.emit(rule, on, nn, path, ctx, old=_loc(old_at), new=_loc(new_at), effect=effect,
+                  old_value=None if added else value, new_value=value if added else None)
+        if not (undeclared.is_true() or undeclared.is_false()):
             self.diff(on, nn, path, ctx)
 
     def _pair_lists(self, o: Node, n: Node, path: tuple, ctx: Ctx, old: list[Src], new: list[Src], stem: str,
@@ -596,9 +595,9 @@ class Differ:
             if old_declared and new_declared:
                 self.diff(on, nn, path + (index,), moot)
             elif new_declared:
-                self._slot_added("prefix-item-added", on, nn, path + (index,), moot, old_at, new_at, index, False)
+                self._slot("prefix-item-added", on, nn, path + (index,), moot, old_at, new_at, index, False)
             elif old_declared:
-                self._slot_removed("prefix-item-removed", on, nn, path + (index,), moot, old_at, new_at, index, False)
+                self._slot("prefix-item-removed", on, nn, path + (index,), moot, old_at, new_at, index, False)
         old_sources, old_declared = o.item_sources(None)
         new_sources, new_declared = n.item_sources(None)
         if old_sources or new_sources:
@@ -610,10 +609,10 @@ class Differ:
                     if on.is_true():
                         pass  # `items: {}` dropped: the same meaning
                     else:
-                        self._slot_removed("items-removed", on, nn, sub, moot, old_sources[0], n.origin, None, False)
+                        self._slot("items-removed", on, nn, sub, moot, old_sources[0], n.origin, None, False)
                 elif new_declared and not old_declared and not (nn.is_false() or on.is_false()):
                     if not nn.is_true():
-                        self._slot_added("items-added", on, nn, sub, moot, o.origin, new_sources[0], None, False)
+                        self._slot("items-added", on, nn, sub, moot, o.origin, new_sources[0], None, False)
                 else:
                     self.diff(on, nn, sub, moot,
                               became_false=f"{stem}-forbidden" if stem else "schema-became-false",
