@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -25,6 +26,12 @@ COMMON_FILE = "common.schema.json"
 UNION_FILE = "access_method_event.schema.json"
 #: Suffix of every schema file.
 SCHEMA_SUFFIX = ".schema.json"
+#: The annotation holding an event schema's semantic version: lint requires it, the
+#: contract gate's major-bump rule reads it, the catalog page shows it.
+VERSION_KEYWORD = "x-version"
+#: ``MAJOR.MINOR.PATCH``, numbers without leading zeros (SemVer 2.0.0 §2); no pre-release or
+#: build suffix, because the gate compares versions by their numbers.
+SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 
 
 def schema_dir() -> Path:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import _catalog
+from ._catalog import SEMVER, VERSION_KEYWORD
 from ._locate import line_of
 
 OK, FINDINGS, USAGE = 0, 1, 2
@@ -40,7 +41,6 @@ FORMATS = ("text", "json", "markdown", "github", "junit")
 SEVERITIES = ("error", "warn", "info", "off")
 DEFAULT_DIRECTION = "full"
 DEFAULT_POLICY = "lenient"
-VERSION_KEYWORD = "x-version"  # access_events.compat.VERSION_KEYWORD (a test holds them equal)
 
 #: Findings the gate itself makes (besides the engine's rules), with what they mean.
 GATE_RULES: dict[str, str] = {
@@ -53,7 +53,6 @@ GATE_RULES: dict[str, str] = {
 _GATE_DEFAULT = {"stale-acknowledgement": "warn"}  # the others are errors
 
 _SEVERITY_ORDER = {"error": 0, "warn": 1, "info": 2, "acknowledged": 3}
-_SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CATALOG_GROUP = "(catalog)"
 _CONFIG_GROUP = "(config)"
@@ -612,7 +611,7 @@ def _event_name(event: str | None) -> str | None:
 
 
 def _semver(value: Any) -> tuple[int, int, int] | None:
-    match = _SEMVER.fullmatch(value) if isinstance(value, str) else None
+    match = SEMVER.fullmatch(value) if isinstance(value, str) else None
     return tuple(int(part) for part in match.groups()) if match else None  # type: ignore[return-value]
 
 

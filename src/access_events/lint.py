@@ -24,16 +24,11 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from . import _catalog
+from ._catalog import SEMVER, VERSION_KEYWORD
 from ._formats import FORMAT_CHECKER, KNOWN_FORMATS
 from ._locate import line_of, pointer_from_path
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-#: The annotation holding an event schema's semantic version (``access_events.compat.VERSION_KEYWORD``;
-#: spelled out here so lint does not import the compatibility engine).
-VERSION_KEYWORD = "x-version"
-#: ``MAJOR.MINOR.PATCH``, numbers without leading zeros (SemVer 2.0.0 §2); no pre-release or build
-#: suffix, because the compat gate compares versions by their numbers.
-_SEMVER = re.compile(r"(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)")
 
 # Keywords whose values are schemas. Everything else (examples, const, enum, default,
 # unknown keywords such as OpenAPI's discriminator) is data and is never walked.
@@ -259,7 +254,7 @@ def _lint_root(file: _File) -> Iterator[Finding]:
     is_event = "." in stem and name not in (_catalog.COMMON_FILE, _catalog.UNION_FILE)
     if VERSION_KEYWORD in doc:
         version = doc[VERSION_KEYWORD]
-        if not (isinstance(version, str) and _SEMVER.fullmatch(version)):
+        if not (isinstance(version, str) and SEMVER.fullmatch(version)):
             yield file.finding((VERSION_KEYWORD,), "version",
                                f"{VERSION_KEYWORD} is {json.dumps(version)}; expected a semantic version MAJOR.MINOR.PATCH, e.g. \"1.0.0\"")
     elif is_event:

@@ -16,12 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .._catalog import VERSION_KEYWORD  # noqa: F401  (part of this module's vocabulary)
+
 Direction = Literal["forward", "backward", "full"]
 Policy = Literal["strict", "lenient"]
 DIRECTIONS: tuple[str, ...] = ("forward", "backward", "full")
 POLICIES: tuple[str, ...] = ("strict", "lenient")
-#: The annotation keyword holding an event schema's semantic version ("MAJOR.MINOR.PATCH").
-VERSION_KEYWORD = "x-version"
 
 #: What a rule does to the set of valid payloads, before nesting (a ``not`` flips it):
 #: ``loosens`` breaks forward, ``tightens`` breaks backward, ``both`` breaks both,
