@@ -23,122 +23,95 @@ Relation = Literal["equal", "narrower", "wider", "overlap"]
 _MAX_STATES = 20_000
 
 
-def _escape_class_hyphens(pattern: str) -> str | None:
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        char = pattern[i]
-        if char == "\\":
-            out.append(pattern[i:i + 2])
-            i += 2
-            continue
-        if char != "[":
-            out.append(char)
-            i += 1
-            continue
-        # A character class: copy it, escaping a literal '-' at its start or end.
-        j = i + 1
-        if j < n and pattern[j] == "^":
-            j += 1
-        body_start = j
-        body: list[str] = []
-        while j < n and not (pattern[j] == "]" and j > body_start):
-            if pattern[j] == "\\":
-                body.append(pattern[j:j + 2])
-                j += 2
-                continue
-            body.append(pattern[j])
-            j += 1
-        if j >= n:
-            return None
-        if body and body[0] == "-":
-            body[0] = "\\-"
-        if len(body) > 1 and body[-1] == "-":
-            body[-1] = "\\-"
-        out.append(pattern[i:body_start] + "".join(body) + "]")
-        i = j + 1
-    return "".join(out)
-
-
-def _has_top_level_alternation(pattern: str) -> bool:
-    depth, i, in_class = 0, 0, False
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            return True
-        i += 1
-    return False
-
-
-def _unescaped(pattern: str, char: str) -> bool:
-    i = 0
-    while i < len(pattern):
-        if pattern[i] == "\\":
-            i += 2
-            continue
-        if pattern[i] == char:
-            return True
-        i += 1
-    return False
-
-
 #: Escapes whose meaning differs between greenery (ASCII) and Python's ``re``, which
 #: jsonschema uses (Unicode): a pattern using them is not compared.
 _UNICODE_ESCAPES = frozenset("dDwWsSbB")
 
+Token = tuple  # ("escape", "\\x") | ("char", "x") | ("class", "[" or "[^", [items])
 
-def _dot_as_python(core: str) -> str | None:
-    """``.`` outside classes becomes ``[^\\n]`` (Python's dot; greenery's matches newlines);
-    ``None`` for an escape whose character set differs between the two."""
-    out: list[str] = []
-    i, in_class = 0, False
-    while i < len(core):
-        char = core[i]
+
+def _tokens(pattern: str) -> list[Token] | None:
+    """The pattern as escapes, single characters and whole character classes (whose items are
+    escapes or characters), read by Python ``re``'s rules: a ``]`` first in a class is
+    literal. ``None`` for an unterminated class or a trailing backslash.
+
+    The one scanner every rewrite below works from, so escapes and classes are recognised
+    the same way everywhere.
+    """
+    tokens: list[Token] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        char = pattern[i]
         if char == "\\":
-            if core[i + 1:i + 2] in _UNICODE_ESCAPES:
+            if i + 1 >= n:
                 return None
-            out.append(core[i:i + 2])
+            tokens.append(("escape", pattern[i:i + 2]))
             i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
         elif char == "[":
-            in_class = True
-            if core[i + 1:i + 2] == "]":  # `[]...]`: a literal bracket first
-                out.append("[]")
-                i += 2
-                continue
-        elif char == ".":
-            char = "[^\\n]"
-        out.append(char)
-        i += 1
+            j = i + 2 if pattern[i + 1:i + 2] == "^" else i + 1
+            opener, items = pattern[i:j], []
+            if pattern[j:j + 1] == "]":
+                items.append("]")
+                j += 1
+            while j < n and pattern[j] != "]":
+                step = 2 if pattern[j] == "\\" else 1
+                items.append(pattern[j:j + step])
+                j += step
+            if j >= n:
+                return None
+            tokens.append(("class", opener, items))
+            i = j + 1
+        else:
+            tokens.append(("char", char))
+            i += 1
+    return tokens
+
+
+def _greenery_form(tokens: list[Token]) -> str | None:
+    """The tokens written for greenery, with Python's meaning: ``.`` becomes ``[^\\n]``
+    (greenery's dot matches newlines), and a ``-`` at either end of a class or a ``]``
+    first in it is escaped (greenery refuses the one and misreads the other). ``None`` for an escape whose character set differs between
+    the two (``\\d``, ``\\w``... are Unicode in Python)."""
+    out: list[str] = []
+    for token in tokens:
+        if token[0] == "class":
+            items = list(token[2])
+            if any(item[0] == "\\" and item[1:] in _UNICODE_ESCAPES for item in items):
+                return None
+            if items and items[0] in ("-", "]"):  # greenery reads `[]` as an empty class
+                items[0] = "\\" + items[0]
+            if len(items) > 1 and items[-1] == "-":
+                items[-1] = "\\-"
+            out.append(token[1] + "".join(items) + "]")
+        elif token[0] == "escape":
+            if token[1][1:] in _UNICODE_ESCAPES:
+                return None
+            out.append(token[1])
+        else:
+            out.append("[^\\n]" if token[1] == "." else token[1])
     return "".join(out)
+
+
+def _has_top_level_alternation(tokens: list[Token]) -> bool:
+    depth = 0
+    for token in tokens:
+        if token[0] == "char":
+            depth += {"(": 1, ")": -1}.get(token[1], 0)
+            if token[1] == "|" and depth == 0:
+                return True
+    return False
 
 
 def _full_match_form(pattern: str) -> str | None:
     """The pattern rewritten so that matching the *whole* string means what the search meant."""
     head = pattern.startswith("^")
     tail = pattern.endswith("$") and not pattern.endswith("\\$")
-    core = pattern[1 if head else 0: len(pattern) - 1 if tail else len(pattern)]
-    if _unescaped(core, "^") or _unescaped(core, "$"):
+    tokens = _tokens(pattern[1 if head else 0: len(pattern) - 1 if tail else len(pattern)])
+    if tokens is None or any(token[0] == "char" and token[1] in "^$" for token in tokens):
+        return None  # an anchor inside the pattern: greenery would read it as a character
+    if (head or tail) and _has_top_level_alternation(tokens):
         return None
-    core = _dot_as_python(core)
-    if core is None:
-        return None
-    if (head or tail) and _has_top_level_alternation(core):
-        return None
-    core = _escape_class_hyphens(core)
+    core = _greenery_form(tokens)
     if core is None:
         return None
     # The implicit `.*` of an unanchored search spans any character, newlines included.
