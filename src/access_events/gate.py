@@ -34,6 +34,7 @@ from typing import Any, TextIO
 
 from . import _catalog
 from ._catalog import SEMVER, VERSION_KEYWORD
+from .compat._model import document_name
 from ._locate import line_of
 
 OK, FINDINGS, USAGE = 0, 1, 2
@@ -93,7 +94,7 @@ class Source:
         for name, doc in self.documents.items():
             if isinstance(doc, dict) and doc.get("$id") == document:
                 return name
-        tail = document.rsplit("/", 1)[-1].split("#", 1)[0]
+        tail = document_name(document)
         return tail if tail in self.texts else None
 
 
@@ -540,8 +541,7 @@ def _same_document(document: str | None, file: str) -> bool:
     ``$id`` URL) names the document by its last path segment, as the engine does."""
     if document is None:
         return False
-    last = file.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-    return document == file or document.split("#", 1)[0].rsplit("/", 1)[-1] == last
+    return document == file or document_name(document) == document_name(file)
 
 
 def _matches(ack: Acknowledgement, finding: Finding) -> bool:
@@ -606,7 +606,7 @@ def _event_name(event: str | None) -> str | None:
     if event is None:
         return None
     if "://" in event:
-        event = event.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        event = document_name(event)
     return event.removesuffix(_catalog.SCHEMA_SUFFIX)
 
 

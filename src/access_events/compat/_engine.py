@@ -15,7 +15,7 @@ from referencing.jsonschema import DRAFT202012
 from .._formats import FORMAT_CHECKER
 from . import _witness
 from ._diff import Ctx, Differ, Found
-from ._model import DIRECTIONS, POLICIES, VERSION_KEYWORD, Change, Location, Report
+from ._model import DIRECTIONS, POLICIES, VERSION_KEYWORD, Change, Location, Report, document_name
 from ._normalize import HANDLED, Builder
 
 Catalog = Mapping[str, Any]
@@ -63,7 +63,7 @@ class _Side:
         """How reports name a document: its file name in the catalog, else its URI's last segment."""
         if uri in self.names:
             return self.names[uri]
-        return uri.rstrip("/").rsplit("/", 1)[-1] or uri
+        return document_name(uri)
 
     def root(self, name: str):
         uri = self.uris[name]
@@ -128,7 +128,7 @@ def _witness_for(item: Found, old: _Side, new: _Side, old_name: str, new_name: s
 def _document_name(document: Any, default: str) -> str:
     """A document is named by its ``$id``'s last segment (its file name in a catalog), else "old"/"new"."""
     if isinstance(document, dict) and isinstance(document.get("$id"), str):
-        return document["$id"].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1] or default
+        return document_name(document["$id"]) if document["$id"].split("#", 1)[0].strip("/") else default
     return default
 
 

@@ -141,6 +141,12 @@ _RULES: list[Rule] = [
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
 
 
+def document_name(uri: str) -> str:
+    """How reports name a document given by URI or path: its last path segment, fragment
+    dropped (``https://x/schemas/a.schema.json#/$defs/b`` → ``a.schema.json``)."""
+    return uri.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1] or uri
+
+
 @dataclass(frozen=True)
 class Location:
     """Where a keyword sits: the document (file name, ``$id`` or ``None``) and a JSON pointer."""
