@@ -3,7 +3,9 @@
 - ``python/``: datamodel-code-generator (version pinned: its output is committed) writes
   frozen, keyword-only stdlib dataclasses; then what it does not give: the registry from
   ``event_type`` to class, the union type, and per-event converters between validated
-  dicts and the classes (``_convert.py``), straight-line code so parsing costs one call.
+  dicts and the classes (``_convert.py``), straight-line code so parsing costs one call;
+  and msgspec Structs that decode a payload in one pass exactly as strictly as its schema
+  (``_structs.py``, written by ``structs.py``).
 - ``bundle/``: the whole catalog as one self-contained schema (``bundle.py``).
 - ``openapi/``, ``asyncapi/``: documents describing the webhooks (``documents.py``).
 - ``typescript/``: declarations by json-schema-to-typescript, and the documentation
@@ -32,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bundle import write_bundle  # noqa: E402  (codegen/ is a folder of scripts, not a package)
 from docs import DocsError, write_catalog  # noqa: E402
 from documents import write_documents  # noqa: E402
+from structs import structs_module  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "access_events_models"
@@ -234,6 +237,8 @@ def generate(schemas: Path, out: Path) -> None:
                 shutil.copyfile(path, target / path.name)
     (target / "__init__.py").write_text(_init_module(evs), "utf-8")
     (target / "_convert.py").write_text(_convert_module(evs), "utf-8")
+    docs = _load(schemas)
+    (target / "_structs.py").write_text(structs_module(HEADER, evs, docs, lambda file, ref: _resolve(docs, file, ref)), "utf-8")
     (target / "py.typed").write_text("", "utf-8")
     for kind in ("bundle", "openapi", "asyncapi", "typescript", "docs"):
         shutil.rmtree(out / kind, ignore_errors=True)

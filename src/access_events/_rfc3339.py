@@ -103,3 +103,15 @@ def format_rfc3339(value: datetime) -> str:
         raise ValueError(f"naive datetime {value!r} has no UTC offset; RFC 3339 requires one")
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def rfc3339_spelling(value: str) -> bool:
+    """False for the two spellings msgspec's datetime parser takes beyond RFC 3339.
+
+    Only meaningful for text msgspec has already parsed as a date-time (the fast path's
+    second check, ``access_events_models._structs``): msgspec reads ``YYYY-MM-DD``, then
+    ``T``, ``t`` or a space, and ends with ``Z``, ``z`` or an offset with or without its
+    colon. RFC 3339 forbids the space and the colonless offset; everything else msgspec
+    takes is RFC 3339 (``contract_tests/test_differential.py`` fuzzes both claims).
+    """
+    return value[10] != " " and (value[-3] == ":" or value[-1] in "Zz")

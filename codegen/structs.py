@@ -1,0 +1,244 @@
+"""``_structs.py``: one-pass decoders for ``parse_event``, msgspec Structs exactly as strict as the schemas.
+
+msgspec decodes raw JSON straight into a ``Struct``, checking types, required members and
+the event-type tag as it goes, and parses UUIDs and date-times in C: about half the time
+of decoding to a dict, validating it with jsonschema-rs and converting it. It can only be
+the validator where it accepts nothing the schema rejects, so each event's members are
+translated keyword by keyword, and an event using any keyword without an exact msgspec
+counterpart gets no Struct (``NOT_EXACT`` says why; it stays on the jsonschema-rs path).
+
+Where msgspec's own parsers are laxer than the schema, a second, cheap decode of the
+same text reads those members as strings and holds them to the schema:
+
+- msgspec's UUID also takes 32 hex digits without hyphens: the text must be 36 characters
+  long (msgspec takes no other 36-character spelling, so with the type that is the
+  schema's 8-4-4-4-12 pattern);
+- msgspec's date-time also takes a space for ``T`` and an offset without its colon:
+  ``access_events._rfc3339.rfc3339_spelling`` rejects both.
+
+Those claims about msgspec are held by ``contract_tests/test_differential.py`` (a
+mutation corpus of UUIDs and date-times run through both paths).
+
+Unknown members make msgspec skip their values without all of JSON's checks (invalid
+UTF-8, numbers beyond a double's range), so the Structs forbid them: a payload carrying
+members its schema does not declare goes to the jsonschema-rs path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Keywords that only annotate; everything else must be translated or the event is not exact.
+ANNOTATIONS = frozenset({"title", "description", "examples", "$comment", "deprecated", "readOnly", "writeOnly", "default"})
+#: Document-level keywords of an event schema that say nothing about the payload.
+DOCUMENT = frozenset({"$schema", "$id", "$defs", "x-version"})
+#: The UUID pattern a 36-character msgspec ``UUID`` already satisfies.
+UUID_SHAPE = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+#: The catalog's date-time pattern (RFC 3339's syntax without year 0000), which msgspec's
+#: datetime parser plus ``rfc3339_spelling`` already satisfies; any other pattern is checked
+#: as a pattern.
+DATE_TIME_SHAPE = (
+    "^(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}"
+    "(?:\\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+class NotExact(Exception):
+    """A schema construct without an exact msgspec counterpart here."""
+
+
+@dataclass(frozen=True)
+class Member:
+    typed: str  # annotation in the decoding Struct
+    text: str | None = None  # annotation in the text Struct, None when the typed decode is exact alone
+    date_time: bool = False  # the text needs ``rfc3339_spelling`` (on each item, for arrays)
+    array: bool = False
+
+
+def _meta(**constraints: object) -> str:
+    given = {k: v for k, v in constraints.items() if v is not None}
+    return ", ".join(f"{k}={v!r}" for k, v in sorted(given.items()))
+
+
+def _annotated(base: str, **constraints: object) -> str:
+    meta = _meta(**constraints)
+    return f"Annotated[{base}, Meta({meta})]" if meta else base
+
+
+def _only(node: dict, allowed: set[str], where: str) -> None:
+    extra = sorted(set(node) - ANNOTATIONS - allowed)
+    if extra:
+        raise NotExact(f"{where}: {', '.join(extra)} has no exact msgspec counterpart")
+
+
+def member(resolve, file: str, node: dict, where: str) -> Member:
+    """The exact msgspec types of one property schema; ``resolve(file, ref)`` follows a ``$ref``."""
+    if "$ref" in node:
+        _only(node, {"$ref"}, where)
+        file, node = resolve(file, node["$ref"])
+        return member(resolve, file, node, where)
+    if "const" in node or "enum" in node:
+        values = [node["const"]] if "const" in node else node["enum"]
+        _only(node, {"const", "enum", "type"}, where)
+        if not values or not all(isinstance(v, str) for v in values) or node.get("type", "string") != "string":
+            raise NotExact(f"{where}: only string constants and enums are translated")
+        return Member("Literal[" + ", ".join(repr(v) for v in values) + "]")
+    kind = node.get("type")
+    if kind == "string":
+        _only(node, {"type", "format", "pattern", "minLength", "maxLength"}, where)
+        pattern, fmt = node.get("pattern"), node.get("format")
+        if fmt is None:
+            return Member(_annotated("str", pattern=pattern, min_length=node.get("minLength"), max_length=node.get("maxLength")))
+        if "minLength" in node or "maxLength" in node:
+            raise NotExact(f"{where}: lengths beside format {fmt!r}")
+        if fmt == "uuid":
+            return Member("UUID", "Uuid36" if pattern in (None, UUID_SHAPE) else _annotated("str", pattern=pattern, min_length=36, max_length=36))
+        if fmt == "date-time":
+            return Member("AwareDateTime", "str" if pattern in (None, DATE_TIME_SHAPE) else _annotated("str", pattern=pattern), date_time=True)
+        raise NotExact(f"{where}: format {fmt!r} has no exact msgspec counterpart")
+    if kind == "boolean":
+        _only(node, {"type"}, where)
+        return Member("bool")
+    if kind == "array":
+        _only(node, {"type", "items", "minItems", "maxItems"}, where)
+        if not isinstance(node.get("items"), dict):
+            raise NotExact(f"{where}: arrays need an items schema")
+        item = member(resolve, file, node["items"], where + "/items")
+        if item.array:
+            raise NotExact(f"{where}: arrays of arrays are not translated")
+        bounds = {"min_length": node.get("minItems"), "max_length": node.get("maxItems")}
+        text = _annotated(f"list[{item.text}]", **bounds) if item.text else None
+        return Member(_annotated(f"list[{item.typed}]", **bounds), text, item.date_time, array=True)
+    raise NotExact(f"{where}: type {kind!r} is not translated")
+
+
+def properties(resolve, file: str, node: dict, event_type: str, found: dict, required: set, where: str = "") -> None:
+    """Members and required names of an event object schema, through ``allOf`` and ``$ref``."""
+    if "$ref" in node:
+        _only(node, {"$ref"}, where or "/")
+        file, node = resolve(file, node["$ref"])
+    _only(node, {"type", "allOf", "properties", "required"} | DOCUMENT, f"{file}#{where or '/'}")
+    if node.get("type", "object") != "object":
+        raise NotExact(f"{file}#{where}: not an object schema")
+    for number, part in enumerate(node.get("allOf", [])):
+        properties(resolve, file, part, event_type, found, required, f"{where}/allOf/{number}")
+    for name, sub in node.get("properties", {}).items():
+        here = f"{file}#{where}/properties/{name}"
+        if name == "event_type":
+            # the Struct's tag: the constant must also meet every other declaration of the member
+            resolved = sub
+            while "$ref" in resolved:
+                _, resolved = resolve(file, resolved["$ref"])
+            if resolved.get("const") == event_type:
+                continue
+            _only(resolved, {"type", "pattern"}, here)
+            if resolved.get("type") != "string" or ("pattern" in resolved and not re.search(resolved["pattern"], event_type)):
+                raise NotExact(f"{here}: the event type {event_type!r} does not meet this declaration")
+            continue
+        translated = member(resolve, file, sub, here)
+        if found.setdefault(name, translated) != translated:
+            raise NotExact(f"{here}: declared twice, differently")
+    required.update(node.get("required", []))
+
+
+HEADER_DOC = '''"""One-pass decoders for ``parse_event``: msgspec Structs exactly as strict as the schemas.
+
+Written by ``codegen/structs.py``, which says why each type is exact.
+``DECODER`` decodes a payload of any event type into its Struct (unknown members refused);
+``PARSERS[type(struct)](struct, raw)`` holds the members msgspec parses more laxly than the
+schema to the schema, with a second decode of the same text as strings (raising
+``msgspec.ValidationError`` or returning None when they fail), and makes the event's
+dataclass. Events missing here are in ``NOT_EXACT``, with the reason.
+"""
+'''
+
+
+def _optional(annotation: str) -> str:
+    return f"{annotation} | UnsetType = UNSET"
+
+
+def _spelling_check(name: str, m: Member, required: bool) -> str:
+    if m.array:
+        check = f"all(map(rfc3339_spelling, {name}))"
+    else:  # rfc3339_spelling inlined: a call is a tenth of the check's time
+        check = f"{name}[10] != \" \" and ({name}[-3] == \":\" or {name}[-1] in \"Zz\")"
+    return f"({check})" if required else f"({name} is UNSET or {check})"
+
+
+def structs_module(header: str, events: list, docs: dict, resolve) -> str:
+    """The source of ``_structs.py`` for ``events`` (``generate.Event``s) of the catalog ``docs``."""
+    body: list[str] = []
+    plans: list[str] = []
+    not_exact: dict[str, str] = {}
+    text_structs: dict[tuple[str, ...], str] = {}
+    for ev in events:
+        found: dict[str, Member] = {}
+        required: set[str] = set()
+        try:
+            properties(resolve, ev.file, docs[ev.file], ev.event_type, found, required)
+            declared = {f.name for f in ev.fields} - {"event_type"}
+            if set(found) != declared:
+                raise NotExact(f"{ev.file}: members {sorted(set(found) ^ declared)} differ from the dataclass fields")
+        except NotExact as exc:
+            not_exact[ev.event_type] = str(exc)
+            continue
+        base = ev.module.removesuffix("_schema")
+        names = sorted(found)
+        body.append(f"\n\nclass {ev.class_name}Struct(Struct, tag_field=\"event_type\", tag={ev.event_type!r}, "
+                    "forbid_unknown_fields=True, kw_only=True, gc=False):\n")
+        body += [f"    {n}: {found[n].typed if n in required else _optional(found[n].typed)}\n" for n in names]
+        texts = [n for n in names if found[n].text]
+        members = tuple(f"    {n}: {found[n].text if n in required else _optional(found[n].text)}\n" for n in texts)
+        if texts and members not in text_structs:  # events with the same members share one
+            text_structs[members] = f"Text{len(text_structs) + 1}"
+            name = text_structs[members]
+            body.append(f"\n\nclass {name}(Struct, kw_only=True, gc=False):\n")
+            body.append(f"    \"\"\"The members of {ev.event_type} (and of any later event with the same) that msgspec parses laxly.\"\"\"\n\n")
+            body += members
+            body.append(f"\n\n_{name.lower()} = Decoder({name}).decode\n")
+        body.append(f"\n\ndef {base}_parse(s: {ev.class_name}Struct, raw: bytes | str) -> {ev.class_name} | None:\n")
+        spelled = [n for n in texts if found[n].date_time]
+        if texts:
+            body.append(f"    {'text = ' if spelled else ''}_{text_structs[members].lower()}(raw)  # raises ValidationError for a lax UUID\n")
+        if spelled:
+            checks = "\n            and ".join(_spelling_check(n, found[n], n in required) for n in spelled)
+            body.append(f"    {', '.join(spelled)} = {', '.join('text.' + n for n in spelled)}\n")
+            body.append(f"    if not ({checks}):\n        return None\n")
+        body.append(f"    event = _new({ev.class_name})\n    _set(event, \"__dict__\", {{\n")
+        for f in ev.fields:
+            if f.name == "event_type":
+                value = repr(ev.event_type)
+            elif f.name in required:
+                value = f"s.{f.name}"
+            else:
+                value = f"None if s.{f.name} is UNSET else s.{f.name}"
+            body.append(f"        {f.name!r}: {value},\n")
+        body.append("    })\n    return event\n")
+        plans.append(f"    {ev.class_name}Struct: {base}_parse,\n")
+    source = "".join(body)
+    out = [header, HEADER_DOC, "\nfrom __future__ import annotations\n\n",
+           "from datetime import datetime\n",
+           f"from typing import Annotated, Any, Callable, {'Literal, ' if 'Literal[' in source else ''}Union\n",
+           "from uuid import UUID\n\n",
+           "from msgspec import UNSET, Meta, Struct, UnsetType\nfrom msgspec.json import Decoder\n\n",
+           "from access_events._rfc3339 import rfc3339_spelling\n\n" if "rfc3339_spelling(" in source else ""]
+    out += [f"from .{ev.module} import {ev.class_name}\n" for ev in events if ev.event_type not in not_exact]
+    out.append("\n#: A UUID's text: with msgspec's UUID type, exactly the 8-4-4-4-12 spelling.\n"
+               "Uuid36 = Annotated[str, Meta(min_length=36, max_length=36)]\n"
+               "#: RFC 3339 requires an offset.\nAwareDateTime = Annotated[datetime, Meta(tz=True)]\n"
+               "_new = object.__new__\n"
+               "#: The dataclasses are frozen, without __post_init__: their instance dict is set whole, as msgspec\n"
+               "#: fills dataclasses without calling __init__ (test_differential compares with the converters).\n"
+               "_set = object.__setattr__\n")
+    out.append(source)
+    structs = [line.split(":")[0].strip() for line in plans]
+    out.append("\n\n#: Decodes a payload of any event type below into its Struct.\n")
+    out.append(f"DECODER: Decoder[Any] | None = {'Decoder(Union[' + ', '.join(structs) + '])' if structs else 'None'}\n")
+    out.append("\n#: The Struct's class -> parse(struct, raw): the event, None when a member is spelled as RFC 3339 forbids.\n")
+    out.append("PARSERS: dict[type, Callable[[Any, bytes | str], Any]] = {\n")
+    out += plans
+    out.append("}\n\n#: Event types without a Struct, and why: they are validated by jsonschema-rs.\nNOT_EXACT: dict[str, str] = {")
+    out += [f"\n    {k!r}: {v!r}," for k, v in sorted(not_exact.items())]
+    out.append("\n}\n" if not_exact else "}\n")
+    return "".join(out)
