@@ -1,13 +1,17 @@
-"""Both paths mean the same thing: jsonschema-rs + msgspec (fast) against jsonschema + generated converters (reference).
+"""Every path means the same thing as the reference (jsonschema + the generated converters).
 
-Every sample, generated payloads of every type (valid and invalid), and a corpus of edge
-cases go through both validators and both decoders; verdicts, every reported problem
-(pointer, keyword, message) and the built objects must be identical.
+The fast paths: the one-pass tier (msgspec Structs from raw text, ``_structs.py``) and the
+second tier (orjson + jsonschema-rs on the catalog flattened by jsonschema-rs, then
+msgspec). Every sample, generated payloads of every type (valid and invalid), a corpus of
+edge cases and mutation corpora of UUIDs and date-times go through them: verdicts, every
+reported problem (pointer, keyword, message) and the built objects must be identical, and
+the one-pass tier must never take a payload the reference refuses.
 """
 
 from __future__ import annotations
 
 import json
+import random
 
 import orjson
 import pytest
@@ -21,8 +25,11 @@ from test_rfc3339 import VALID as GOOD_DATE_TIMES
 
 import access_events
 from access_events import InvalidEvent, UnknownEventType, _fast
+from access_events._decode import decode
 from access_events._validate import check, reference_problems
+from access_events_models import EVENT_CLASSES
 from access_events_models._convert import FROM_DICT
+from access_events_models._structs import NOT_EXACT
 
 BASE = access_events.schema("access_method.issued")["examples"][0]
 BASE_TEXT = json.dumps(BASE)
@@ -48,6 +55,25 @@ def _agree(instance) -> bool:
     if reference:
         assert _fast.build(event_type, instance) == FROM_DICT[event_type](instance), instance
     return reference
+
+
+def _agree_raw(raw: bytes | str) -> bool:
+    """The one-pass tier takes nothing the reference refuses and builds the reference's event;
+    ``parse_event`` gives the reference's outcome. Returns whether the one-pass tier took ``raw``."""
+    taken = _fast.one_pass(raw)
+    try:
+        instance = decode(raw)
+        event_type = check(instance)
+    except (InvalidEvent, UnknownEventType) as refused:
+        assert taken is None, f"the one-pass tier took what the reference refuses: {raw[:300]!r}"
+        with pytest.raises(type(refused)):
+            access_events.parse_event(raw)
+        return False
+    expected = FROM_DICT[event_type](instance)
+    if taken is not None:
+        assert type(taken) is EVENT_CLASSES[event_type] and taken == expected, raw[:300]
+    assert access_events.parse_event(raw) == expected
+    return taken is not None
 
 
 def _edge_cases() -> list[tuple[str, object]]:
@@ -78,11 +104,128 @@ def _edge_cases() -> list[tuple[str, object]]:
 def test_samples(path):
     verdict = _agree(orjson.loads(path.read_bytes()))
     assert verdict == (path.parts[-2] == "valid")
+    _agree_raw(path.read_bytes())
+
+
+def test_the_one_pass_tier_takes_the_valid_samples_of_every_event_type():
+    """Not a dead branch: every event type has a Struct, and each valid sample declaring only
+    the schema's members is decoded by it, except a leap second (msgspec refuses ``:60``;
+    the second tier takes it, README "Decisions")."""
+    assert NOT_EXACT == {}
+    taken: dict[str, int] = {}
+    for path in sorted(SAMPLES.glob("*/valid/*.json")):
+        instance = orjson.loads(path.read_bytes())
+        declared = set(EVENT_CLASSES[instance["event_type"]].__dataclass_fields__)
+        if set(instance) <= declared:
+            assert _agree_raw(path.read_bytes()) == (path.stem != "leap_second"), path.name
+            taken[instance["event_type"]] = taken.get(instance["event_type"], 0) + 1
+    assert set(taken) == set(access_events.EVENT_TYPES), taken
+
+
+def test_undeclared_members_go_to_the_second_tier():
+    raw = orjson.dumps(dict(BASE, mode="code", extra={"nested": [1, 2.5, None]}))
+    assert _fast.one_pass(raw) is None
+    assert access_events.parse_event(raw) == FROM_DICT["access_method.issued"](BASE)
 
 
 @pytest.mark.parametrize(("name", "instance"), _edge_cases(), ids=[name for name, _ in _edge_cases()])
 def test_edge_cases(name, instance):
     _agree(instance)
+    _agree_raw(json.dumps(instance).encode())
+
+
+def _raw_cases() -> list[tuple[str, bytes]]:
+    """Raw texts where msgspec's decoder and the reference's (orjson) could part: JSON edge
+    cases in declared and undeclared members, escapes, duplicates, nulls."""
+    def member(text: str) -> bytes:
+        return (BASE_TEXT[:-1] + ", " + text + "}").encode()
+    created = '"created_at": "2025-01-01T00:00:00Z"'
+    return [
+        ("BOM", b"\xef\xbb\xbf" + BASE_TEXT.encode()),
+        ("BOM after whitespace", b" \xef\xbb\xbf" + BASE_TEXT.encode()),
+        ("invalid UTF-8 in a declared member", member('"code": "12zz34"').replace(b"zz", b"\xff")),
+        ("invalid UTF-8 in an undeclared member", member('"extra": "zz"').replace(b'"zz"', b'"\xed\xa0\x80"')),
+        ("number beyond a double in an undeclared member", member('"extra": 1e999')),
+        ("big integer in an undeclared member", member('"extra": 123456789012345678901234567890')),
+        ("null in an optional member", member('"code": null')),
+        ("null in an undeclared member", member('"extra": null')),
+        ("duplicate member, valid last", member('"code": 5, "code": "1234"')),
+        ("duplicate member, invalid last", member('"code": "1234", "code": 5')),
+        ("duplicate date-time, invalid last", member(created + ', "created_at": "2025-01-01 00:00:00Z"')),
+        ("duplicate date-time, valid last", member('"created_at": "2025-01-01 00:00:00Z", ' + created)),
+        ("duplicate event type", member('"event_type": "access_method.revoked"')),
+        ("escaped space in a date-time", member('"created_at": "2025-01-01\\u002000:00:00Z"')),
+        ("escaped T in a date-time", member('"created_at": "2025-01-01\\u005400:00:00Z"')),
+        ("escaped hyphen in a UUID", member('"event_id": "00000000\\u002d0000-0000-0000-000000000000"')),
+        ("hyphenless UUID", member('"event_id": "00000000000000000000000000000000"')),
+        ("hyphenless UUID in a list", member('"access_grant_ids": ["00000000000000000000000000000000"]')),
+        ("colonless offset", member('"occurred_at": "2025-01-01T05:30:00+0530"')),
+        ("naive date-time", member('"occurred_at": "2025-01-01T05:30:00"')),
+        ("lone surrogate escape", member('"code": "\\ud800"')),
+        ("escaped surrogate pair", member('"code": "\\ud83d\\udd11"')),
+        ("deep nesting in a declared member", member('"access_grant_keys": ' + "[" * 5000 + "]" * 5000)),
+        ("deep nesting in an undeclared member", member('"extra": ' + "[" * 5000 + "]" * 5000)),
+        ("trailing comma", (BASE_TEXT[:-1] + ",}").encode()),
+        ("trailing CRLF and spaces", BASE_TEXT.encode() + b" \r\n"),
+        ("two documents", BASE_TEXT.encode() * 2),
+        ("an array of the event", b"[" + BASE_TEXT.encode() + b"]"),
+        ("empty", b""),
+    ]
+
+
+@pytest.mark.parametrize(("name", "raw"), _raw_cases(), ids=[name for name, _ in _raw_cases()])
+def test_raw_edge_cases(name, raw):
+    _agree_raw(raw)
+    try:
+        text = raw.decode("utf-8")  # the same payload as text (a BOM becomes U+FEFF)
+    except UnicodeDecodeError:
+        return
+    _agree_raw(text)
+
+
+def _mutations(seeds: list[str], alphabet: str, count: int, seed: int) -> list[str]:
+    """``count`` deterministic near-misses of ``seeds``: one to three characters replaced,
+    inserted or deleted."""
+    rnd = random.Random(seed)
+    out = set()
+    while len(out) < count:
+        chars = list(rnd.choice(seeds))
+        for _ in range(rnd.randint(1, 3)):
+            op, i = rnd.random(), rnd.randrange(len(chars) + 1)
+            if op < 0.4 and chars:
+                chars[min(i, len(chars) - 1)] = rnd.choice(alphabet)
+            elif op < 0.7:
+                chars.insert(i, rnd.choice(alphabet))
+            elif chars:
+                del chars[min(i, len(chars) - 1)]
+        out.add("".join(chars))
+    return sorted(out)
+
+
+DATE_TIME_SEEDS = ["2025-01-01T00:00:00Z", "2016-12-31T23:59:60Z", "2025-01-01T05:30:00.123456+05:30",
+                   "2025-12-31t23:59:59.1z", "1999-02-28T00:00:00-00:00", "0001-01-01T00:00:00Z",
+                   "9999-12-31T23:59:59.999999Z", "2024-02-29T12:00:00.123456789+14:00"]
+UUID_SEEDS = ["8f0c6b2e-3d41-4c7a-9b5e-0123456789ab", "ABCDEF01-2345-6789-abcd-ef0123456789", "0123456789abcdef0123456789abcdef"]
+
+
+@pytest.mark.parametrize(("field", "seeds", "alphabet"), [
+    ("occurred_at", DATE_TIME_SEEDS, "0123456789-:.TtZz+ Ww,_/\u0660\uff10\n"),
+    ("event_id", UUID_SEEDS, "0aAfFgG-{}: \u0663\uff46\n"),
+    ("access_grant_ids", UUID_SEEDS, "0aAfFgG-{}: \u0663\uff46\n"),
+])
+def test_mutation_corpus(field, seeds, alphabet):
+    """msgspec's UUID and datetime parsers take spellings the schema forbids (no hyphens; a
+    space for T, an offset without its colon); the one-pass tier must refuse every one, and
+    the flattened jsonschema-rs catalog must give the reference's verdicts."""
+    taken = refused = 0
+    for value in _mutations(seeds, alphabet, 1500, seed=len(field)):
+        instance = dict(BASE, **{field: [value] if field == "access_grant_ids" else value})
+        if _agree_raw(json.dumps(instance).encode()):
+            taken += 1
+        else:
+            refused += 1
+        assert _fast.is_valid("access_method.issued", instance) == (not reference_problems("access_method.issued", instance)), value
+    assert taken > 20 and refused > 500, (taken, refused)
 
 
 def test_edge_case_verdicts_that_are_decided_here():
@@ -111,6 +254,11 @@ def test_generated_payloads(event_type, mode):
     @given(operation.as_strategy(generation_mode=mode))
     def run(case):
         verdicts.append(_agree(case.body))
+        try:
+            raw = json.dumps(case.body).encode()
+        except (TypeError, ValueError):  # negative generation can make bodies that are not JSON
+            return
+        _agree_raw(raw)
 
     run()
     assert verdicts

@@ -21,10 +21,9 @@ def parse_event(data: bytes | str | Any, *, max_bytes: int = DEFAULT_MAX_BYTES) 
     event whose type is not in the catalog. Unknown properties are accepted and not kept
     on the object; the raw input stays the caller's.
     """
-    if type(data) is bytes or type(data) is str:
-        event = _fast.parse_raw(data, max_bytes)
-        if event is not None:
-            return event
+    event = _fast.parse_raw(data, max_bytes)
+    if event is not None:
+        return event
     instance = decode(data, max_bytes)
     return _fast.build(validated(instance), instance)
 
@@ -47,7 +46,7 @@ def validate_event(data: bytes | str | Any, *, max_bytes: int = DEFAULT_MAX_BYTE
     An event type outside the catalog is reported as one problem with keyword
     ``event_type`` at ``/event_type``.
     """
-    if (type(data) is bytes or type(data) is str) and _fast.valid_raw(data, max_bytes):
+    if _fast.valid_raw(data, max_bytes):
         return []
     try:
         validated(decode(data, max_bytes))
