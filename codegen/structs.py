@@ -130,10 +130,9 @@ def properties(resolve, file: str, node: dict, event_type: str, found: dict, req
             resolved = sub
             while "$ref" in resolved:
                 _, resolved = resolve(file, resolved["$ref"])
-            if resolved.get("const") == event_type:
-                continue
-            _only(resolved, {"type", "pattern"}, here)
-            if resolved.get("type") != "string" or ("pattern" in resolved and not re.search(resolved["pattern"], event_type)):
+            _only(resolved, {"const", "type", "pattern"}, here)
+            if (resolved.get("const", event_type) != event_type or resolved.get("type", "string") != "string"
+                    or ("pattern" in resolved and not re.search(resolved["pattern"], event_type))):
                 raise NotExact(f"{here}: the event type {event_type!r} does not meet this declaration")
             continue
         translated = member(resolve, file, sub, here)

@@ -175,3 +175,18 @@ def test_an_event_without_an_exact_struct_is_listed_with_its_reason(tmp_path):
         in source.rsplit("NOT_EXACT", 1)[1]
     assert "class AccessMethodRevokedEventStruct" not in source and "class AccessMethodIssuedEventStruct" in source
     compile(source, "_structs.py", "exec")
+
+
+@pytest.mark.parametrize("declaration", [
+    {"const": "access_method.issued", "pattern": "^x"}, {"const": "access_method.other"},
+    {"type": "string", "pattern": "^x"}, {"type": "integer"}, {"type": "string", "maxLength": 3},
+])
+def test_an_event_type_declaration_the_tag_does_not_meet_is_refused(declaration):
+    structs = _structs()
+    doc = {"type": "object", "properties": {"event_type": declaration}, "required": ["event_type"]}
+    with pytest.raises(structs.NotExact):
+        structs.properties(lambda f, r: (f, {}), "x.json", doc, "access_method.issued", {}, set())
+    doc["properties"]["event_type"] = {"const": "access_method.issued", "type": "string", "pattern": "^access_method\\."}
+    found: dict = {}
+    structs.properties(lambda f, r: (f, {}), "x.json", doc, "access_method.issued", found, set())
+    assert found == {}  # the tag, not a member
