@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import random
+import uuid
+from datetime import datetime, timezone
 
 import orjson
 import pytest
@@ -181,6 +183,41 @@ def test_raw_edge_cases(name, raw):
     except UnicodeDecodeError:
         return
     _agree_raw(text)
+
+
+class _Text(str):
+    pass
+
+
+@pytest.mark.parametrize("name", ["tuple", "str subclass", "uuid object", "datetime object", "set", "int key",
+                                  "lone surrogate key", "nan", "big int", "lone surrogate value"])
+def test_mappings_with_values_json_cannot_carry(name):
+    """An already-decoded mapping may hold Python values no JSON text decodes to; jsonschema-rs
+    reads some differently from the reference (a tuple as an array) or refuses them with its
+    own exception. Such mappings are checked by the reference: same verdict, never a crash."""
+    instance = {
+        "tuple": dict(BASE, access_grant_ids=()), "str subclass": dict(BASE, code=_Text("1234")),
+        "uuid object": dict(BASE, event_id=uuid.UUID(int=0)), "datetime object": dict(BASE, created_at=datetime.now(timezone.utc)),
+        "set": dict(BASE, extra={1}), "int key": {**BASE, 1: 2}, "lone surrogate key": {**BASE, "\ud800": 1},
+        "nan": dict(BASE, extra=float("nan")), "big int": dict(BASE, extra=2**70), "lone surrogate value": dict(BASE, code="\ud800"),
+    }[name]
+    assert not _fast.json_native(instance)
+    reference = not reference_problems("access_method.issued", instance)
+    assert (access_events.validate_event(instance) == []) == reference
+    if reference:
+        assert access_events.parse_event(instance) == FROM_DICT["access_method.issued"](instance)
+    else:
+        with pytest.raises(InvalidEvent):
+            access_events.parse_event(instance)
+
+
+def test_raw_input_of_a_subclass_of_bytes_or_str():
+    class Raw(bytes):
+        pass
+    expected = FROM_DICT["access_method.issued"](BASE)
+    assert access_events.parse_event(Raw(BASE_TEXT.encode())) == expected
+    assert access_events.parse_event(_Text(BASE_TEXT)) == expected
+    assert access_events.validate_event(Raw(BASE_TEXT.encode())) == []
 
 
 def _mutations(seeds: list[str], alphabet: str, count: int, seed: int) -> list[str]:

@@ -31,14 +31,14 @@ def decode(data: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
             raise _fail("size", f"payload is {size} bytes, above the limit of {max_bytes} bytes")
         if bytes(data[:3]) == _BOM:
             raise _fail("json", "payload starts with a UTF-8 byte order mark; JSON text must not (RFC 8259 §8.1)")
-        text: bytes | str = data if not isinstance(data, memoryview) else data.tobytes()
+        text: bytes | str = data if type(data) is bytes or type(data) is bytearray else bytes(data)  # orjson takes no subclass
     elif isinstance(data, str):
         # a character is at most 4 UTF-8 bytes: only measure exactly when it could matter
         if len(data) > max_bytes or (len(data) * 4 > max_bytes and len(data.encode("utf-8", "surrogatepass")) > max_bytes):
             raise _fail("size", f"payload is over the limit of {max_bytes} bytes")
         if data.startswith("\ufeff"):
             raise _fail("json", "payload starts with a byte order mark (U+FEFF); JSON text must not (RFC 8259 §8.1)")
-        text = data
+        text = data if type(data) is str else str.__str__(data)  # orjson takes no subclass
     elif isinstance(data, Mapping):
         return data if isinstance(data, dict) else dict(data)
     else:

@@ -15,6 +15,7 @@ microsecond per call, function calls and isinstance chains are the cost.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import jsonschema_rs
@@ -125,6 +126,37 @@ def _expected(kind: Any) -> Any:
     return details
 
 
+def _text_ok(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no JSON text decodes to it
+        return False
+    return True
+
+
+def json_native(value: Any) -> bool:
+    """True when ``value`` holds only what a JSON decoder gives: exactly ``dict`` with ``str``
+    keys, ``list``, ``str`` (encodable), ``int`` within 64 bits, finite ``float``, ``bool``, None.
+
+    jsonschema-rs reads those exactly as the reference does; other Python values (tuples, str
+    subclasses, UUID objects, sets…) it either reads as JSON (a tuple as an array) or refuses
+    with its own exception, where the reference (``jsonschema``) has its own answer. Payloads
+    decoded here are always native; an already-decoded mapping from a caller is checked.
+    """
+    kind = type(value)
+    if kind is str:
+        return value.isascii() or _text_ok(value)
+    if kind is dict:
+        return all(type(k) is str and (k.isascii() or _text_ok(k)) and json_native(v) for k, v in value.items())
+    if kind is list:
+        return all(json_native(v) for v in value)
+    if kind is int:
+        return -(2**63) <= value < 2**64
+    if kind is float:
+        return math.isfinite(value)
+    return kind is bool or value is None
+
+
 def is_valid(event_type: str, instance: dict[str, Any]) -> bool:
     """True when ``instance`` is a valid event of ``event_type`` (False also for unknown types)."""
     plan = _plans().get(event_type)
@@ -140,7 +172,7 @@ def build(event_type: str, instance: dict[str, Any]) -> Any:
     """
     try:
         return _convert(instance, EVENT_CLASSES[event_type])
-    except _ConvertError:
+    except (_ConvertError, UnicodeError):  # UnicodeError: a caller's mapping with a lone surrogate in a key
         return FROM_DICT[event_type](instance)
 
 
