@@ -192,7 +192,10 @@ def _valid_instance(data: bytes | str, max_bytes: int) -> tuple[dict[str, Any], 
         return None
     if type(instance) is not dict:
         return None
-    plan = (_PLANS or _plans()).get(instance.get("event_type"))  # type: ignore[arg-type]
+    event_type = instance.get("event_type")
+    if type(event_type) is not str:  # also keeps unhashable values ([] or {}) away from the lookup
+        return None
+    plan = (_PLANS or _plans()).get(event_type)
     if plan is None or not plan[0](instance):
         return None
     return instance, plan[1]
