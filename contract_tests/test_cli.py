@@ -119,6 +119,25 @@ def test_size_limit_option(tmp_path, capsys):
     assert run(capsys, "validate", "--max-bytes", "0", str(path))[0] == 2
 
 
+def test_size_limit_applies_to_each_element_of_an_array_file_and_to_a_whole_document(tmp_path, capsys):
+    small = dict(ISSUED)
+    large = dict(ISSUED, event_description="é" * 300)  # 600 bytes of UTF-8 in 300 characters
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps([small, large, small], indent=2, ensure_ascii=False), "utf-8")
+    limit = len(json.dumps(small, indent=2).encode()) + 200
+    code, out, _ = run(capsys, "validate", "--max-bytes", str(limit), str(path))
+    assert code == 1
+    rows = out.splitlines()
+    large_line = path.read_text("utf-8").splitlines().index("  {", 2) + 1  # the second element's first line
+    assert rows[0].startswith(f"{path}:{large_line}: /: ") and f"above the limit of {limit} bytes" in rows[0], rows
+    assert rows[-1] == "2 valid, 1 invalid, 0 unknown type"
+    document = tmp_path / "document.json"
+    document.write_text(json.dumps(large, indent=2, ensure_ascii=False), "utf-8")
+    code, out, _ = run(capsys, "validate", "--max-bytes", str(limit), str(document))
+    assert code == 1 and f"above the limit of {limit} bytes" in out
+    assert run(capsys, "validate", str(path), str(document))[0] == 0
+
+
 def test_usage_errors_exit_2(capsys):
     for argv in ([], ["validate"], ["nope"]):
         with pytest.raises(SystemExit) as info:

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from access_events import _locate
 from access_events._locate import line_of, pointer_from_path
 
 # Line numbers are written next to each value so the expectations can be read off the text.
@@ -117,3 +118,14 @@ def test_pointer_round_trip() -> None:
     doc = {"x/y": {"~": [{"": "v"}]}}
     text = json.dumps(doc, indent=2)
     assert line_of(text, pointer_from_path(["x/y", "~", 0, ""])) == 5
+
+
+@pytest.mark.parametrize("text", [
+    "[]", " [ ] ", '[1, "a]", {"b": [2, "}"]}, [], null, -1.5e3, "\\"[", true]',
+    '[\n  {"x": "y\\u005d"},\n\n  [[[]]]\n]',
+])
+def test_element_spans_cut_an_array_into_its_elements(text):
+    spans = _locate.element_spans(text)
+    assert [json.loads(text[start:end]) for start, end in spans] == json.loads(text)
+    for index, (start, _) in enumerate(spans):
+        assert text.count("\n", 0, start) + 1 == _locate.line_of(text, f"/{index}")

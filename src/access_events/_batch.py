@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ._api import validated
-from ._decode import decode
+from ._decode import decode, too_large
 from ._fast import sift
 from ._inputs import FileSlice, LineChunk, Record
 from .errors import InvalidEvent, UnknownEventType
@@ -33,7 +33,13 @@ class Tally:
 
 def check_record(record: Record, max_bytes: int, tally: Tally) -> None:
     try:
-        validated(decode(record.raw, max_bytes) if record.raw is not None else record.value)
+        if record.raw is not None:
+            instance = decode(record.raw, max_bytes)
+        elif record.size is not None and record.size > max_bytes:
+            raise too_large(record.size, max_bytes)  # an element of a JSON array file, or a whole document
+        else:
+            instance = record.value
+        validated(instance)
     except InvalidEvent as exc:
         tally.invalid += 1
         for problem in exc.problems:

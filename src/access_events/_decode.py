@@ -19,6 +19,11 @@ def _fail(keyword: str, message: str) -> InvalidEvent:
     return InvalidEvent([Problem("", keyword, message)])
 
 
+def too_large(size: int, max_bytes: int) -> InvalidEvent:
+    """The refusal of a payload of ``size`` bytes above ``max_bytes`` (also for elements of a JSON array file)."""
+    return _fail("size", f"payload is {size} bytes, above the limit of {max_bytes} bytes")
+
+
 def decode(data: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     """Decode ``bytes``/``str`` JSON text, or pass a mapping through as a ``dict``.
 
@@ -28,7 +33,7 @@ def decode(data: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     if isinstance(data, (bytes, bytearray, memoryview)):
         size = data.nbytes if isinstance(data, memoryview) else len(data)
         if size > max_bytes:
-            raise _fail("size", f"payload is {size} bytes, above the limit of {max_bytes} bytes")
+            raise too_large(size, max_bytes)
         if bytes(data[:3]) == _BOM:
             raise _fail("json", "payload starts with a UTF-8 byte order mark; JSON text must not (RFC 8259 §8.1)")
         text: bytes | str = data if type(data) is bytes or type(data) is bytearray else bytes(data)  # orjson takes no subclass

@@ -33,6 +33,7 @@ class Record:
     value: Any = _NO_VALUE
     text: str | None = None  # the document's text, to locate a pointer's line when it spans lines
     base_pointer: str = ""  # where the payload sits inside that document ("/3" in an array)
+    size: int | None = None  # bytes of a decoded payload in its file, for the size limit
 
     @property
     def decoded(self) -> bool:
@@ -139,9 +140,13 @@ def _array(source: str, data: bytes) -> Iterator[Record]:
         yield Record(source, 1, raw=data)  # decoding it again yields the error with its position
         return
     text = data.decode("utf-8")
-    for index, item in enumerate(items):
-        pointer = f"/{index}"
-        yield Record(source, _locate.line_of(text, pointer), value=item, text=text, base_pointer=pointer)
+    ascii_only = text.isascii()
+    line, counted = 1, 0
+    for index, (item, (start, end)) in enumerate(zip(items, _locate.element_spans(text))):
+        line += text.count("\n", counted, start)
+        counted = start
+        size = end - start if ascii_only else len(text[start:end].encode("utf-8"))
+        yield Record(source, line, value=item, text=text, base_pointer=f"/{index}", size=size)
 
 
 def _document(source: str, data: bytes, first_line: int) -> Iterator[Record | LineChunk | FileSlice]:
@@ -156,7 +161,7 @@ def _document(source: str, data: bytes, first_line: int) -> Iterator[Record | Li
             return
         yield Record(source, first_line, raw=data)
         return
-    yield Record(source, first_line, value=value, text=data.decode("utf-8"))
+    yield Record(source, first_line, value=value, text=data.decode("utf-8"), size=len(data.strip()))
 
 
 def read_records(source: str, fh: BinaryIO) -> Iterator[Record | LineChunk | FileSlice]:

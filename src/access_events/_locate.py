@@ -97,6 +97,22 @@ def _child(text: str, pos: int, token: str) -> int | None:
     return None  # a scalar has no members; "-" and non-numeric tokens name no array element
 
 
+def element_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` indexes of each element of the JSON array ``text``, in one pass
+    (``text`` must already be known to be a valid JSON array)."""
+    spans = []
+    pos = _skip_ws(text, _skip_ws(text, 0) + 1)  # past the opening bracket
+    if text[pos] == "]":
+        return spans
+    while True:
+        end = _skip_value(text, pos)
+        spans.append((pos, end))
+        pos = _skip_ws(text, end)
+        if text[pos] == "]":
+            return spans
+        pos = _skip_ws(text, pos + 1)  # past the comma
+
+
 def line_of(text: str, pointer: str) -> int:
     """1-based line where the value at ``pointer`` starts in the JSON ``text``.
 
