@@ -290,9 +290,48 @@ def _lint_node(file: _File, path: tuple, node: dict, base: str, registry: refere
         for i, name in enumerate(node["required"]):
             if isinstance(name, str) and name not in names and not _matches_any(name, patterns):
                 yield file.finding((*path, "required", i), "required-undeclared", f"required property {name!r} is not declared in properties")
+    if "discriminator" in node:
+        yield from _check_discriminator(file, path, node, base, registry)
     if check_examples and isinstance(node.get("examples"), list):
         # Only a schema that passes the metaschema says anything about its examples.
         yield from _check_examples(file, path, node, registry)
+
+
+def _check_discriminator(file: _File, path: tuple, node: dict, base: str, registry: referencing.Registry) -> Iterator[Finding]:
+    """OpenAPI's ``discriminator`` beside a ``oneOf`` of ``$ref``s: consumers that generate
+    tagged unions from it (OpenAPI and AsyncAPI generators) must route each tag to the right
+    branch. Each branch is mapped, each mapping target is a branch, and each tag is the
+    ``const`` its branch gives ``propertyName``."""
+    here = (*path, "discriminator")
+    spec = node["discriminator"]
+    name = spec.get("propertyName") if isinstance(spec, dict) else None
+    if not isinstance(name, str):
+        yield file.finding(here, "discriminator", "discriminator needs a string propertyName")
+        return
+    mapping = spec.get("mapping", {})
+    branches = node.get("oneOf")
+    if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()) or not isinstance(branches, list):
+        yield file.finding(here, "discriminator", "discriminator needs a oneOf of $refs and a mapping of tags to those $refs")
+        return
+    targets = {urljoin(base, ref): (i, ref) for i, b in enumerate(branches) if isinstance(b, dict) and isinstance(ref := b.get("$ref"), str)}
+    mapped = set()
+    for tag, ref in mapping.items():
+        absolute = urljoin(base, ref)
+        mapped.add(absolute)
+        if absolute not in targets:
+            yield file.finding((*here, "mapping", tag), "discriminator", f"mapping {tag!r} -> {ref!r} is not a branch of oneOf")
+            continue
+        found = _lookup(registry, base, ref)
+        if found is None:
+            continue  # an unresolved-ref finding says it
+        props = found[0].get("properties") if isinstance(found[0], dict) else None
+        const = props.get(name, {}).get("const") if isinstance(props, dict) and isinstance(props.get(name), dict) else None
+        if const != tag:
+            yield file.finding((*here, "mapping", tag), "discriminator",
+                               f"mapping {tag!r} -> {ref!r}, but that schema's {name} const is {json.dumps(const)}")
+    for absolute, (i, ref) in sorted(targets.items(), key=lambda item: item[1][0]):
+        if absolute not in mapped:
+            yield file.finding((*path, "oneOf", i), "discriminator", f"oneOf branch {ref!r} has no discriminator mapping")
 
 
 def _check_examples(file: _File, path: tuple, node: dict, registry: referencing.Registry) -> Iterator[Finding]:
