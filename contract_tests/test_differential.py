@@ -74,6 +74,7 @@ def _agree_raw(raw: bytes | str) -> bool:
     expected = FROM_DICT[event_type](instance)
     if taken is not None:
         assert type(taken) is EVENT_CLASSES[event_type] and taken == expected, raw[:300]
+        assert repr(taken) == repr(expected), raw[:300]  # == takes instants at other offsets as equal
     assert access_events.parse_event(raw) == expected
     return taken is not None
 
@@ -171,6 +172,8 @@ def _raw_cases() -> list[tuple[str, bytes]]:
         ("escaped surrogate pair", member('"code": "\\ud83d\\udd11"')),
         ("deep nesting in a declared member", member('"access_grant_keys": ' + "[" * 5000 + "]" * 5000)),
         ("deep nesting in an undeclared member", member('"extra": ' + "[" * 5000 + "]" * 5000)),
+        ("1000-deep nesting in an undeclared member", member('"extra": ' + "[" * 1000 + "]" * 1000)),
+        ("1000-deep nesting beside an invalid member", member('"code": 5, "extra": ' + "[" * 1000 + "]" * 1000)),
         ("trailing comma", (BASE_TEXT[:-1] + ",}").encode()),
         ("trailing CRLF and spaces", BASE_TEXT.encode() + b" \r\n"),
         ("two documents", BASE_TEXT.encode() * 2),
@@ -213,6 +216,15 @@ def test_mappings_with_values_json_cannot_carry(name):
     else:
         with pytest.raises(InvalidEvent):
             access_events.parse_event(instance)
+
+
+def test_deeply_nested_mappings_are_checked_without_recursion():
+    nested: list = []
+    for _ in range(100_000):
+        nested = [nested]
+    assert _fast.json_native(nested)
+    assert access_events.validate_event(dict(BASE, extra=nested)) == []
+    assert [p.pointer for p in access_events.validate_event(dict(BASE, code=5, extra=nested))] == ["/code"]
 
 
 def test_raw_input_of_a_subclass_of_bytes_or_str():

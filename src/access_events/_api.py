@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from access_events_models import EVENT_CLASSES, Event
@@ -25,18 +26,19 @@ def parse_event(data: bytes | str | Any, *, max_bytes: int = DEFAULT_MAX_BYTES) 
     if event is not None:
         return event
     instance = decode(data, max_bytes)
-    return _fast.build(validated(instance), instance)
+    return _fast.build(validated(instance, trusted=not isinstance(data, Mapping)), instance)
 
 
-def validated(instance: Any) -> str:
+def validated(instance: Any, trusted: bool = True) -> str:
     """The event type of a decoded, valid event; raises InvalidEvent / UnknownEventType otherwise.
 
     jsonschema-rs decides and finds the problems; they are worded exactly as the reference
     path (the ``jsonschema`` library) words them, which the differential tests hold it to.
-    A mapping holding values no JSON text decodes to (``_fast.json_native``) is checked by
-    the reference itself.
+    ``trusted`` says ``instance`` came from a JSON decoder; a caller's mapping (``False``)
+    holding values no JSON text decodes to (``_fast.json_native``) is checked by the
+    reference itself.
     """
-    if not _fast.json_native(instance):
+    if not trusted and not _fast.json_native(instance):
         return check(instance)
     event_type = instance.get("event_type") if type(instance) is dict else None
     if type(event_type) is str and _fast.is_valid(event_type, instance):
@@ -53,7 +55,7 @@ def validate_event(data: bytes | str | Any, *, max_bytes: int = DEFAULT_MAX_BYTE
     if _fast.valid_raw(data, max_bytes):
         return []
     try:
-        validated(decode(data, max_bytes))
+        validated(decode(data, max_bytes), trusted=not isinstance(data, Mapping))
     except InvalidEvent as exc:
         return list(exc.problems)
     except UnknownEventType as exc:

@@ -38,9 +38,10 @@ def decode(data: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
             raise _fail("json", "payload starts with a UTF-8 byte order mark; JSON text must not (RFC 8259 §8.1)")
         text: bytes | str = data if type(data) is bytes or type(data) is bytearray else bytes(data)  # orjson takes no subclass
     elif isinstance(data, str):
-        # a character is at most 4 UTF-8 bytes: only measure exactly when it could matter
-        if len(data) > max_bytes or (len(data) * 4 > max_bytes and len(data.encode("utf-8", "surrogatepass")) > max_bytes):
-            raise _fail("size", f"payload is over the limit of {max_bytes} bytes")
+        if len(data) * 4 > max_bytes:  # a character is at most 4 UTF-8 bytes: only measure when it could matter
+            size = len(data.encode("utf-8", "surrogatepass"))
+            if size > max_bytes:
+                raise too_large(size, max_bytes)
         if data.startswith("\ufeff"):
             raise _fail("json", "payload starts with a byte order mark (U+FEFF); JSON text must not (RFC 8259 §8.1)")
         text = data if type(data) is str else str.__str__(data)  # orjson takes no subclass

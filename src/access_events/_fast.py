@@ -140,21 +140,33 @@ def json_native(value: Any) -> bool:
 
     jsonschema-rs reads those exactly as the reference does; other Python values (tuples, str
     subclasses, UUID objects, sets…) it either reads as JSON (a tuple as an array) or refuses
-    with its own exception, where the reference (``jsonschema``) has its own answer. Payloads
-    decoded here are always native; an already-decoded mapping from a caller is checked.
+    with its own exception, where the reference (``jsonschema``) has its own answer. Only a
+    caller's already-decoded mapping needs the walk; it keeps its own stack, so nesting of
+    any depth costs no recursion.
     """
-    kind = type(value)
-    if kind is str:
-        return value.isascii() or _text_ok(value)
-    if kind is dict:
-        return all(type(k) is str and (k.isascii() or _text_ok(k)) and json_native(v) for k, v in value.items())
-    if kind is list:
-        return all(json_native(v) for v in value)
-    if kind is int:
-        return -(2**63) <= value < 2**64
-    if kind is float:
-        return math.isfinite(value)
-    return kind is bool or value is None
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if not (item.isascii() or _text_ok(item)):
+                return False
+        elif kind is dict:
+            for key in item:
+                if type(key) is not str or not (key.isascii() or _text_ok(key)):
+                    return False
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is int:
+            if not -(2**63) <= item < 2**64:
+                return False
+        elif kind is float:
+            if not math.isfinite(item):
+                return False
+        elif kind is not bool and item is not None:
+            return False
+    return True
 
 
 def is_valid(event_type: str, instance: dict[str, Any]) -> bool:
