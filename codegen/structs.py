@@ -72,14 +72,24 @@ def _only(node: dict, allowed: set[str], where: str) -> None:
         raise NotExact(f"{where}: {', '.join(extra)} has no exact msgspec counterpart")
 
 
-def member(resolve, file: str, node: dict, where: str) -> Member:
-    """The exact msgspec types of one property schema; ``resolve(file, ref)`` follows a ``$ref``."""
-    if "$ref" in node:
+def _target(resolve, file: str, node: object, where: str) -> tuple[str, dict]:
+    """The schema a property's ``$ref`` chain ends at, with its file; a ``$ref`` must stand
+    alone (in 2020-12 its siblings apply too, and they are not translated here)."""
+    while isinstance(node, dict) and "$ref" in node:
         _only(node, {"$ref"}, where)
         file, node = resolve(file, node["$ref"])
-        return member(resolve, file, node, where)
+    if not isinstance(node, dict):
+        raise NotExact(f"{where}: a boolean schema is not translated")
+    return file, node
+
+
+def member(resolve, file: str, node: dict, where: str) -> Member:
+    """The exact msgspec types of one property schema; ``resolve(file, ref)`` follows a ``$ref``."""
+    file, node = _target(resolve, file, node, where)
     if "const" in node or "enum" in node:
         values = [node["const"]] if "const" in node else node["enum"]
+        if "const" in node and "enum" in node:
+            raise NotExact(f"{where}: const beside enum is not translated")
         _only(node, {"const", "enum", "type"}, where)
         if not values or not all(isinstance(v, str) for v in values) or node.get("type", "string") != "string":
             raise NotExact(f"{where}: only string constants and enums are translated")
@@ -127,9 +137,7 @@ def properties(resolve, file: str, node: dict, event_type: str, found: dict, req
         here = f"{file}#{where}/properties/{name}"
         if name == "event_type":
             # the Struct's tag: the constant must also meet every other declaration of the member
-            resolved = sub
-            while "$ref" in resolved:
-                _, resolved = resolve(file, resolved["$ref"])
+            _, resolved = _target(resolve, file, sub, here)
             _only(resolved, {"const", "type", "pattern"}, here)
             if (resolved.get("const", event_type) != event_type or resolved.get("type", "string") != "string"
                     or ("pattern" in resolved and not re.search(resolved["pattern"], event_type))):
@@ -179,6 +187,8 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
             declared = {f.name for f in ev.fields} - {"event_type"}
             if set(found) != declared:
                 raise NotExact(f"{ev.file}: members {sorted(set(found) ^ declared)} differ from the dataclass fields")
+            if required - set(found) - {"event_type"}:  # lint's required-undeclared; no Struct field would hold it
+                raise NotExact(f"{ev.file}: required {sorted(required - set(found) - {'event_type'})} not declared in properties")
         except NotExact as exc:
             not_exact[ev.event_type] = str(exc)
             continue

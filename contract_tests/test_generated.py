@@ -148,11 +148,12 @@ def test_struct_members_are_translated_exactly(node, typed, text):
     {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
     {"$ref": "#/$defs/u", "maxLength": 3}, {"enum": ["a", 1]}, {"oneOf": [{"type": "string"}]},
     {"type": ["string", "null"]}, {"type": "string", "format": "uuid", "maxLength": 36}, {"type": "object"},
+    {"const": "a", "enum": ["b"]}, True, {"$ref": "#/$defs/yes"}, {"type": "array", "items": False},
 ])
 def test_struct_members_without_an_exact_counterpart_are_refused(node):
     structs = _structs()
     with pytest.raises(structs.NotExact):
-        _translate(node, {"u": {"type": "string", "format": "uuid"}})
+        _translate(node, {"u": {"type": "string", "format": "uuid"}, "yes": True})
 
 
 def test_an_event_without_an_exact_struct_is_listed_with_its_reason(tmp_path):
@@ -177,15 +178,44 @@ def test_an_event_without_an_exact_struct_is_listed_with_its_reason(tmp_path):
     compile(source, "_structs.py", "exec")
 
 
+def test_a_required_name_without_a_declaration_gets_no_struct(tmp_path):
+    """lint reports it (required-undeclared); the Struct would have no field to require."""
+    schemas = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", schemas)
+    path = schemas / "access_method.revoked.schema.json"
+    doc = json.loads(path.read_text("utf-8"))
+    doc["required"].append("zzz")
+    path.write_text(json.dumps(doc), "utf-8")
+    sys.path.insert(0, str(ROOT / "codegen"))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(ROOT / "codegen"))
+    docs = generate._load(schemas)
+    source = _structs().structs_module("", generate.events(schemas), docs, lambda f, r: generate._resolve(docs, f, r))
+    assert "required ['zzz'] not declared in properties" in source.rsplit("NOT_EXACT", 1)[1]
+
+
 @pytest.mark.parametrize("declaration", [
     {"const": "access_method.issued", "pattern": "^x"}, {"const": "access_method.other"},
     {"type": "string", "pattern": "^x"}, {"type": "integer"}, {"type": "string", "maxLength": 3},
+    {"$ref": "#/$defs/et", "const": "access_method.issued", "pattern": "^x"}, {"$ref": "#/$defs/x"},
 ])
 def test_an_event_type_declaration_the_tag_does_not_meet_is_refused(declaration):
     structs = _structs()
+    defs = {"et": {"type": "string"}, "x": {"$ref": "other.json#/$defs/y"}}
+    docs = {"x.json": {"$defs": defs}, "other.json": {"$defs": {"y": {"type": "string", "pattern": "^x"}}}}
+
+    def resolve(file, ref):
+        target, _, pointer = ref.partition("#")
+        target = target or file
+        node = docs[target]
+        for part in pointer.split("/")[1:]:
+            node = node[part]
+        return target, node
     doc = {"type": "object", "properties": {"event_type": declaration}, "required": ["event_type"]}
     with pytest.raises(structs.NotExact):
-        structs.properties(lambda f, r: (f, {}), "x.json", doc, "access_method.issued", {}, set())
+        structs.properties(resolve, "x.json", doc, "access_method.issued", {}, set())
     doc["properties"]["event_type"] = {"const": "access_method.issued", "type": "string", "pattern": "^access_method\\."}
     found: dict = {}
     structs.properties(lambda f, r: (f, {}), "x.json", doc, "access_method.issued", found, set())

@@ -241,6 +241,10 @@ CASES = [
                   ("discriminator", UNION, "/oneOf/3", ('"$ref": "access_method.deleted.schema.json"', -1))], id="discriminator-wrong-target"),
     pytest.param(edit(UNION, lambda d: d["discriminator"]["mapping"].update({"access_method.gone": "access_method.gone.schema.json"})),
                  [("discriminator", UNION, "/discriminator/mapping/access_method.gone", '"access_method.gone"')], id="discriminator-not-a-branch"),
+    # a const behind a $ref: lint's event-type rule wants it in place; the mapping still resolves it
+    pytest.param(edit(DELETED, lambda d: (d.update({"$defs": {"et": {"const": "access_method.deleted"}}}),
+                                          d["properties"].update({"event_type": {"$ref": "#/$defs/et", "description": "d"}}))),
+                 [("event-type-mismatch", DELETED, "/properties/event_type/const", '"event_type": {')], id="discriminator-const-behind-ref"),
     pytest.param(edit(UNION, lambda d: d["discriminator"].pop("propertyName")),
                  [("discriminator", UNION, "/discriminator", '"discriminator"')], id="discriminator-no-property-name"),
     # x-version: every event schema states a semantic version (the compat gate's bump rule reads it)

@@ -325,7 +325,10 @@ def _check_discriminator(file: _File, path: tuple, node: dict, base: str, regist
         if found is None:
             continue  # an unresolved-ref finding says it
         props = found[0].get("properties") if isinstance(found[0], dict) else None
-        const = props.get(name, {}).get("const") if isinstance(props, dict) and isinstance(props.get(name), dict) else None
+        prop = props.get(name) if isinstance(props, dict) else None
+        if isinstance(prop, dict) and isinstance(prop.get("$ref"), str) and "const" not in prop:
+            prop = (_lookup(registry, found[1], prop["$ref"]) or (None, ""))[0]  # the const may sit behind a $ref
+        const = prop.get("const") if isinstance(prop, dict) else None
         if const != tag:
             yield file.finding((*here, "mapping", tag), "discriminator",
                                f"mapping {tag!r} -> {ref!r}, but that schema's {name} const is {json.dumps(const)}")
