@@ -156,14 +156,13 @@ def test_struct_members_without_an_exact_counterpart_are_refused(node):
         _translate(node, {"u": {"type": "string", "format": "uuid"}, "yes": True})
 
 
-def test_an_event_without_an_exact_struct_is_listed_with_its_reason(tmp_path):
-    """A schema construct the Struct translator does not know leaves that event to jsonschema-rs,
-    named in NOT_EXACT, instead of a decoder laxer than its schema."""
+def _structs_source_with_revoked(tmp_path, change) -> str:
+    """``_structs.py``'s source for a copy of the catalog whose revoked schema ``change`` edits."""
     schemas = tmp_path / "schemas"
     shutil.copytree(ROOT / "schemas", schemas)
     path = schemas / "access_method.revoked.schema.json"
     doc = json.loads(path.read_text("utf-8"))
-    doc["properties"]["labels"] = {"type": "array", "items": {"type": "string"}, "uniqueItems": True}
+    change(doc)
     path.write_text(json.dumps(doc), "utf-8")
     sys.path.insert(0, str(ROOT / "codegen"))
     try:
@@ -171,7 +170,14 @@ def test_an_event_without_an_exact_struct_is_listed_with_its_reason(tmp_path):
     finally:
         sys.path.remove(str(ROOT / "codegen"))
     docs = generate._load(schemas)
-    source = _structs().structs_module("", generate.events(schemas), docs, lambda f, r: generate._resolve(docs, f, r))
+    return _structs().structs_module("", generate.events(schemas), docs, lambda f, r: generate._resolve(docs, f, r))
+
+
+def test_an_event_without_an_exact_struct_is_listed_with_its_reason(tmp_path):
+    """A schema construct the Struct translator does not know leaves that event to jsonschema-rs,
+    named in NOT_EXACT, instead of a decoder laxer than its schema."""
+    source = _structs_source_with_revoked(tmp_path, lambda doc: doc["properties"].update(
+        {"labels": {"type": "array", "items": {"type": "string"}, "uniqueItems": True}}))
     assert "'access_method.revoked': 'access_method.revoked.schema.json#/properties/labels: uniqueItems has no exact msgspec counterpart'" \
         in source.rsplit("NOT_EXACT", 1)[1]
     assert "class AccessMethodRevokedEventStruct" not in source and "class AccessMethodIssuedEventStruct" in source
@@ -180,19 +186,7 @@ def test_an_event_without_an_exact_struct_is_listed_with_its_reason(tmp_path):
 
 def test_a_required_name_without_a_declaration_gets_no_struct(tmp_path):
     """lint reports it (required-undeclared); the Struct would have no field to require."""
-    schemas = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", schemas)
-    path = schemas / "access_method.revoked.schema.json"
-    doc = json.loads(path.read_text("utf-8"))
-    doc["required"].append("zzz")
-    path.write_text(json.dumps(doc), "utf-8")
-    sys.path.insert(0, str(ROOT / "codegen"))
-    try:
-        import generate
-    finally:
-        sys.path.remove(str(ROOT / "codegen"))
-    docs = generate._load(schemas)
-    source = _structs().structs_module("", generate.events(schemas), docs, lambda f, r: generate._resolve(docs, f, r))
+    source = _structs_source_with_revoked(tmp_path, lambda doc: doc["required"].append("zzz"))
     assert "required ['zzz'] not declared in properties" in source.rsplit("NOT_EXACT", 1)[1]
 
 
