@@ -470,17 +470,7 @@ class Differ:
                 self.emit("required-property-removed", o, n, path + (name,), moot,
                           old=_loc(o.required[name], "required"), new=new_at, old_value=name, applies=OBJECT)
         for name in sorted(o.declared_names() | n.declared_names()):
-            old_sources, old_declared = o.property_sources(name)
-            new_sources, new_declared = n.property_sources(name)
-            on, nn = self.old.node(old_sources, o.origin), self.new.node(new_sources, n.origin)
-            old_at = old_sources[0] if old_declared else o.origin
-            new_at = new_sources[0] if new_declared else n.origin
-            if old_declared and new_declared:
-                self.diff(on, nn, path + (name,), moot)
-            elif new_declared:
-                self._slot("property-added", on, nn, path + (name,), moot, old_at, new_at, name, True)
-            else:
-                self._slot("property-removed", on, nn, path + (name,), moot, old_at, new_at, name, True)
+            self._declared(o, n, o.property_sources(name), n.property_sources(name), path, name, moot, "property", True)
         patterns = sorted(o.all_patterns() | n.all_patterns())
         # Without overlapping patterns, every undeclared name a pattern matches meets the same
         # schemas, so one sample name per pattern stands for all of them. With overlaps (or
@@ -542,6 +532,20 @@ class Differ:
         else:
             self._slot("pattern-property-removed", on, nn, sub, ctx, old_at[0], n.origin, pattern, True)
 
+    def _declared(self, o: Node, n: Node, old: tuple[list[Src], bool], new: tuple[list[Src], bool], path: tuple,
+                  key: str | int, ctx: Ctx, stem: str, policy_bound: bool) -> None:
+        """A property name or prefix position that at least one side declares: ``old``/``new``
+        are each side's ``(sources, declared)``; compared where both declare it, else a slot."""
+        (old_sources, old_declared), (new_sources, new_declared) = old, new
+        on, nn = self.old.node(old_sources, o.origin), self.new.node(new_sources, n.origin)
+        if old_declared and new_declared:
+            self.diff(on, nn, path + (key,), ctx)
+            return
+        old_at = old_sources[0] if old_declared else o.origin
+        new_at = new_sources[0] if new_declared else n.origin
+        rule = f"{stem}-added" if new_declared else f"{stem}-removed"
+        self._slot(rule, on, nn, path + (key,), ctx, old_at, new_at, key, policy_bound)
+
     def _slot(self, rule: str, on: Node, nn: Node, path: tuple, ctx: Ctx, old_at: Src, new_at: Src,
               value: Any, policy_bound: bool) -> None:
         """A property (or position) declared on one side only (``rule`` ends in ``-added`` or
@@ -587,17 +591,7 @@ class Differ:
         moot = ctx if (ARRAY & o.types & n.types) else replace(ctx, moot=True)
         length = max(o.prefix_length(), n.prefix_length())
         for index in range(length):
-            old_sources, old_declared = o.item_sources(index)
-            new_sources, new_declared = n.item_sources(index)
-            on, nn = self.old.node(old_sources, o.origin), self.new.node(new_sources, n.origin)
-            old_at = old_sources[0] if old_declared else o.origin
-            new_at = new_sources[0] if new_declared else n.origin
-            if old_declared and new_declared:
-                self.diff(on, nn, path + (index,), moot)
-            elif new_declared:
-                self._slot("prefix-item-added", on, nn, path + (index,), moot, old_at, new_at, index, False)
-            elif old_declared:
-                self._slot("prefix-item-removed", on, nn, path + (index,), moot, old_at, new_at, index, False)
+            self._declared(o, n, o.item_sources(index), n.item_sources(index), path, index, moot, "prefix-item", False)
         old_sources, old_declared = o.item_sources(None)
         new_sources, new_declared = n.item_sources(None)
         if old_sources or new_sources:
