@@ -25,8 +25,14 @@ def parse_event(data: bytes | str | Any, *, max_bytes: int = DEFAULT_MAX_BYTES) 
     event = _fast.parse_raw(data, max_bytes)
     if event is not None:
         return event
+    return _fast.build(*_decoded_and_validated(data, max_bytes))
+
+
+def _decoded_and_validated(data: Any, max_bytes: int) -> tuple[str, Any]:
+    """The event type and decoded payload of ``data``; raises InvalidEvent / UnknownEventType.
+    Only a caller's mapping, not text this package decoded, can hold non-JSON values."""
     instance = decode(data, max_bytes)
-    return _fast.build(validated(instance, trusted=not isinstance(data, Mapping)), instance)
+    return validated(instance, trusted=not isinstance(data, Mapping)), instance
 
 
 def validated(instance: Any, trusted: bool = True) -> str:
@@ -55,7 +61,7 @@ def validate_event(data: bytes | str | Any, *, max_bytes: int = DEFAULT_MAX_BYTE
     if _fast.valid_raw(data, max_bytes):
         return []
     try:
-        validated(decode(data, max_bytes), trusted=not isinstance(data, Mapping))
+        _decoded_and_validated(data, max_bytes)
     except InvalidEvent as exc:
         return list(exc.problems)
     except UnknownEventType as exc:

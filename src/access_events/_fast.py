@@ -39,8 +39,8 @@ _ConvertError = msgspec.ValidationError
 _MsgspecError = (msgspec.DecodeError, UnicodeError, RecursionError)
 _decode_struct = _STRUCTS.decode if _STRUCTS is not None else None
 
-#: event type -> (the compiled validator's is_valid, the dataclass); filled on first use
-_PLANS: dict[str, tuple[Callable[[Any], bool], type]] = {}
+#: event type -> the compiled validator's is_valid; filled on first use
+_PLANS: dict[str, Callable[[Any], bool]] = {}
 #: event type (None: the fields every event carries) -> compiled validator
 _VALIDATORS: dict[str | None, Any] = {}
 
@@ -84,14 +84,14 @@ def _compiler(documents: list[dict[str, Any]], flat: bool = False) -> Callable[[
     return compiled
 
 
-def _plans() -> dict[str, tuple[Callable[[Any], bool], type]]:
+def _plans() -> dict[str, Callable[[Any], bool]]:
     if not _PLANS:
         full = _compiler(list(_catalog._documents().values()))
         slim = _compiler(verdict_documents(), flat=True)
         _VALIDATORS[None] = full(_catalog.BASE_URI + _catalog.COMMON_FILE + "#/$defs/access_method_event")
         for event_type in _catalog.event_types():
             _VALIDATORS[event_type] = full(_catalog.schema_id(event_type))
-            _PLANS[event_type] = (slim(_catalog.schema_id(event_type)).is_valid, EVENT_CLASSES[event_type])
+            _PLANS[event_type] = slim(_catalog.schema_id(event_type)).is_valid
     return _PLANS
 
 
@@ -171,8 +171,8 @@ def json_native(value: Any) -> bool:
 
 def is_valid(event_type: str, instance: dict[str, Any]) -> bool:
     """True when ``instance`` is a valid event of ``event_type`` (False also for unknown types)."""
-    plan = _plans().get(event_type)
-    return plan is not None and plan[0](instance)
+    check = _plans().get(event_type)
+    return check is not None and check(instance)
 
 
 def build(event_type: str, instance: dict[str, Any]) -> Any:
@@ -188,16 +188,18 @@ def build(event_type: str, instance: dict[str, Any]) -> Any:
         return FROM_DICT[event_type](instance)
 
 
-def _valid_instance(data: bytes | str, max_bytes: int) -> tuple[dict[str, Any], type] | None:
-    """Tier 2: the decoded payload and its class when raw ``data`` is plainly a valid event, else None.
+def _admissible(data: Any, max_bytes: int) -> bool:
+    """Raw ``data`` (bytes or str) within the size limit; ``decode`` words the refusals."""
+    if type(data) is bytes:
+        return len(data) <= max_bytes
+    return type(data) is str and len(data) * 4 <= max_bytes  # 4 bytes a character at most
+
+
+def _valid_instance(data: bytes | str) -> dict[str, Any] | None:
+    """Tier 2: the decoded payload when admissible raw ``data`` is plainly a valid event, else None.
 
     A byte order mark needs no test here: orjson refuses it, and ``decode`` words the refusal.
     """
-    if type(data) is bytes:
-        if len(data) > max_bytes:
-            return None
-    elif type(data) is not str or len(data) * 4 > max_bytes:  # 4 bytes a character at most
-        return None
     try:
         instance = _loads(data)
     except _DecodeError:
@@ -207,10 +209,8 @@ def _valid_instance(data: bytes | str, max_bytes: int) -> tuple[dict[str, Any], 
     event_type = instance.get("event_type")
     if type(event_type) is not str:  # also keeps unhashable values ([] or {}) away from the lookup
         return None
-    plan = (_PLANS or _plans()).get(event_type)
-    if plan is None or not plan[0](instance):
-        return None
-    return instance, plan[1]
+    check = (_PLANS or _plans()).get(event_type)
+    return instance if check is not None and check(instance) else None
 
 
 def one_pass(data: bytes | str) -> Any | None:
@@ -226,29 +226,20 @@ def one_pass(data: bytes | str) -> Any | None:
 def parse_raw(data: Any, max_bytes: int) -> Any | None:
     """The event of raw ``data`` (bytes or str) when it is plainly valid; None sends the
     caller to the full path (also for any other type)."""
-    if type(data) is bytes:
-        small = len(data) <= max_bytes
-    elif type(data) is str:
-        small = len(data) * 4 <= max_bytes  # 4 bytes a character at most
-    else:
+    if not _admissible(data, max_bytes):
         return None
-    if small and _decode_struct is not None:
+    if _decode_struct is not None:
         event = one_pass(data)
         if event is not None:
             return event
-    found = _valid_instance(data, max_bytes)
-    if found is None:
-        return None
-    try:
-        return _convert(found[0], found[1])
-    except _ConvertError:
-        return None
+    instance = _valid_instance(data)
+    return None if instance is None else build(instance["event_type"], instance)
 
 
 def valid_raw(data: bytes | str, max_bytes: int) -> bool:
     """True when raw ``data`` is plainly a valid event: tier 2 alone, as fast as tier 1 without
     building the object, and it takes undeclared members."""
-    return _valid_instance(data, max_bytes) is not None
+    return _admissible(data, max_bytes) and _valid_instance(data) is not None
 
 
 def sift(lines: list[bytes], max_bytes: int) -> list[int]:
@@ -270,8 +261,8 @@ def sift(lines: list[bytes], max_bytes: int) -> list[int]:
             if type(instance) is dict:
                 event_type = instance.get("event_type")
                 if type(event_type) is str:
-                    plan = plans.get(event_type)
-                    if plan is not None and plan[0](instance):
+                    check = plans.get(event_type)
+                    if check is not None and check(instance):
                         continue
         rest.append(index)
     return rest
