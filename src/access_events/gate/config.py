@@ -6,7 +6,9 @@ rule, and acknowledgements of breaking changes accepted on purpose. Every mistak
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,13 @@ def _known_rules() -> dict[str, Any]:
     from .evaluation import GATE_RULES
 
     return {**RULES, **GATE_RULES}
+
+
+def _suggest(name: Any, rules: Mapping[str, Any]) -> str:
+    """``; did you mean 'x'?`` for the known rule nearest a misspelt one (difflib's ratio),
+    else where the rules are listed."""
+    nearest = difflib.get_close_matches(name, sorted(rules), n=1) if isinstance(name, str) else []
+    return f"; did you mean {nearest[0]!r}?" if nearest else " (see access_events.compat.RULES)"
 
 
 def _parse_date(value: Any, where: str) -> _dt.date:
@@ -132,7 +141,7 @@ def load_config(path: str | Path) -> Config:
     checked: dict[str, str] = {}
     for rule, level in severity.items():
         if not isinstance(rule, str) or rule not in rules:
-            raise GateError(f"{shown}: severity: unknown rule {rule!r} (see access_events.compat.RULES)")
+            raise GateError(f"{shown}: severity: unknown rule {rule!r}{_suggest(rule, rules)}")
         if level is False:  # YAML 1.1 reads a bare `off` as false
             level = "off"
         if level not in SEVERITIES:
@@ -154,7 +163,7 @@ def load_config(path: str | Path) -> Config:
             if key not in entry or entry[key] is None or (isinstance(entry[key], str) and not entry[key].strip()):
                 raise GateError(f"{where}: {key} is required")
         if not isinstance(entry["rule"], str) or entry["rule"] not in rules:
-            raise GateError(f"{where}: unknown rule {entry['rule']!r} (see access_events.compat.RULES)")
+            raise GateError(f"{where}: unknown rule {entry['rule']!r}{_suggest(entry['rule'], rules)}")
         if not isinstance(entry["reason"], str):
             raise GateError(f"{where}: reason must be text")
         event = entry.get("event")

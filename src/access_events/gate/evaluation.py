@@ -13,6 +13,7 @@ present on both sides is also reported as ``version-not-bumped``.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -21,7 +22,7 @@ from .. import _catalog
 from .._catalog import SEMVER, VERSION_KEYWORD
 from ..compat._model import document_name
 from .config import Acknowledgement, Config
-from .model import _CATALOG_GROUP, _CONFIG_GROUP, Finding, GateError, GateResult, _compact, group_order
+from .model import _CATALOG_GROUP, _CONFIG_GROUP, Finding, GateError, GateResult, _compact, group_order, resolve
 from .sources import Source
 
 DEFAULT_DIRECTION = "full"
@@ -33,9 +34,13 @@ GATE_RULES: dict[str, str] = {
     "version-decreased": "the event's version went down",
     "version-missing": "the event has a version on one side only",
     "version-invalid": "the event's version is not MAJOR.MINOR.PATCH",
+    "version-bump-wanted": "compatible changes without the MINOR (additions) or PATCH (annotations) bump they want",
     "stale-acknowledgement": "an acknowledgement in the config matches no breaking change",
 }
-_GATE_DEFAULT = {"stale-acknowledgement": "warn"}  # the others are errors
+_GATE_DEFAULT = {"stale-acknowledgement": "warn", "version-bump-wanted": "info"}  # the others are errors
+#: A rule summary's closing parenthesis: what the rule does in general (``a property declared
+#: (breaks forward on a closed object; ...)``), which a report about one change leaves out.
+_GENERIC = re.compile(r" \([^()]*\)$")
 
 
 def _breaks(change: Any) -> tuple[str, ...]:
@@ -123,9 +128,19 @@ def _semver(value: Any) -> tuple[int, int, int] | None:
     return tuple(int(part) for part in match.groups()) if match else None  # type: ignore[return-value]
 
 
+def _bump(finding: Finding) -> str | None:
+    """The version bump a change that breaks nothing wants: PATCH for an annotation, MINOR
+    for anything else (contract_tests/released/README.md); None for the version itself."""
+    if finding.rule != "annotation-changed":
+        return "MINOR"
+    at_version = [loc for loc in (finding.old, finding.new) if loc is not None and loc.pointer == "/" + VERSION_KEYWORD]
+    return None if at_version else "PATCH"
+
+
 def _version_findings(event: str, versions: tuple[Any, Any], errors: list[Finding], old: Source, new: Source,
-                      severity: Mapping[str, str]) -> tuple[list[Finding], str | None]:
-    """The version rule for one event on both sides; (findings, a note when skipped)."""
+                      severity: Mapping[str, str], changes: Sequence[Finding] = ()) -> tuple[list[Finding], str | None]:
+    """The version rule for one event on both sides; (findings, a note when skipped).
+    ``changes``: the event's changes shown in the report, for the bump compatible ones want."""
     from ..compat import Location
 
     old_v, new_v = versions
@@ -137,7 +152,7 @@ def _version_findings(event: str, versions: tuple[Any, Any], errors: list[Findin
         return Location(source_file, "/" + VERSION_KEYWORD if present else "")
 
     def finding(rule: str, message: str) -> Finding:
-        return Finding(rule, severity.get(rule, "error"), event, message, at(old_file, old_v is not None),
+        return Finding(rule, severity.get(rule, _GATE_DEFAULT.get(rule, "error")), event, message, at(old_file, old_v is not None),
                        at(new_file, new_v is not None), old_v, new_v, None, (), False, True,
                        effect="version rule", change=False)
 
@@ -157,6 +172,15 @@ def _version_findings(event: str, versions: tuple[Any, Any], errors: list[Findin
         rules = ", ".join(sorted({f.rule for f in errors}))
         return [finding("version-not-bumped", f"breaking change without a major version bump: {old_v} → {new_v}; "
                                               f"bump to {old_sv[0] + 1}.0.0 ({rules})")], None
+    wants = [(f.rule, _bump(f)) for f in changes]
+    if errors or any(f.breaking for f in changes) or not any(bump for _, bump in wants):
+        return [], None
+    kind = "MINOR" if any(bump == "MINOR" for _, bump in wants) else "PATCH"
+    wanted = (old_sv[0], old_sv[1] + 1, 0) if kind == "MINOR" else (old_sv[0], old_sv[1], old_sv[2] + 1)
+    if new_sv < wanted:
+        rules = ", ".join(sorted({rule for rule, bump in wants if bump == kind}))
+        return [finding("version-bump-wanted", f"compatible changes want a {kind} version bump: {old_v} → {new_v}; "
+                                               f"bump to {'.'.join(map(str, wanted))} ({rules})")], None
     return [], None
 
 
@@ -192,7 +216,7 @@ def evaluate(report: Any, old: Source, new: Source, config: Config | None = None
         level = severity.get(change.rule, "error") if breaking else "info"
         if severity.get(change.rule) == "off":
             level = "off"
-        findings.append(Finding(change.rule, level, event, change.message or _rule_summary(change.rule),
+        findings.append(Finding(change.rule, level, event, _message(change, old, new),
                                 change.old, change.new, change.old_value, change.new_value, change.instance_path,
                                 _breaks(change), change.unknown, breaking, change.witness))
     used: set[int] = set()
@@ -209,9 +233,15 @@ def evaluate(report: Any, old: Source, new: Source, config: Config | None = None
                         if f.event == event and f.status == "error" and f.breaking else f for f in findings]
     skipped: list[str] = []
     version_findings: list[Finding] = []
+    # A change that breaks nothing says which bump it wants; the version rule says to what.
+    versioned = {e for e in both if all(_semver(v) for v in versions[e])}
+    findings = [replace(f, effect=f"compatible ({bump} bump)")
+                if f.event in versioned and not f.breaks and not f.unknown and (bump := _bump(f)) else f
+                for f in findings]
     for event in both:
         errors = [f for f in findings if f.event == event and f.status == "error"]
-        found, skip = _version_findings(event, versions[event], errors, old, new, severity)
+        changes = [f for f in findings if f.event == event and f.severity != "off"]
+        found, skip = _version_findings(event, versions[event], errors, old, new, severity, changes)
         version_findings.extend(found)
         if skip:
             skipped.append(skip)
@@ -245,6 +275,39 @@ def evaluate(report: Any, old: Source, new: Source, config: Config | None = None
                       tuple((g, tuple(sorted(groups[g], key=Finding.sort_key))) for g in order),
                       {e: versions[e] for e in sorted(versions)}, tuple(both), tuple(sorted(added)),
                       tuple(sorted(removed)), tuple(notes), hidden, config.path)
+
+
+def _node(source: Source, loc: Any) -> Any:
+    """The schema node at an engine Location on one side, or None."""
+    if loc is None:
+        return None
+    name = source.file_for(loc.document)
+    document = source.documents.get(name) if name is not None else None
+    if source.kind == "file" and loc.document not in (None, "old", "new", name):
+        document = source.context.get(document_name(loc.document))  # a $ref into a neighbouring file
+    return resolve(document, loc.pointer)
+
+
+def _message(change: Any, old: Source, new: Source) -> str:
+    """What happened in this change: the engine's message without the rule's general remark,
+    and for a property (un)declared, which property and its declaration."""
+    summary = _rule_summary(change.rule)
+    message = change.message or summary
+    if not message.startswith(summary):
+        return message  # the engine's own words for this change
+    name = change.new_value if change.rule == "property-added" else change.old_value
+    where = change.instance_path or "the root"
+    plain = f"{summary}: {_compact(name)} at {where}"  # how the engine words it
+    if change.rule in ("property-added", "property-removed") and message.startswith(plain):
+        tail = message[len(plain):]  # e.g. " (undecided: why)"
+        if change.rule == "property-added":
+            declared = _node(new, change.new)
+            return (f"property {_compact(name)} declared at {where}"
+                    + (f": {_compact(declared, 120)}" if declared is not None else "") + tail)
+        declared = _node(old, change.old)
+        return (f"property {_compact(name)} no longer declared at {where}"
+                + (f" (was {_compact(declared, 120)})" if declared is not None else "") + tail)
+    return _GENERIC.sub("", summary) + message[len(summary):]
 
 
 def _rule_summary(rule: str) -> str:

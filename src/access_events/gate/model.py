@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .._catalog import SEMVER
 from .._locate import line_of
 
 if TYPE_CHECKING:
@@ -123,6 +124,41 @@ class Report(Protocol):
         """More top-level keys of the JSON report (a ``summary`` mapping is merged into its own)."""
 
 
+def resolve(document: Any, pointer: str) -> Any:
+    """The node at a JSON pointer in a document, or None."""
+    node = document
+    for token in pointer.split("/")[1:] if pointer else ():
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return None
+    return node
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: ``1`` is not ``true``."""
+    return type(a) is type(b) and a == b
+
+
+def _member(node: Any, value: Any, other: Any) -> int | None:
+    """Where in the list ``node`` the change sits: ``value`` itself, or the first member of
+    ``value`` (a list) that ``other`` lacks."""
+    if not isinstance(node, list) or value is None:
+        return None
+    if isinstance(value, list):
+        candidates = [v for v in value if not (isinstance(other, list) and any(_same(v, o) for o in other))]
+    else:
+        candidates = [value]
+    for candidate in candidates:
+        for i, member in enumerate(node):
+            if _same(member, candidate):
+                return i
+    return None
+
+
 def group_order(group: str) -> tuple:
     """Events first, then changes of no one event, then the config's own findings."""
     return (group in (_CATALOG_GROUP, _CONFIG_GROUP), group == _CONFIG_GROUP, group)
@@ -185,13 +221,19 @@ class GateResult:
         return sorted(set(self.compared) | set(self.added) | set(self.removed) | {g for g, _ in self.groups},
                       key=group_order)
 
-    def _where(self, loc: Any, side: str) -> tuple[str, int] | None:
-        """(path for annotations, line) of a location on one side."""
+    def _where(self, loc: Any, side: str, finding: Finding) -> tuple[str, int] | None:
+        """(path for annotations, line) of a location on one side: the changed member's own
+        line when the location is a list (``required``, ``enum``, ``type``) holding it."""
         source = self.new if side == "new" else self.old
         name = source.file_for(loc.document)
         if name is None or name not in source.texts:
             return None
-        return source.paths[name], line_of(source.texts[name], loc.pointer)
+        pointer = loc.pointer
+        value, other = (finding.new_value, finding.old_value) if side == "new" else (finding.old_value, finding.new_value)
+        index = _member(resolve(source.documents.get(name), pointer), value, other)
+        if index is not None:
+            pointer = f"{pointer}/{index}"
+        return source.paths[name], line_of(source.texts[name], pointer)
 
     def anchor(self, finding: Finding) -> tuple[str, int] | None:
         if finding.config_line is not None and self.config_path:
@@ -200,7 +242,7 @@ class GateResult:
             return self.config_path, 1
         for loc, side in ((finding.new, "new"), (finding.old, "old")):
             if loc is not None:
-                found = self._where(loc, side)
+                found = self._where(loc, side, finding)
                 if found is not None:
                     return found
         return None
@@ -212,9 +254,34 @@ class GateResult:
                 f"{plural(len(self.compared), 'event')} compared, {len(self.added)} added, "
                 f"{len(self.removed)} removed")
 
+    def released(self, event: str | None) -> str | None:
+        """The new version of an event whose MAJOR version went up (a breaking release), else None."""
+        if event not in self.compared:
+            return None
+        old, new = (SEMVER.fullmatch(v) if isinstance(v, str) else None for v in self.versions.get(event, (None, None)))
+        if old is None or new is None or int(new.group(1)) <= int(old.group(1)):
+            return None
+        return self.versions[event][1]
+
     def headline(self) -> str:
+        """``❌ N errors``, or what lets the breaking changes shown pass: a MAJOR release, an
+        acknowledgement, or the config's severity; ``✅ no breaking change`` only without any."""
         errors = self.count("error")
-        return f"❌ {plural(errors, 'error')}" if errors else "✅ no breaking change"
+        if errors:
+            return f"❌ {plural(errors, 'error')}"
+        breaking = [f for f in self.findings if f.change and f.breaking]
+        releases = sorted({f"{f.event} {self.released(f.event)}" for f in breaking if self.released(f.event)})
+        released = [f for f in breaking if self.released(f.event)]
+        acknowledged = [f for f in breaking if f not in released and f.acknowledged]
+        allowed = [f for f in breaking if f not in released and not f.acknowledged]
+        parts = []
+        if released:
+            parts.append(f"breaking change{'' if len(released) == 1 else 's'} released as {', '.join(releases)}")
+        if acknowledged:
+            parts.append(f"{plural(len(acknowledged), 'breaking change')} acknowledged")
+        if allowed:
+            parts.append(f"{plural(len(allowed), 'breaking change')} allowed by the config's severity")
+        return "✅ " + ("; ".join(parts) if parts else "no breaking change")
 
     def json_extra(self) -> dict[str, Any]:
         return {
