@@ -988,3 +988,70 @@ def test_an_unknown_rule_in_the_config_suggests_the_nearest(capsys, tmp_path, si
     config = write_config(tmp_path, text)
     code, out, err = run(capsys, "compat", *sides, "--config", config)
     assert (code, out) == (2, "") and needle in err, err
+
+
+class OtherReport:
+    """A report of another command, built only from what ``gate.model.Report`` names."""
+
+    command, title = "access-events other", "Something else"
+    sides = (("spec", "producer.yaml"), ("contract", "schemas"))
+    settings = (("events", "access_method.*"),)
+    notes = ("a note",)
+
+    def __init__(self, findings: tuple[gate.Finding, ...]):
+        self.groups = (("access_method.issued", findings),)
+
+    @property
+    def findings(self):
+        return tuple(f for _, group in self.groups for f in group)
+
+    def count(self, status):
+        return sum(1 for f in self.findings if f.status == status)
+
+    @property
+    def exit_code(self):
+        return 1 if self.count("error") else 0
+
+    def heading(self, group):
+        return f"{group} (drifted)"
+
+    def cases(self):
+        return ["access_method.issued", "access_method.revoked"]
+
+    def anchor(self, finding):
+        return ("schemas/x.schema.json", 7)
+
+    def summary(self):
+        return f"FAIL: {self.count('error')} error"
+
+    def headline(self):
+        return "❌ drifted"
+
+    def json_extra(self):
+        return {"events": [{"event": "access_method.issued", "status": "drifted"}], "summary": {"drifted": 1}}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_renderers_take_any_report(fmt):
+    """The renderers read only the Report protocol, so another command (drift) renders its own
+    rule IDs, sides, settings and per-event keys through them."""
+    finding = gate.Finding("producer-wider", "error", "access_method.issued", "the producer sends more",
+                           old_value=1, new_value=2, effect="producer ⊄ contract")
+    text = gate.RENDERERS[fmt](OtherReport((finding,)))
+    assert "producer-wider" in text and "compat" not in text, text
+    if fmt == "json":
+        report = json.loads(text)
+        assert (report["spec"], report["contract"], report["events"][0]["status"]) == ("producer.yaml", "schemas", "drifted")
+        assert report["summary"] == {"errors": 1, "warnings": 0, "infos": 0, "acknowledged": 0, "drifted": 1}
+    elif fmt == "github":
+        assert text.startswith("::error file=schemas/x.schema.json,line=7,title=producer-wider::access_method.issued: "
+                               "the producer sends more: 1 → 2; producer ⊄ contract\n"), text
+    elif fmt == "junit":
+        suite = ET.fromstring(text)
+        assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == ("access-events other", "2", "1")
+    elif fmt == "markdown":
+        assert text.startswith("### Something else: ❌ drifted\n\n`producer.yaml` → `schemas` · events **access_method.***\n")
+    else:
+        assert text.startswith("access-events other: producer.yaml → schemas (events access_method.*)\n\n"
+                               "access_method.issued (drifted)\n  error: producer-wider: the producer sends more "
+                               "[producer ⊄ contract]\n"), text
