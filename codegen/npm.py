@@ -4,7 +4,9 @@
 - ``validators.mjs`` / ``validators.cjs``: one validation function per event type (and
   ``base``, the fields every event carries), precompiled by Ajv's standalone code
   generation (``npm_validators.mjs``): no schema is compiled when the package is imported,
-  nothing calls ``new Function`` or eval;
+  nothing calls ``new Function`` or eval; ``formats.mjs`` / ``formats.cjs``: the ``uuid``
+  and ``date-time`` checks they use (``npm_formats.mjs``, exactly the Python package's);
+  the package has no runtime dependency;
 - ``index.mjs`` / ``index.cjs``: the API (``npm_runtime.js``) with the catalog written in;
 - ``index.d.ts`` / ``index.d.mts``: the event types (json-schema-to-typescript, as in
   ``generated/typescript/``) and the API's declarations;
@@ -31,14 +33,8 @@ class NpmError(Exception):
     pass
 
 
-def _ajv_formats_range() -> str:
-    """The runtime dependency, at the version the repository's own tools pin (package.json)."""
-    pinned = json.loads((ROOT / "package.json").read_text("utf-8"))["dependencies"]["ajv-formats"]
-    return "^" + pinned.lstrip("^~")
-
-
-def _validators(schemas: Path, flavour: str, refs: dict[str, str]) -> str:
-    proc = subprocess.run(["node", str(HERE / "npm_validators.mjs"), str(schemas.resolve()), flavour],
+def _validators(schemas: Path, flavour: str, tier: str, refs: dict[str, str]) -> str:
+    proc = subprocess.run(["node", str(HERE / "npm_validators.mjs"), str(schemas.resolve()), flavour, tier],
                           input=json.dumps(refs), capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         raise NpmError(f"Ajv standalone code generation failed:\n{proc.stderr}")
@@ -53,7 +49,9 @@ def _catalog_js(evs) -> str:
     lines = ["/** Every event type of the catalog, in the union schema's order. */",
              "const EVENT_TYPES = Object.freeze([", *[f"  {json.dumps(ev.event_type)}," for ev in evs], "]);",
              "const VALIDATORS = Object.freeze(Object.assign(Object.create(null), {",
-             *[f"  {json.dumps(ev.event_type)}: V.{ev.class_name}," for ev in evs], "}));", ""]
+             *[f"  {json.dumps(ev.event_type)}: V.{ev.class_name}," for ev in evs], "}));",
+             "const FAST = Object.freeze(Object.assign(Object.create(null), {",
+             *[f"  {json.dumps(ev.event_type)}: F.{ev.class_name}," for ev in evs], "}));", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -67,10 +65,10 @@ def _index(evs, flavour: str) -> str:
     guards = "".join(f"const {_guard_name(ev.class_name)} = guard({json.dumps(ev.event_type)});\n" for ev in evs)
     names = _exports(evs)
     if flavour == "esm":
-        head = 'import * as V from "./validators.mjs";\n\n'
+        head = 'import * as V from "./validators.mjs";\nimport * as F from "./fast.mjs";\n\n'
         tail = "\nexport {\n" + "".join(f"  {n},\n" for n in names) + "};\n"
     else:
-        head = '"use strict";\nconst V = require("./validators.cjs");\n\n'
+        head = '"use strict";\nconst V = require("./validators.cjs");\nconst F = require("./fast.cjs");\n\n'
         tail = "\nmodule.exports = {\n" + "".join(f"  {n},\n" for n in names) + "};\n"
     return JS_HEADER + head + _catalog_js(evs) + runtime + "\n" + guards + tail
 
@@ -162,8 +160,14 @@ def write_npm_package(schemas: Path, folder: Path, evs, types: str, version: str
     for path in sorted(schemas.glob("*.schema.json")):
         shutil.copyfile(path, folder / "schemas" / path.name)
     refs = {"base": BASE_URI + COMMON_BASE, **{ev.class_name: BASE_URI + ev.file for ev in evs}}
+    formats = (HERE / "npm_formats.mjs").read_text("utf-8")
+    (folder / "formats.mjs").write_text(JS_HEADER + formats, "utf-8")
+    cjs = formats.replace("export const ", "const ").replace("export function ", "function ")
+    (folder / "formats.cjs").write_text(JS_HEADER + '"use strict";\n' + cjs + "\nmodule.exports = { dateTime, dateTimeNotYearZero, uuid };\n",
+                                        "utf-8")
     for flavour, ext in (("esm", "mjs"), ("cjs", "cjs")):
-        (folder / f"validators.{ext}").write_text(_validators(schemas, flavour, refs), "utf-8")
+        (folder / f"validators.{ext}").write_text(_validators(schemas, flavour, "full", refs), "utf-8")
+        (folder / f"fast.{ext}").write_text(_validators(schemas, flavour, "fast", refs), "utf-8")
         (folder / f"index.{ext}").write_text(_index(evs, flavour), "utf-8")
     declarations = _declarations(evs, types)
     (folder / "index.d.ts").write_text(declarations, "utf-8")
@@ -187,10 +191,9 @@ def write_npm_package(schemas: Path, folder: Path, evs, types: str, version: str
             "./schemas/*": "./schemas/*",
             "./package.json": "./package.json",
         },
-        "files": ["README.md", "index.cjs", "index.d.mts", "index.d.ts", "index.mjs", "schemas/", "validators.cjs",
-                  "validators.mjs"],
+        "files": ["README.md", "fast.cjs", "fast.mjs", "formats.cjs", "formats.mjs", "index.cjs", "index.d.mts", "index.d.ts", "index.mjs", "schemas/",
+                  "validators.cjs", "validators.mjs"],
         "sideEffects": False,
         "engines": {"node": ">=18"},
-        "dependencies": {"ajv-formats": _ajv_formats_range()},
     }
     (folder / "package.json").write_text(json.dumps(package, indent=2) + "\n", "utf-8")

@@ -97,28 +97,33 @@ function notUtf8At(bytes) {
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const wellFormed = typeof "".isWellFormed === "function" ? (s) => s.isWellFormed() : (s) => !LONE_SURROGATE.test(s);
-// Text that might hold what JSON.parse takes and the Python package does not: an escaped
-// surrogate (lone ones are not Unicode text), a number beyond a double (JSON.parse gives
-// Infinity), or, in a long text, nesting deeper than MAX_DEPTH.
-const SUSPECT = /\\u[dD][89a-fA-F]|[eE][+]?[0-9]{3}|[0-9]{300}/;
-
-function checkDecoded(value) {
+// What JSON.parse takes and the Python package does not (orjson refuses it as JSON): an
+// escaped lone surrogate (not Unicode text), a number beyond a double (JSON.parse gives
+// Infinity), nesting deeper than MAX_DEPTH. Strings are only looked at when the text has an
+// escape (\u), which is the only way a lone surrogate gets into decoded UTF-8.
+function checkDecoded(value, strings) {
   // Iterative, so a deep value cannot overflow the stack.
-  const stack = [[value, 1]];
+  const stack = [value];
+  const depths = [1];
   while (stack.length) {
-    const [node, depth] = stack.pop();
-    if (typeof node === "string") {
-      if (!wellFormed(node)) return "lone surrogate in a string: not Unicode text";
-    } else if (typeof node === "number") {
+    const node = stack.pop();
+    const depth = depths.pop();
+    if (typeof node === "number") {
       if (!Number.isFinite(node)) return "number is infinity when parsed as double";
+    } else if (typeof node === "string") {
+      if (strings && !wellFormed(node)) return "lone surrogate in a string: not Unicode text";
     } else if (node !== null && typeof node === "object") {
       if (depth > MAX_DEPTH) return "depth limit exceeded";
       if (Array.isArray(node)) {
-        for (const item of node) stack.push([item, depth + 1]);
+        for (let i = 0; i < node.length; i++) {
+          stack.push(node[i]);
+          depths.push(depth + 1);
+        }
       } else {
-        for (const key of Object.keys(node)) {
-          if (!wellFormed(key)) return "lone surrogate in a member name: not Unicode text";
-          stack.push([node[key], depth + 1]);
+        for (const key in node) {
+          if (strings && !wellFormed(key)) return "lone surrogate in a member name: not Unicode text";
+          stack.push(node[key]);
+          depths.push(depth + 1);
         }
       }
     }
@@ -158,10 +163,8 @@ function decode(body, maxBytes) {
   } catch (error) {
     throw fail("json", `not valid JSON: ${error.message}`);
   }
-  if (text.length > 2 * MAX_DEPTH || SUSPECT.test(text)) {
-    const why = checkDecoded(value);
-    if (why) throw fail("json", `not valid JSON: ${why}`);
-  }
+  const why = checkDecoded(value, text.includes("\\u"));
+  if (why) throw fail("json", `not valid JSON: ${why}`);
   return value;
 }
 
@@ -207,32 +210,9 @@ function compareProblems(a, b) {
   return a.keyword < b.keyword ? -1 : a.keyword > b.keyword ? 1 : 0;
 }
 
-// The catalog's two formats as the Python package asserts them: a UUID is its 8-4-4-4-12
-// shape (ajv-formats' uuid also takes `urn:uuid:`), a date-time is RFC 3339's grammar with
-// calendar and range checks (ajv-formats' date-time also takes a space for T, an offset
-// without its colon). Each schema restates the grammar as a `pattern`, so verdicts agree;
-// this decides which keyword a failure is reported under, as Python reports it: `format`
-// when the value is no UUID / RFC 3339 date-time, `pattern` only for what RFC 3339 allows
-// and the pattern excludes (year 0000).
-const UUID_SHAPE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const RFC3339_SYNTAX = /^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})$/;
-
-function asPython(error, formatFailed) {
-  const format = error.parentSchema && error.parentSchema.format;
-  if ((error.keyword !== "pattern" && error.keyword !== "format") || !(format in FORMAT_HINTS) || typeof error.data !== "string") {
-    return error;
-  }
-  const value = error.data;
-  const notFormat = format === "uuid" ? !UUID_SHAPE.test(value) : formatFailed || !RFC3339_SYNTAX.test(value);
-  if (notFormat) return { ...error, keyword: "format", schema: format };
-  return { ...error, keyword: "pattern", schema: error.parentSchema.pattern };
-}
-
 function problemsFrom(errors) {
   const found = new Map();
-  const formatFailed = new Set(errors.filter((e) => e.keyword === "format").map((e) => e.instancePath));
-  for (let error of errors) {
-    error = asPython(error, formatFailed.has(error.instancePath));
+  for (const error of errors) {
     if (error.keyword === "required") {
       // point at the missing property itself: that is what a reader must add
       const pointer = `${error.instancePath}/${escapePointer(error.params.missingProperty)}`;
@@ -257,8 +237,10 @@ function check(value) {
   const eventType = value.event_type;
   let validate;
   if (typeof eventType === "string") {
-    validate = VALIDATORS[eventType]; // a prototype-less object: "__proto__" is just unknown
-    if (validate === undefined) throw new UnknownEventType(eventType);
+    const fast = FAST[eventType]; // a prototype-less object: "__proto__" is just unknown
+    if (fast === undefined) throw new UnknownEventType(eventType);
+    if (fast(value)) return eventType; // the verdict in one pass; the full validator only for the problems
+    validate = VALIDATORS[eventType];
   } else {
     validate = V.base;
   }
@@ -297,12 +279,12 @@ function validateEvent(value, options = {}) {
 /** Whether a decoded value is a valid event of the catalog. */
 function isEvent(value) {
   if (value === null || typeof value !== "object" || Array.isArray(value) || value instanceof Uint8Array) return false;
-  const validate = typeof value.event_type === "string" ? VALIDATORS[value.event_type] : undefined;
+  const validate = typeof value.event_type === "string" ? FAST[value.event_type] : undefined;
   return validate !== undefined && validate(value);
 }
 
 function guard(eventType) {
-  const validate = VALIDATORS[eventType];
+  const validate = FAST[eventType];
   return (value) =>
     value !== null && typeof value === "object" && !Array.isArray(value) && value.event_type === eventType && validate(value);
 }
