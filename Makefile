@@ -57,7 +57,7 @@ demo: $(STAMP)
 	$(BIN)/access-events validate contract_tests/samples/*/valid/*.json
 
 ## bench: speed as ratios against baselines in the same process (bench-results/bench.json)
-bench: $(STAMP)
+bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m access_events.bench $(BENCH_ARGS)
 
 clean:
