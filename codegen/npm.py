@@ -51,7 +51,10 @@ def _catalog_js(evs) -> str:
              "const VALIDATORS = Object.freeze(Object.assign(Object.create(null), {",
              *[f"  {json.dumps(ev.event_type)}: V.{ev.class_name}," for ev in evs], "}));",
              "const FAST = Object.freeze(Object.assign(Object.create(null), {",
-             *[f"  {json.dumps(ev.event_type)}: F.{ev.class_name}," for ev in evs], "}));", ""]
+             *[f"  {json.dumps(ev.event_type)}: F.{ev.class_name}," for ev in evs], "}));",
+             "/** The members each event type's schema declares. */",
+             "const DECLARED = Object.freeze(Object.assign(Object.create(null), {",
+             *[f"  {json.dumps(ev.event_type)}: new Set({json.dumps([f.name for f in ev.fields])})," for ev in evs], "}));", ""]
     return "\n".join(lines) + "\n"
 
 
