@@ -104,13 +104,33 @@ function pyDumps(value) {
   return JSON.stringify(value);
 }
 
+// The first `count` characters (code points, as Python counts them) of `text`.
+function head(text, count) {
+  if (text.length <= count) return text;
+  let end = 0;
+  for (let n = 0; n < count && end < text.length; n++) {
+    const code = text.charCodeAt(end);
+    end += code >= 0xd800 && code < 0xdc00 && end + 1 < text.length ? 2 : 1;
+  }
+  return text.slice(0, end);
+}
+
+function codePoints(text) {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code < 0xdc00) n--;
+  }
+  return n;
+}
+
 function short(value, limit = 80) {
   if (typeof value === "string") {
-    const text = JSON.stringify(value.slice(0, limit + 1));
-    return value.length <= limit ? text : `${text.slice(0, limit + 1)}…"`;
+    const text = JSON.stringify(head(value, limit + 1));
+    return codePoints(value) <= limit ? text : `${head(text, limit + 1)}…"`;
   }
   const text = pyDumps(value);
-  return text.length <= limit ? text : `${text.slice(0, limit)}…`;
+  return codePoints(text) <= limit ? text : `${head(text, limit)}…`;
 }
 
 function problem(pointer, keyword, message) {
