@@ -94,8 +94,20 @@ function jsonType(value) {
   return typeof value;
 }
 
+// A number as Python's repr writes a float: scientific below 1e-4 and from 1e16, with a
+// two-digit exponent (1e-09). An integral value stays an integer: JSON.parse keeps no
+// spelling, so `1.0` and `1` read the same here.
+function pyNumber(n) {
+  if (Number.isInteger(n) || !Number.isFinite(n)) return JSON.stringify(n);
+  const [mantissa, exp] = n.toExponential().split("e");
+  const e = Number(exp);
+  if (e >= -4 && e < 16) return String(n);
+  return `${mantissa}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+}
+
 // JSON as Python's json.dumps writes it (", " and ": "), so messages read the same.
 function pyDumps(value) {
+  if (typeof value === "number") return pyNumber(value);
   if (Array.isArray(value)) return `[${value.map(pyDumps).join(", ")}]`;
   if (value !== null && typeof value === "object") {
     return `{${Object.keys(value).map((k) => `${JSON.stringify(k)}: ${pyDumps(value[k])}`).join(", ")}}`;
