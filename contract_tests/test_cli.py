@@ -264,18 +264,21 @@ def test_readme_says_how_to_run_the_command_after_make_demo():
 
 
 def test_validate_reads_every_payload_file_below_a_folder(tmp_path, capsys):
-    """Guards "validate takes folders": a folder was an unreadable file (exit 2)."""
+    """Guards "validate takes folders": a folder was an unreadable file (exit 2). Every *.json,
+    *.jsonl and *.ndjson below it is read, in the order of their paths."""
     (tmp_path / "b" / "deep").mkdir(parents=True)
-    (tmp_path / "a.json").write_text(REVOKED)
-    (tmp_path / "b" / "deep" / "c.ndjson").write_text(json.dumps(dict(ISSUED, event_id="nope")) + "\n")
-    (tmp_path / "b" / "d.jsonl").write_text(REVOKED + "\n" + REVOKED + "\n")
+    bad = json.dumps(dict(ISSUED, event_id="nope"))
+    (tmp_path / "z.json").write_text(bad)
+    (tmp_path / "b" / "deep" / "c.ndjson").write_text(REVOKED + "\n" + bad + "\n")
+    (tmp_path / "b" / "d.jsonl").write_text(bad + "\n" + REVOKED + "\n")
     (tmp_path / "b" / "notes.txt").write_text("not a payload")
     code, out, err = run(capsys, "validate", str(tmp_path))
     assert (code, err) == (1, "")
-    assert out.splitlines() == [f"{tmp_path / 'b' / 'deep' / 'c.ndjson'}:1: /event_id: \"nope\" is not a UUID, 8-4-4-4-12 hexadecimal digits",
-                                "3 valid, 1 invalid, 0 unknown type"]
+    problem = ": /event_id: \"nope\" is not a UUID, 8-4-4-4-12 hexadecimal digits"
+    assert out.splitlines() == [f"{tmp_path / 'b' / 'd.jsonl'}:1{problem}", f"{tmp_path / 'b' / 'deep' / 'c.ndjson'}:2{problem}",
+                                f"{tmp_path / 'z.json'}:1{problem}", "2 valid, 3 invalid, 0 unknown type"]
     code, out, _ = run(capsys, "validate", "--format", "json", str(tmp_path / "b"))
-    assert json.loads(out)["summary"]["inputs"] == 3
+    assert json.loads(out)["summary"]["inputs"] == 4
 
 
 @pytest.mark.parametrize(("name", "content"), [("empty.json", ""), ("empty.jsonl", ""), ("blank.json", "\n \n"),
