@@ -1,26 +1,38 @@
 # access-events: every target runs inside .venv, which `make install` creates from pyproject.toml.
+# The Python part (install, demo, lint, compat) needs only Python 3.10+; Node.js and npm are
+# needed only for the JS/TS parts (generate, check-generated, test, check), which run `npm ci` first.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: install generate check-generated lint compat test check demo bench clean
+.PHONY: install install-node generate check-generated lint compat test check demo bench clean
 
+## install: .venv with the package and its dev tools; node_modules too when npm is on PATH
 install: $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory install-node; \
+	else echo "npm not found: skipped node_modules (only generate, check-generated, test and check need Node.js)"; fi
 
-$(STAMP): pyproject.toml package.json package-lock.json
+$(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
+## install-node: node_modules from package-lock.json (Ajv, TypeScript, json-schema-to-typescript)
+install-node: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 ## generate: write generated/ from schemas/ (datamodel-code-generator, pinned)
-generate: $(STAMP)
+generate: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python codegen/generate.py
 
 ## check-generated: fail when generated/ is not what `make generate` writes
-check-generated: $(STAMP)
+check-generated: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python codegen/generate.py --check
 
 ## lint: check the schema files themselves
@@ -32,7 +44,7 @@ compat: $(STAMP)
 	$(BIN)/access-events compat contract_tests/released schemas --config contract_tests/compat.yaml
 
 ## test: the contract tests
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
 ## check: everything CI checks
@@ -45,7 +57,7 @@ demo: $(STAMP)
 	$(BIN)/access-events validate contract_tests/samples/*/valid/*.json
 
 ## bench: speed as ratios against baselines in the same process (bench-results/bench.json)
-bench: $(STAMP)
+bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m access_events.bench $(BENCH_ARGS)
 
 clean:

@@ -11,6 +11,8 @@
 - ``typescript/``: declarations by json-schema-to-typescript, and the documentation
   examples as typed values (``typescript.mjs``; pinned in package-lock.json).
 - ``docs/index.html``: the event catalog page, one file, no external assets (``docs.py``).
+- ``npm/``: the npm package (``npm.py``): schemas, TypeScript types, validators precompiled
+  by Ajv's standalone code generation (``npm_validators.mjs``) and the API (``npm_runtime.js``).
 
 Usage: python codegen/generate.py [--schemas DIR] [--out DIR] [--check]
 ``--check`` writes to a temporary folder and exits 1 when the result differs from --out.
@@ -34,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bundle import write_bundle  # noqa: E402  (codegen/ is a folder of scripts, not a package)
 from docs import DocsError, write_catalog  # noqa: E402
 from documents import write_documents  # noqa: E402
+from npm import NpmError, write_npm_package  # noqa: E402
 from structs import structs_module  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -240,15 +243,16 @@ def generate(schemas: Path, out: Path) -> None:
     docs = _load(schemas)
     (target / "_structs.py").write_text(structs_module(HEADER, evs, docs, lambda file, ref: _resolve(docs, file, ref)), "utf-8")
     (target / "py.typed").write_text("", "utf-8")
-    for kind in ("bundle", "openapi", "asyncapi", "typescript", "docs"):
+    for kind in ("bundle", "openapi", "asyncapi", "typescript", "docs", "npm"):
         shutil.rmtree(out / kind, ignore_errors=True)
     write_bundle(schemas, out, BASE_URI)
     write_catalog(schemas, out)
     write_documents(schemas, out, importlib.metadata.version("access-events"))
-    _typescript(schemas, out, evs)
+    declarations = _typescript(schemas, out, evs)
+    write_npm_package(schemas, out / "npm", evs, declarations, importlib.metadata.version("access-events"))
 
 
-def _typescript(schemas: Path, out: Path, evs: list[Event]) -> None:
+def _typescript(schemas: Path, out: Path, evs: list[Event]) -> str:
     if not (ROOT / "node_modules" / "json-schema-to-typescript").is_dir():
         raise CodegenError("json-schema-to-typescript is not installed; run `make install` (it runs `npm ci`)")
     proc = subprocess.run(["node", str(ROOT / "codegen" / "typescript.mjs"), str(schemas.resolve())],
@@ -272,6 +276,7 @@ def _typescript(schemas: Path, out: Path, evs: list[Event]) -> None:
             lines.append("")
     lines.append(f"export const allExamples: AccessMethodEventUnion[] = [{', '.join(names)}];")
     (folder / "examples.ts").write_text("\n".join(lines) + "\n", "utf-8")
+    return proc.stdout
 
 
 def _diff(expected: Path, actual: Path) -> list[str]:
@@ -306,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             generate(args.schemas, Path(tmp))
             problems = _diff(Path(tmp), args.out)
-    except (CodegenError, DocsError, OSError, KeyError, json.JSONDecodeError) as exc:
+    except (CodegenError, DocsError, NpmError, OSError, KeyError, json.JSONDecodeError) as exc:
         print(f"codegen: error: {exc}", file=sys.stderr)
         return 2
     if problems:

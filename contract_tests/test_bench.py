@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+
+import pytest
 
 from access_events.bench import COMPAT_EDITS, TARGETS, main
 
@@ -40,3 +44,10 @@ def test_quick_benchmark_writes_its_report(tmp_path, capsys):
     assert tools["generate_seconds"] > 0
     out = capsys.readouterr().out
     assert "parse_event is" in out and "compat over the same catalog and a modified copy" in out
+    node = report["node"]
+    if "skipped" in node and shutil.which("node") is None and os.environ.get("CI") != "true":
+        pytest.skip("node is not installed: the npm scenario did not run")
+    assert [(r["operation"], r["baseline"]) for r in node["ratios"]] == [("parse_event", "json_parse"),
+                                                                       ("parse_event_bytes", "json_parse_bytes")], node
+    assert all(op["median_ns"] > 0 for op in node["operations"].values())
+    assert "parse_event is" in out and "the time of json_parse" in out

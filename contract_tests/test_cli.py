@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -71,7 +72,7 @@ def test_array_file_reports_the_line_of_each_problem(tmp_path, capsys):
     text = path.read_text().splitlines()
     bad_line = next(i for i, line in enumerate(text, 1) if '"code": 5' in line)
     assert code == 1
-    assert out.splitlines() == [f"{path}:{bad_line}: /code: expected string, got integer 5", "2 valid, 1 invalid, 0 unknown type"]
+    assert out.splitlines() == [f"{path}:{bad_line}: element 1: /code: expected string, got integer 5", "2 valid, 1 invalid, 0 unknown type"]
 
 
 def test_a_broken_first_line_does_not_hide_the_rest(tmp_path, capsys):
@@ -88,7 +89,7 @@ def test_stdin_and_json_format():
                           input=data, capture_output=True, cwd=ROOT)
     assert proc.returncode == 1
     report = json.loads(proc.stdout)
-    assert report["summary"] == {"inputs": 2, "valid": 1, "invalid": 1, "unknown_type": 0, "unreadable_files": 0}
+    assert report["summary"] == {"inputs": 2, "valid": 1, "invalid": 1, "unknown_type": 0, "unreadable_files": 0, "empty_inputs": 0}
     assert report["problems"] == [{"source": "<stdin>", "line": 2, "status": "invalid", "pointer": "/created_at", "keyword": "format",
                                    "message": '"2025-01-01 00:00:00Z" is not an RFC 3339 date-time such as 2025-01-01T00:00:00Z'}]
 
@@ -102,7 +103,7 @@ def test_output_is_deterministic(tmp_path, capsys):
 def test_unreadable_input_is_exit_2_and_still_counts_the_rest(tmp_path, capsys):
     good = tmp_path / "good.json"
     good.write_text(REVOKED)
-    code, out, err = run(capsys, "validate", str(tmp_path / "missing.json"), str(tmp_path), str(good))
+    code, out, err = run(capsys, "validate", str(tmp_path / "missing.json"), str(good / "inside.json"), str(good))
     assert code == 2
     assert out.splitlines()[-1] == "1 valid, 0 invalid, 0 unknown type, 2 unreadable files"
     assert "missing.json: error: cannot read" in err
@@ -129,7 +130,7 @@ def test_size_limit_applies_to_each_element_of_an_array_file_and_to_a_whole_docu
     assert code == 1
     rows = out.splitlines()
     large_line = path.read_text("utf-8").splitlines().index("  {", 2) + 1  # the second element's first line
-    assert rows[0].startswith(f"{path}:{large_line}: /: ") and f"above the limit of {limit} bytes" in rows[0], rows
+    assert rows[0].startswith(f"{path}:{large_line}: element 1: /: ") and f"above the limit of {limit} bytes" in rows[0], rows
     assert rows[-1] == "2 valid, 1 invalid, 0 unknown type"
     document = tmp_path / "document.json"
     document.write_text(json.dumps(large, indent=2, ensure_ascii=False), "utf-8")
@@ -224,3 +225,166 @@ def test_progress_bar_only_on_a_terminal_and_not_with_quiet(tmp_path):
         assert bar.disable
     with _progress(["-"], Terminal(), quiet=False) as bar:
         assert bar.total is None  # standard input has no known size
+
+
+# --- the command line tried as a new user would (issue 15) ----------------------------------------
+
+
+def _make_dry_run(tmp_path, target: str) -> list[str]:
+    """The commands ``make TARGET`` would run on a fresh machine (no .venv) whose PATH has no npm."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    make = Path(subprocess.run(["sh", "-c", "command -v make"], capture_output=True, text=True).stdout.strip())
+    if not make.is_file():
+        pytest.fail("make is not installed")
+    (bin_dir / "make").symlink_to(make)
+    proc = subprocess.run([str(bin_dir / "make"), "-n", target, f"VENV={tmp_path / 'venv'}"], cwd=ROOT,
+                          capture_output=True, text=True, env={"PATH": str(bin_dir), "HOME": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.splitlines()
+
+
+@pytest.mark.parametrize("target", ["demo", "install"])
+def test_the_python_path_needs_no_npm(tmp_path, target):
+    """Guards README's quick start ("Python 3.10+ and make"): `make demo` and `make install`
+    ran `npm ci` and failed without npm; npm is only for the JS/TS targets."""
+    commands = _make_dry_run(tmp_path, target)
+    assert any("pip install" in c for c in commands), commands
+    assert not [c for c in commands if c.split()[:2] in (["npm", "ci"], ["npm", "install"])], commands
+    if target == "install":
+        assert any("npm not found" in c for c in commands), commands
+
+
+def test_readme_says_how_to_run_the_command_after_make_demo():
+    """Guards "access-events list after make demo is command not found": README names the venv's script."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert ".venv/bin/access-events" in quick_start and "source .venv/bin/activate" in quick_start
+    assert "npm" in quick_start  # which targets need Node.js is stated
+
+
+def test_validate_reads_every_payload_file_below_a_folder(tmp_path, capsys):
+    """Guards "validate takes folders": a folder was an unreadable file (exit 2). Every *.json,
+    *.jsonl and *.ndjson below it is read, in the order of their paths."""
+    (tmp_path / "b" / "deep").mkdir(parents=True)
+    bad = json.dumps(dict(ISSUED, event_id="nope"))
+    (tmp_path / "z.json").write_text(bad)
+    (tmp_path / "b" / "deep" / "c.ndjson").write_text(REVOKED + "\n" + bad + "\n")
+    (tmp_path / "b" / "d.jsonl").write_text(bad + "\n" + REVOKED + "\n")
+    (tmp_path / "b" / "notes.txt").write_text("not a payload")
+    code, out, err = run(capsys, "validate", str(tmp_path))
+    assert (code, err) == (1, "")
+    problem = ": /event_id: \"nope\" is not a UUID, 8-4-4-4-12 hexadecimal digits"
+    assert out.splitlines() == [f"{tmp_path / 'b' / 'd.jsonl'}:1{problem}", f"{tmp_path / 'b' / 'deep' / 'c.ndjson'}:2{problem}",
+                                f"{tmp_path / 'z.json'}:1{problem}", "2 valid, 3 invalid, 0 unknown type"]
+    code, out, _ = run(capsys, "validate", "--format", "json", str(tmp_path / "b"))
+    assert json.loads(out)["summary"]["inputs"] == 4
+
+
+@pytest.mark.parametrize(("name", "content"), [("empty.json", ""), ("empty.jsonl", ""), ("blank.json", "\n \n"),
+                                             ("blank.jsonl", "\n\n"), ("array.json", "[]")])
+def test_an_input_without_payloads_fails_unless_allowed(tmp_path, capsys, name, content):
+    """Guards "validate empty.json prints 0 valid and exits 0": a capture that broke must not pass CI."""
+    path = tmp_path / name
+    path.write_text(content)
+    code, out, err = run(capsys, "validate", str(path))
+    assert code == 1
+    assert f"no payloads in {path}" in err
+    assert out == "0 valid, 0 invalid, 0 unknown type, 1 input without payloads\n"
+    assert run(capsys, "validate", "--allow-empty", str(path))[0] == 0
+    code, out, _ = run(capsys, "validate", "--format", "json", str(path), str(tmp_path / "missing"))
+    report = json.loads(out)
+    assert report["empty"] == [str(path)] and report["summary"]["empty_inputs"] == 1
+
+
+def test_empty_standard_input_and_an_empty_folder_fail(tmp_path, capsys):
+    """Guards `validate - < /dev/null` exiting 0, and a folder without payload files passing."""
+    with open(os.devnull, "rb") as devnull:
+        proc = subprocess.run([sys.executable, "-m", "access_events", "validate", "-"], stdin=devnull,
+                              capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 1 and "no payloads in <stdin>" in proc.stderr, proc
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(capsys, "validate", str(tmp_path / "empty"))
+    assert code == 1 and f"no payloads in {tmp_path / 'empty'}" in err
+
+
+def test_problems_of_an_array_file_name_the_element(tmp_path, capsys):
+    """Guards `arr.json:1: /: expected a JSON object` three times, without saying which element."""
+    path = tmp_path / "arr.json"
+    path.write_text("[1, 2, " + REVOKED + ", 3]")
+    code, out, _ = run(capsys, "validate", str(path))
+    assert code == 1
+    assert out.splitlines() == [f"{path}:1: element {i}: /: expected a JSON object, got integer" for i in (0, 1, 3)] + [
+        "1 valid, 3 invalid, 0 unknown type"]
+    code, out, _ = run(capsys, "validate", "--format", "json", str(path))
+    assert [p["index"] for p in json.loads(out)["problems"]] == [0, 1, 3]
+    single = tmp_path / "one.json"
+    single.write_text("1")
+    code, out, _ = run(capsys, "validate", "--format", "json", str(single))
+    assert "index" not in json.loads(out)["problems"][0]  # not an array element
+
+
+def test_a_closed_standard_output_ends_quietly(tmp_path):
+    """Guards `validate big.jsonl | head -1` reporting `big.jsonl: error: cannot read: Broken pipe`:
+    the reader going away is no problem of the input; the exit is 141 (128 + SIGPIPE), as for any
+    command whose pipe reader went away."""
+    path = tmp_path / "big.jsonl"
+    path.write_text((json.dumps(dict(ISSUED, event_id="nope")) + "\n") * 20_000)
+    proc = subprocess.Popen([sys.executable, "-m", "access_events", "validate", "--jobs", "1", str(path)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 141
+    assert first.startswith(f"{path}:1: /event_id: ".encode())
+    assert err == b""
+
+
+def test_lint_of_a_folder_without_schema_files_is_a_usage_error(tmp_path, capsys):
+    """Guards `lint emptydir` (or a folder of payloads) passing with `0 finding(s) in 0 file(s)`."""
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "payloads").mkdir()
+    (tmp_path / "payloads" / "one.json").write_text(REVOKED)
+    for folder in ("empty", "payloads"):
+        code, out, err = run(capsys, "lint", str(tmp_path / folder))
+        assert (code, out) == (2, ""), (folder, out)
+        assert "no *.schema.json files" in err
+
+
+@pytest.mark.parametrize("suffix", [".bin", ".jsonl"])
+def test_binary_input_is_not_utf8_text_at_a_byte_offset(tmp_path, capsys, suffix):
+    """Guards random bytes reported as `str is not valid UTF-8: surrogates not allowed`."""
+    path = tmp_path / ("random" + suffix)
+    path.write_bytes(b'{"event_type": "ab\x9c\xff\x00\x01')
+    code, out, _ = run(capsys, "validate", str(path))
+    assert code == 1
+    assert out.splitlines()[0] == f"{path}:1: /: not valid JSON: not UTF-8 text: byte 0x9c at byte offset 18"
+    assert "surrogates" not in out
+
+
+def test_lint_prints_paths_as_compat_does_relative_to_the_working_directory(tmp_path, monkeypatch, capsys):
+    """Guards lint printing file names relative to the folder while compat prints them from the
+    working directory: a user clicks either the same way."""
+    folder = tmp_path / "contracts" / "schemas"
+    folder.mkdir(parents=True)
+    (folder / "access_method.issued.schema.json").write_text('{"type": 5}')
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "lint", "contracts/schemas")
+    assert code == 1
+    assert {line.split(":")[0] for line in out.splitlines()[:-1]} == {"contracts/schemas/access_method.issued.schema.json"}
+    code, out, _ = run(capsys, "lint", "--format", "json", "contracts/schemas")
+    assert {f["file"] for f in json.loads(out)["findings"]} == {"contracts/schemas/access_method.issued.schema.json"}
+    (folder / "access_method.issued.schema.json").write_text("{")
+    code, out, err = run(capsys, "compat", "contracts/schemas", "contracts/schemas")
+    assert code == 2 and "contracts/schemas/access_method.issued.schema.json:1: not valid JSON" in err + out
+    code, out, _ = run(capsys, "lint", "contracts/schemas")
+    assert out.startswith("contracts/schemas/access_method.issued.schema.json:1: ")
+
+
+def test_size_limit_message_names_the_option(tmp_path, capsys):
+    """Guards a size refusal that did not say how to raise the limit."""
+    path = tmp_path / "one.jsonl"
+    path.write_text(REVOKED + "\n")
+    code, out, _ = run(capsys, "validate", "--max-bytes", "100", str(path))
+    assert code == 1 and "above the limit of 100 bytes (raise it with --max-bytes)" in out

@@ -31,6 +31,11 @@ class Tally:
         self.unknown += other.unknown
 
 
+def _element(record: Record) -> dict[str, int]:
+    """``{"index": i}`` for the i-th element (from 0) of a JSON array file, else nothing."""
+    return {"index": int(record.base_pointer[1:])} if record.base_pointer else {}
+
+
 def check_record(record: Record, max_bytes: int, tally: Tally) -> None:
     try:
         if record.raw is not None:
@@ -43,12 +48,15 @@ def check_record(record: Record, max_bytes: int, tally: Tally) -> None:
     except InvalidEvent as exc:
         tally.invalid += 1
         for problem in exc.problems:
-            tally.reports.append({"source": record.source, "line": record.line_of(problem.pointer), "status": "invalid",
-                                  **problem.as_dict()})
+            row = {"source": record.source, "line": record.line_of(problem.pointer), **_element(record), "status": "invalid",
+                   **problem.as_dict()}
+            if problem.keyword == "size":
+                row["message"] += " (raise it with --max-bytes)"
+            tally.reports.append(row)
     except UnknownEventType as exc:
         tally.unknown += 1
-        tally.reports.append({"source": record.source, "line": record.line_of("/event_type"), "status": "unknown_type",
-                              "pointer": "/event_type", "keyword": "event_type",
+        tally.reports.append({"source": record.source, "line": record.line_of("/event_type"), **_element(record),
+                              "status": "unknown_type", "pointer": "/event_type", "keyword": "event_type",
                               "message": f"unknown event type {exc.event_type[:200]!r}, not in the catalog"})
     else:
         tally.valid += 1

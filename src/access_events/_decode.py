@@ -52,4 +52,19 @@ def decode(data: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        raise _fail("json", f"not valid JSON: {exc}") from None
+        raise _fail("json", f"not valid JSON: {_not_utf8(text) or exc}") from None
+
+
+def _not_utf8(text: bytes | str) -> str | None:
+    """Where ``text`` stops being UTF-8 (orjson only says "str is not valid UTF-8: surrogates
+    not allowed"), or None when it is UTF-8. Only called once decoding has failed."""
+    try:
+        if isinstance(text, str):
+            text.encode("utf-8")
+        else:
+            text.decode("utf-8")
+    except UnicodeError as exc:
+        if isinstance(text, str):  # a lone surrogate in a str: its offset in characters
+            return f"not UTF-8 text: lone surrogate U+{ord(text[exc.start]):04X} at character offset {exc.start}"
+        return f"not UTF-8 text: byte 0x{text[exc.start]:02x} at byte offset {exc.start}"
+    return None

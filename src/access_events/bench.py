@@ -4,7 +4,8 @@ Operations on one realistic ``access_method.issued`` payload (all fields, ~500 b
 the floor (``orjson.loads`` alone), the naive pipeline (``json.loads`` + jsonschema's
 ``Draft202012Validator`` with its format checker + building the dataclass), and this
 package's ``parse_event`` / ``validate_event``. Each is timed in repeated rounds and the
-median per call is kept, so a noisy neighbour moves every figure alike.
+median per call is kept, so a noisy neighbour moves every figure alike. A Node scenario
+times the npm package's ``parseEvent`` against ``JSON.parse`` the same way (``node_scenario``).
 """
 
 from __future__ import annotations
@@ -324,6 +325,37 @@ def tooling(events: int) -> dict:
     return results
 
 
+#: The npm package's target: ``parseEvent`` at most this many times ``JSON.parse`` of the same text.
+NODE_TARGET = 3.0
+
+
+def node_scenario(quick: bool) -> dict:
+    """The npm package (generated/npm/) in Node: ``parseEvent`` against ``JSON.parse`` on the
+    same payload, medians in one Node process (contract_tests/js/bench_npm.mjs). Needs a
+    source checkout and ``node``; otherwise the reason it did not run."""
+    import shutil
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    script, package = root / "contract_tests" / "js" / "bench_npm.mjs", root / "generated" / "npm"
+    node = shutil.which("node")
+    if node is None or not script.is_file() or not (package / "index.mjs").is_file():
+        return {"skipped": "needs node and a source checkout with generated/npm/"}
+    rounds, per_round = ("3", "0.05") if quick else ("9", "0.3")
+    proc = subprocess.run([node, str(script), str(package), rounds, per_round], input=orjson.dumps(PAYLOAD),
+                          capture_output=True, timeout=600)
+    if proc.returncode != 0:
+        return {"error": proc.stderr.decode("utf-8", "replace")[-2000:]}
+    results = json.loads(proc.stdout)
+    ops = results["operations"]
+    results["ratios"] = []
+    for op, base in (("parse_event", "json_parse"), ("parse_event_bytes", "json_parse_bytes")):
+        ratio = ops[op]["median_ns"] / ops[base]["median_ns"]
+        results["ratios"].append({"operation": op, "baseline": base, "ratio": round(ratio, 3),
+                                  "target": f"<= {NODE_TARGET:g}x", "met": ratio <= NODE_TARGET})
+    return results
+
+
 def render(results: dict) -> str:
     lines = [f"payload: {results['payload_bytes']} bytes; {results['machine']['cores']} cores; Python {results['machine']['python']}",
              f"{'operation':<16} {'median µs':>10} {'calls/s':>12}"]
@@ -353,6 +385,19 @@ def render(results: dict) -> str:
                      f"{tools['compat_breaking']} breaking, {tools['compat_witnesses']} with a witness)")
         generate = tools["generate_seconds"]
         lines.append(f"make generate on the real catalog: {generate} s" if generate is not None else "make generate: not run (no codegen/ here)")
+    node = results.get("node")
+    if node:
+        lines.append("")
+        if "ratios" not in node:
+            lines.append(f"npm package (Node): not run: {node.get('skipped') or node.get('error')}")
+        else:
+            ops = node["operations"]
+            lines.append(f"npm package, Node {node['node']}: JSON.parse {ops['json_parse']['median_ns'] / 1000:.2f} µs, "
+                         f"parseEvent {ops['parse_event']['median_ns'] / 1000:.2f} µs (string), "
+                         f"{ops['parse_event_bytes']['median_ns'] / 1000:.2f} µs (Uint8Array)")
+            for r in node["ratios"]:
+                lines.append(f"{r['operation']} is {r['ratio']:.2f}x the time of {r['baseline']} "
+                             f"(target {r['target']}: {'met' if r['met'] else 'NOT met'})")
     return "\n".join(lines) + "\n"
 
 
@@ -365,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     results = run(args.quick)
     results["throughput"] = throughput(args.lines or (20_000 if args.quick else 1_000_000))
     results["tooling"] = tooling(50 if args.quick else 1000)
+    results["node"] = node_scenario(args.quick)
     sys.stdout.write(render(results))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")

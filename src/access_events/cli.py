@@ -9,6 +9,7 @@ payloads, lint findings), 2 usage errors or unreadable input.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -71,6 +72,14 @@ class _Runner:
         if self.pool is not None:
             self.pool.shutdown()
 
+    def abort(self) -> None:
+        """Stop without emitting what is still in flight (standard output was closed)."""
+        for future, _ in self.pending:
+            future.cancel()
+        self.pending.clear()
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
     def _next(self) -> tuple[Tally, LineChunk | FileSlice]:
         future, chunk = self.pending.popleft()
         return future.result(), chunk
@@ -91,8 +100,29 @@ class _Runner:
             self.progress.update(chunk.size)
 
 
+#: What ``validate FOLDER`` reads below the folder.
+PAYLOAD_SUFFIXES = (".json", ".jsonl", ".ndjson")
+
+
+def expand_folders(paths: Sequence[str]) -> list[str]:
+    """Each folder replaced by every ``*.json``, ``*.jsonl`` and ``*.ndjson`` file below it, sorted
+    by path; a folder holding none stays itself, to be reported as an input without payloads."""
+    out: list[str] = []
+    for path in paths:
+        if path == "-" or not os.path.isdir(path):
+            out.append(path)
+            continue
+        found = sorted((p for p in Path(path).rglob("*") if p.name.endswith(PAYLOAD_SUFFIXES) and p.is_file()),
+                       key=lambda p: p.relative_to(path).parts)
+        out += [str(p) for p in found] or [path]
+    return out
+
+
 def _open_sources(paths: Sequence[str]) -> Iterable[tuple[str, object]]:
     for path in paths:
+        if os.path.isdir(path):  # a folder without payload files (expand_folders kept it)
+            yield path, None
+            continue
         if path == "-":
             yield "<stdin>", sys.stdin.buffer
             continue
@@ -114,20 +144,31 @@ def _progress(paths: Sequence[str], err: TextIO, quiet: bool):
 
 
 def run_validate(paths: Sequence[str], *, max_bytes: int, fmt: str, strict: bool, out: TextIO, err: TextIO,
-                 jobs: int = 1, quiet: bool = False) -> int:
+                 jobs: int = 1, quiet: bool = False, allow_empty: bool = False) -> int:
+    """Check every payload of ``paths`` (files, folders, ``-``) and report; returns the exit code.
+
+    Raises ``BrokenPipeError`` when standard output is closed part-way (``| head``): that is
+    the reader's choice, never a problem of the input, so it is not reported as one.
+    """
+    paths = expand_folders(paths)
     reports: list[dict[str, object]] = []
     unreadable: list[dict[str, str]] = []
+    empty: list[str] = []
 
     def emit(report: dict[str, object]) -> None:
         if fmt == "json":
             reports.append(report)
         else:
             label = "warning: " if report["status"] == "unknown_type" else ""
-            out.write(f"{report['source']}:{report['line']}: {report['pointer'] or '/'}: {label}{report['message']}\n")
+            element = f"element {report['index']}: " if "index" in report else ""
+            out.write(f"{report['source']}:{report['line']}: {element}{report['pointer'] or '/'}: {label}{report['message']}\n")
 
     def cannot_read(source: str, exc: OSError) -> None:
         unreadable.append({"source": source, "message": exc.strerror or str(exc)})
         err.write(f"{source}: error: cannot read: {exc.strerror or exc}\n")
+
+    def payloads() -> int:
+        return runner.tally.valid + runner.tally.invalid + runner.tally.unknown
 
     with _progress(paths, err, quiet) as progress:
         runner = _Runner(jobs, max_bytes, emit, progress)
@@ -136,32 +177,45 @@ def run_validate(paths: Sequence[str], *, max_bytes: int, fmt: str, strict: bool
                 if isinstance(fh, OSError):
                     cannot_read(source, fh)
                     continue
+                before = payloads()
                 try:
-                    for item in read_records(source, fh):
-                        if isinstance(item, (LineChunk, FileSlice)):
-                            runner.chunk(item)
-                        else:
-                            runner.record(item)
+                    if fh is not None:
+                        for item in read_records(source, fh):
+                            if isinstance(item, (LineChunk, FileSlice)):
+                                runner.chunk(item)
+                            else:
+                                runner.record(item)
                     runner.drain()  # this file's rows before the next file's
-                except OSError as exc:  # a directory, or a read error part-way
+                except BrokenPipeError:
+                    raise
+                except OSError as exc:  # a read error part-way
                     runner.drain()
                     cannot_read(source, exc)
-        finally:
-            runner.close()
+                    continue
+                if payloads() == before:  # a capture that broke upstream must not pass CI
+                    empty.append(source)
+                    if not allow_empty:
+                        err.write(f"{source}: error: no payloads in {source} (--allow-empty accepts inputs without any)\n")
+        except BaseException:  # BrokenPipeError (`| head`), KeyboardInterrupt: nothing more to emit
+            runner.abort()
+            raise
+        runner.close()
     tally = runner.tally
     if fmt == "json":
         summary = {"inputs": tally.valid + tally.invalid + tally.unknown, "valid": tally.valid, "invalid": tally.invalid,
-                   "unknown_type": tally.unknown, "unreadable_files": len(unreadable)}
-        out.write(json.dumps({"problems": reports, "unreadable": unreadable, "summary": summary},
+                   "unknown_type": tally.unknown, "unreadable_files": len(unreadable), "empty_inputs": len(empty)}
+        out.write(json.dumps({"problems": reports, "unreadable": unreadable, "empty": empty, "summary": summary},
                              indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     else:
         line = f"{tally.valid} valid, {tally.invalid} invalid, {tally.unknown} unknown type"
         if unreadable:
             line += f", {len(unreadable)} unreadable file{'s' if len(unreadable) != 1 else ''}"
+        if empty:
+            line += f", {len(empty)} input{'s' if len(empty) != 1 else ''} without payloads"
         out.write(line + "\n")
     if unreadable:
         return USAGE
-    return FINDINGS if tally.invalid or (strict and tally.unknown) else OK
+    return FINDINGS if tally.invalid or (strict and tally.unknown) or (empty and not allow_empty) else OK
 
 
 def run_list(fmt: str, out: TextIO) -> int:
@@ -197,7 +251,13 @@ def run_lint(folder: str | None, fmt: str, out: TextIO, err: TextIO) -> int:
     if not path.is_dir():
         err.write(f"access-events lint: error: {path}: not a folder of schemas\n")
         return USAGE
+    if not any(p.is_file() for p in path.glob("*" + _catalog.SCHEMA_SUFFIX)):
+        err.write(f"access-events lint: error: {path}: no *{_catalog.SCHEMA_SUFFIX} files in this folder\n")
+        return USAGE
     result = lint.lint(path)
+    # Paths as `compat` prints them: the folder as given (relative to the working directory), then the file.
+    prefix = Path(os.path.normpath(path)).as_posix()
+    result = dataclasses.replace(result, findings=tuple(dataclasses.replace(f, file=f"{prefix}/{f.file}") for f in result.findings))
     out.write(lint.render_json(result) if fmt == "json" else lint.render_text(result))
     return FINDINGS if result.findings else OK
 
@@ -543,7 +603,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="validate captured payloads (JSON object, JSON array, or JSON Lines)")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files to read; - for standard input")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="files or folders (every *.json, *.jsonl, *.ndjson below) to read; - for standard input")
+    p.add_argument("--allow-empty", action="store_true", help="accept inputs without any payload (default: exit 1)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help=f"largest payload accepted (default {DEFAULT_MAX_BYTES})")
     p.add_argument("--strict", action="store_true", help="count event types outside the catalog as failures")
@@ -596,7 +658,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 err.write("access-events validate: error: --jobs must be positive\n")
                 return USAGE
             return run_validate(args.paths, max_bytes=args.max_bytes, fmt=args.format, strict=args.strict, out=out, err=err,
-                                jobs=args.jobs, quiet=args.quiet)
+                                jobs=args.jobs, quiet=args.quiet, allow_empty=args.allow_empty)
         if args.command == "lint":
             return run_lint(args.folder, args.format, out, err)
         if args.command == "list":
@@ -620,9 +682,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.write("interrupted\n")
         return 130
-    except BrokenPipeError:  # `access-events validate big.jsonl | head`
-        sys.stderr.close()
-        return FINDINGS
+    except BrokenPipeError:  # `access-events validate big.jsonl | head`: the reader has all it wanted
+        return _stdout_closed()
+
+
+def _stdout_closed() -> int:
+    """End quietly when standard output was closed: nothing more to say, and nothing to blame.
+
+    Standard output is pointed at the null device, so the interpreter's final flush cannot
+    fail again ("Exception ignored ... BrokenPipeError"), and the exit status is the one a
+    shell expects of a command whose reader went away: 128 + SIGPIPE (141), as `pipefail` sees.
+    """
+    import signal
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests capture output)
+        pass
+    return 128 + getattr(signal, "SIGPIPE", 13)
 
 
 if __name__ == "__main__":
