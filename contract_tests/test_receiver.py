@@ -610,11 +610,20 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _start(argv: list[str], port: int, env: dict[str, str]) -> subprocess.Popen:
+    """Start a server and wait until it listens; its output is drained by a thread (a full pipe would block
+    the server's log writes) and returned by ``_stop``."""
+    import threading
+
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    proc.output_lines, proc.reader = lines, reader  # type: ignore[attr-defined]
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"the server exited with {proc.returncode}: {proc.stdout.read()}")
+            reader.join(timeout=5)
+            pytest.fail(f"the server exited with {proc.returncode}: {''.join(lines)}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return proc
@@ -627,11 +636,12 @@ def _start(argv: list[str], port: int, env: dict[str, str]) -> subprocess.Popen:
 def _stop(proc: subprocess.Popen) -> str:
     proc.terminate()
     try:
-        out, _ = proc.communicate(timeout=10)
+        proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-        out, _ = proc.communicate()
-    return out
+        proc.wait()
+    proc.reader.join(timeout=10)
+    return "".join(proc.output_lines)
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -768,3 +778,207 @@ def test_receiver_module_needs_no_web_framework():
         source = (folder / name).read_text("utf-8")
         top_level = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
         assert not any(web in line for line in top_level for web in ("uvicorn", "starlette", "fastapi", "flask", "httpx", "redis")), name
+
+
+# --- hardening (issue 13), each found by trying it --------------------------------------------
+
+def test_an_event_with_thousands_of_problems_gets_a_capped_answer_parsed_off_the_loop(monkeypatch):
+    """Issue 13: one signed request with 60,000 invalid array items answered 7.7 MB of problems after
+    9.8 s on the event loop, stalling every other client. The answer now lists at most 50 problems and
+    says how many more; a body above 64 KiB is verified and parsed in a worker thread. Mutations caught:
+    the cap removed (thousands listed); the large-body branch calling ``verify_and_parse`` inline."""
+    import threading
+
+    from access_events.receiving import app as app_module
+
+    threads = []
+    real = app_module.verify_and_parse
+
+    def recording(*args, **kwargs):
+        threads.append(threading.get_ident())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app_module, "verify_and_parse", recording)
+    body = event(access_grant_ids=["x"] * 2000, event_description="y" * 70_000)
+    answer = call(create_app(SECRET), body=body, headers=signed(body))
+    assert answer.status == 400
+    doc = answer.json()
+    assert len(doc["problems"]) == 50 and doc["more_problems"] == 1950 and "1950 more" in doc["message"]
+    assert len(answer.body) < 32 * 1024
+    assert threads and threads[0] != threading.get_ident()  # not the thread the loop (asyncio.run) runs on
+    small = call(create_app(SECRET), body=event(access_grant_ids=["x"]), headers=signed(event(access_grant_ids=["x"])))
+    assert small.status == 400 and "more_problems" not in small.json() and threads[-1] == threading.get_ident()
+
+
+def test_problem_bytes_are_capped_too():
+    body = event(access_grant_ids=["x" * 70] * 40)
+    doc = call(create_app(SECRET, max_problem_bytes=1000), body=body, headers=signed(body)).json()
+    assert 1 <= len(doc["problems"]) < 40 and doc["more_problems"] == 40 - len(doc["problems"])
+
+
+def test_chunked_together_with_content_length_is_400(app, recorder):
+    """RFC 9112 6.3: a server that is not a proxy must refuse both framings (request smuggling). Issue 13:
+    it was accepted. Mutation caught: the Transfer-Encoding check removed."""
+    headers = dict(signed(), **{"transfer-encoding": "chunked", "content-length": str(len(BODY))})
+    answer = call(app, body=BODY, headers=headers)
+    assert answer.status == 400 and "Transfer-Encoding" in answer.json()["message"]
+    assert recorder.events == []
+
+
+@pytest.mark.parametrize("name", ["webhook-signature", "webhook-id", "webhook-timestamp", "svix-signature", "content-type"])
+def test_a_repeated_signature_header_is_400_whatever_the_order(app, recorder, name):
+    """Issue 13: with two ``webhook-signature`` (or -id, -timestamp) lines the last one won, so the order of
+    lines decided. Mutation caught: the repeated-header check removed (the valid line last gets 204)."""
+    headers = signed(prefix="svix" if name.startswith("svix") else "webhook")
+    pairs = list(headers.items())
+    pairs.insert(0, (name, "v1,AAAA" if "signature" in name else headers.get(name, "x")))
+    app_headers = [(k.encode(), v.encode()) for k, v in pairs]
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": BODY, "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app({"type": "http", "method": "POST", "path": DEFAULT_PATH, "headers": app_headers}, receive, send))
+    assert sent[0]["status"] == 400 and name in json.loads(sent[1]["body"])["message"]
+    assert recorder.events == []
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "identity, gzip"])
+def test_a_content_encoding_other_than_identity_is_415(app, encoding):
+    """Issue 13: Mutation caught: the Content-Encoding check removed (a gzip body then fails as 401/400)."""
+    answer = call(app, body=BODY, headers=dict(signed(), **{"content-encoding": encoding}))
+    assert answer.status == 415 and "Content-Encoding" in answer.json()["message"]
+    assert call(app, body=BODY, headers=dict(signed(), **{"content-encoding": "identity"})).status == 204
+
+
+def test_a_correctly_signed_body_that_is_not_utf8_is_400_saying_why(app):
+    """Issue 13: a Latin-1 body with a correct HMAC got '401 no signature matches'."""
+    body = BODY.replace(b'"1234"', b'"12\xe9"')
+    now = str(int(time.time()))
+    digest = hmac.new(KEY, f"msg_1.{now}.".encode() + body, hashlib.sha256).digest()
+    headers = {"webhook-id": "msg_1", "webhook-timestamp": now, "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+               "content-type": "application/json"}
+    answer = call(app, body=body, headers=headers)
+    assert answer.status == 400 and answer.json()["problems"][0]["keyword"] == "encoding"
+    assert "not UTF-8" in answer.json()["message"]
+
+
+def test_a_body_that_dribbles_in_gets_408():
+    """Issue 13: a body sent at 1 byte/s held a connection for minutes. Mutation caught: the body timer removed."""
+    app = create_app(SECRET, body_timeout=0.2)
+    sent = []
+    first = True
+
+    async def receive():
+        nonlocal first
+        if first:
+            first = False
+            return {"type": "http.request", "body": BODY[:10], "more_body": True}
+        await asyncio.sleep(30)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": DEFAULT_PATH, "headers": [(b"content-type", b"application/json")]}
+    asyncio.run(asyncio.wait_for(app(scope, receive, send), 10))
+    assert sent[0]["status"] == 408 and (b"connection", b"close") in sent[0]["headers"]
+
+
+def test_one_structured_log_line_per_delivery(caplog, recorder):
+    """Issue 13: only uvicorn's access lines were logged. One line per delivery now: event id, type,
+    outcome and handler time."""
+    app = create_app(SECRET, handlers={"access_method.issued": recorder})
+    with caplog.at_level(logging.INFO, logger="access_events.receiver"):
+        call(app, body=BODY, headers=signed())
+        call(app, body=BODY, headers=signed(msg_id="msg_2"))
+        call(app, body=BODY, headers=signed(secret=OTHER_SECRET))
+        bad = event(event_id="nope")
+        call(app, body=bad, headers=signed(bad))
+        unknown = event(event_type="access_method.code_changed")
+        call(app, body=unknown, headers=signed(unknown))
+    lines = [r.delivery for r in caplog.records if hasattr(r, "delivery")]
+    assert [line["outcome"] for line in lines] == ["handled", "duplicate", "bad_signature", "invalid", "unknown_type"]
+    assert lines[0]["event_id"] == ISSUED["event_id"] and lines[0]["event_type"] == "access_method.issued"
+    assert lines[0]["handler_ms"] >= 0 and lines[1]["handler_ms"] is None
+    assert all(json.loads(r.getMessage().removeprefix("delivery ")) == r.delivery for r in caplog.records if hasattr(r, "delivery"))
+
+
+def test_serve_port_out_of_range_is_a_clean_usage_error(capsys):
+    """Issue 13: ``serve --port 99999`` printed two tracebacks."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--port", "99999"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "99999 is outside 0 to 65535" in err and "Traceback" not in err
+
+
+def test_serve_help_documents_every_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    out = capsys.readouterr().out
+    for option in ("--host", "--port", "--store", "--workers", "--handlers", "--path", "--lease-seconds", "--retention"):
+        assert option in out
+    assert "interface to listen on" in out and "TCP port" in out and "redis://HOST:PORT/DB" in out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--handlers", "nope"], "expected MODULE:ATTR"),
+    (["--handlers", "no_such_module_here:x"], "cannot import no_such_module_here"),
+    (["--handlers", "json:no_such_attr"], "has no attribute 'no_such_attr'"),
+    (["--handlers", "json:__version__"], "neither callable nor a mapping"),
+    (["--store", "ftp://x"], "unknown store"),
+    (["--path", "hooks"], "must start with /"),
+    (["--lease-seconds", "0"], "must be positive"),
+])
+def test_serve_usage_errors_are_one_line(args, message, monkeypatch, capsys):
+    monkeypatch.setenv("ACCESS_EVENTS_WEBHOOK_SECRET", SECRET)
+    code = main(["serve", "--port", str(_free_port()), *args])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err, err
+
+
+def test_serve_refuses_a_short_secret(monkeypatch, capsys):
+    monkeypatch.setenv("ACCESS_EVENTS_WEBHOOK_SECRET", "whsec_AA==")
+    assert main(["serve", "--port", str(_free_port())]) == 2
+    assert "under the 16 accepted" in capsys.readouterr().err
+
+
+def test_serve_closes_slow_and_silent_connections_with_one_log_line_per_kind():
+    """Issue 13: idle connections, half-sent heads and bodies dribbled at 1 byte/s stayed open for minutes
+    (1,100 of them exhausted file descriptors) and each refusal logged a traceback. With --read-timeout 1:
+    each is closed within seconds, the slow body gets 408, and the log has one line per kind of refusal.
+    Also over a real socket: chunked framing together with Content-Length is 400."""
+    port = _free_port()
+    proc = _start([PYTHON, "-m", "access_events.cli", "serve", "--port", str(port), "--read-timeout", "1"], port,
+                  _env(ACCESS_EVENTS_WEBHOOK_SECRET=SECRET))
+    try:
+        head = (f"POST {DEFAULT_PATH} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                f"content-length: {len(BODY)}\r\n").encode()
+        sockets = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
+        silent, silent_too, half_head, slow_body = sockets
+        half_head.sendall(head[:30])
+        slow_body.sendall(head + b"\r\n" + BODY[:5])
+        answers = []
+        for s in sockets:
+            s.settimeout(8)
+            data = b""
+            while True:  # read until the server closes
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            answers.append(data)
+            s.close()
+        assert answers[:3] == [b"", b"", b""]
+        assert answers[3].startswith(b"HTTP/1.1 408")
+        both = socket.create_connection(("127.0.0.1", port))
+        both.sendall(head.replace(b"content-length", b"transfer-encoding: chunked\r\ncontent-length") + b"\r\n" + BODY)
+        both.settimeout(8)
+        assert both.recv(4096).startswith(b"HTTP/1.1 400")
+        both.close()
+    finally:
+        out = _stop(proc)
+    assert out.count("refused connection: no complete request head within 1 s") == 1, out
+    assert "Traceback" not in out, out

@@ -305,6 +305,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="how long a claim on an event holds without renewal; a crashed worker's events are retried after it (default 60)")
     p.add_argument("--retention", type=_duration, default="3d", metavar="DURATION",
                    help="how long handled event ids are remembered, e.g. 72h or 3d (default 3d; the producer retries for about 28 h)")
+    p.add_argument("--read-timeout", type=float, default=10.0, metavar="S",
+                   help="a request head, and then its body, must arrive within S seconds each (default 10)")
 
     p = sub.add_parser("check-receiver", help="check a running receiver against the receiver contract (schemathesis)")
     p.add_argument("url", metavar="URL", help="the receiver's endpoint, e.g. http://127.0.0.1:8000/webhooks/access-events")
@@ -346,7 +348,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .receiving.server import serve
 
             return serve(args.host, args.port, path=args.path, store=args.store, workers=args.workers,
-                         handlers=args.handlers, lease_seconds=args.lease_seconds, retention_seconds=args.retention)
+                         handlers=args.handlers, lease_seconds=args.lease_seconds, retention_seconds=args.retention,
+                         read_timeout=args.read_timeout)
         if args.command == "check-receiver":
             if args.max_examples <= 0:
                 err.write("access-events check-receiver: error: --max-examples must be positive\n")

@@ -15,8 +15,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from .app import DEFAULT_PATH, create_app
-from .signatures import InvalidSecret, Verifier
+from .app import BODY_TIMEOUT_SECONDS, DEFAULT_PATH, create_app
+from .signatures import TOLERANCE_SECONDS, InvalidSecret, Verifier
 from .stores import DEFAULT_LEASE_SECONDS, DEFAULT_RETENTION_SECONDS, open_store
 
 SECRET_ENV = "ACCESS_EVENTS_WEBHOOK_SECRET"
@@ -62,13 +62,17 @@ def load_handlers(spec: str) -> Any:
     return handlers
 
 
-def _settings(store: str, handlers: str | None, path: str, lease_seconds: float, retention_seconds: float) -> dict[str, Any]:
+def _settings(store: str, handlers: str | None, path: str, lease_seconds: float, retention_seconds: float,
+              read_timeout: float) -> dict[str, Any]:
     if not path.startswith("/"):
         raise ServeError(f"--path {path!r}: must start with /")
     if lease_seconds <= 0:
         raise ServeError("--lease-seconds must be positive")
-    if retention_seconds < lease_seconds:
-        raise ServeError("--retention must be at least the lease")
+    if retention_seconds < TOLERANCE_SECONDS + lease_seconds:
+        raise ServeError(f"--retention must outlast the signature's timestamp tolerance ({TOLERANCE_SECONDS} s) and the lease: "
+                         "a replay inside the tolerance must still find the event")
+    if read_timeout <= 0:
+        raise ServeError("--read-timeout must be positive")
     if handlers:
         load_handlers(handlers)  # fail here, once, before any worker starts
     try:
@@ -76,7 +80,7 @@ def _settings(store: str, handlers: str | None, path: str, lease_seconds: float,
     except (ValueError, RuntimeError) as exc:
         raise ServeError(f"--store: {exc}") from None
     return {"store": store, "handlers": handlers, "path": path, "lease_seconds": lease_seconds,
-            "retention_seconds": retention_seconds}
+            "retention_seconds": retention_seconds, "read_timeout": read_timeout}
 
 
 def app_from_environment():
@@ -87,7 +91,8 @@ def app_from_environment():
     return create_app(os.environ[SECRET_ENV], handlers=handlers, store=open_store(settings.get("store", "memory://")),
                       path=settings.get("path", DEFAULT_PATH),
                       lease_seconds=settings.get("lease_seconds", DEFAULT_LEASE_SECONDS),
-                      retention_seconds=settings.get("retention_seconds", DEFAULT_RETENTION_SECONDS))
+                      retention_seconds=settings.get("retention_seconds", DEFAULT_RETENTION_SECONDS),
+                      body_timeout=settings.get("read_timeout", BODY_TIMEOUT_SECONDS))
 
 
 class _OncePerKind(logging.Filter):
@@ -132,7 +137,7 @@ def _configure_logging() -> None:
 def serve(host: str = "127.0.0.1", port: int = 8000, *, secret: str | None = None, path: str = DEFAULT_PATH,
           handlers: Any = None, store: str = "memory://", workers: int = 1,
           lease_seconds: float = DEFAULT_LEASE_SECONDS, retention_seconds: float = DEFAULT_RETENTION_SECONDS,
-          access_log: bool = False) -> int:
+          read_timeout: float = BODY_TIMEOUT_SECONDS, access_log: bool = False) -> int:
     """Run the receiver with uvicorn until interrupted; the secret comes from ``ACCESS_EVENTS_WEBHOOK_SECRET``.
 
     ``handlers`` is a ``MODULE:ATTR`` string (or, with one worker, the object itself).
@@ -160,7 +165,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, secret: str | None = Non
         return 2
     handler_spec = handlers if isinstance(handlers, str) else None
     try:
-        settings = _settings(store, handler_spec, path, lease_seconds, retention_seconds)
+        settings = _settings(store, handler_spec, path, lease_seconds, retention_seconds, read_timeout)
     except ServeError as exc:
         sys.stderr.write(f"{prog} {exc}\n")
         return 2
@@ -174,13 +179,15 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, secret: str | None = Non
     note = handler_spec or ("given" if handlers else "none (events are verified, parsed and acknowledged)")
     sys.stderr.write(f"access-events: receiving POST http://{host}:{port}{path}; store {store}; workers {workers}; "
                      f"handlers: {note}\n")
-    options = dict(host=host, port=port, log_level="info", lifespan="on", access_log=access_log,
+    from . import _uvicorn  # after CONFIG_ENV is set: it reads its --read-timeout there
+
+    options = dict(host=host, port=port, log_level="info", lifespan="on", access_log=access_log, http=_uvicorn.TimedH11Protocol,
                    limit_concurrency=LIMIT_CONCURRENCY, timeout_keep_alive=TIMEOUT_KEEP_ALIVE,
                    h11_max_incomplete_event_size=MAX_HEADER_BYTES, timeout_graceful_shutdown=10)
     if handlers is not None and handler_spec is None:  # an object: one process only
         _configure_logging()
-        app = create_app(secret, handlers=handlers, store=open_store(store), path=path,
-                         lease_seconds=lease_seconds, retention_seconds=retention_seconds)
+        app = create_app(secret, handlers=handlers, store=open_store(store), path=path, lease_seconds=lease_seconds,
+                         retention_seconds=retention_seconds, body_timeout=read_timeout)
         uvicorn.run(app, **options)
     else:
         uvicorn.run("access_events.receiving.server:app_from_environment", factory=True, workers=workers, **options)
