@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import hashlib
 import hmac
 import json
@@ -589,11 +590,84 @@ def test_campaign_catches_a_broken_receiver(broken, expected):
         assert finding.curl.startswith("curl ") and "webhook-signature" in finding.curl or finding.mode == "negative"
 
 
+def _lenient_on_timestamps(secret: str):
+    """A receiver that never checks the signature's timestamp (any age is accepted)."""
+    return create_app(Verifier(secret, tolerance_seconds=10 ** 10), retention_seconds=2 * 10 ** 10)
+
+
+def _checks_headers_only(secret: str):
+    """A receiver that only checks the signature headers exist (any signature, any timestamp)."""
+    from access_events.receiving.signatures import _signature_headers
+
+    class HeadersOnly(Verifier):
+        def verify(self, body, headers, *, now=None):
+            return _signature_headers(headers)[0]
+
+    return create_app(HeadersOnly(secret))
+
+
+def _own_style(secret: str):
+    """A correct receiver in its own style: 200 with a body instead of 204, and its own error bodies."""
+    real = create_app(secret)
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return await real(scope, receive, send)
+        chosen = [b""]
+
+        async def restyle(message):
+            if message["type"] == "http.response.start":
+                status = 200 if message["status"] == 204 else message["status"]
+                chosen[0] = b'{"received": true}' if status == 200 else b'{"detail": "refused"}'
+                return await send({"type": "http.response.start", "status": status,
+                                   "headers": [(k, v) for k, v in message["headers"] if k not in (b"content-type", b"content-length")]
+                                   + [(b"content-type", b"text/plain"), (b"content-length", str(len(chosen[0])).encode())]})
+            return await send({"type": "http.response.body", "body": chosen[0]})
+
+        return await real(scope, receive, restyle)
+
+    return app
+
+
+@pytest.mark.parametrize(("broken", "titles"), [
+    (_lenient_on_timestamps, {"Stale timestamp accepted", "Future timestamp accepted"}),
+    (_checks_headers_only, {"Wrong signature accepted", "Stale timestamp accepted", "Future timestamp accepted"}),
+])
+def test_campaign_probes_catch_receivers_that_skip_signature_checks(broken, titles):
+    """Issue 13: a receiver that never checks the timestamp, or only that the signature headers exist,
+    passed check-receiver with most seeds. The probes send, per event type, a well-formed wrong signature,
+    a stale and a future timestamp (401 each), and a delivery, its replay and a retry (2xx each).
+    Mutation caught: the probes phase not run."""
+    report = check_receiver(broken(SECRET), SECRET, max_examples=2, event_types=["access_method.revoked"], seed=7)
+    found = {f.title for f in report.findings.values()}
+    assert titles <= found, found
+    assert report.sent(phase="probes") == 6
+
+
+def test_campaign_accepts_any_2xx_and_any_error_body():
+    """Issue 13: status codes are the contract, the body is advice; the producer counts any 2xx as received.
+    Mutation caught: schemathesis's response-schema or status-code conformance checks enabled again."""
+    report = check_receiver(_own_style(SECRET), SECRET, max_examples=3, event_types=["access_method.revoked"], seed=8)
+    assert report.ok, [(f.title, f.message) for f in report.findings.values()]
+    assert report.statuses[("probe", 200)] == 3
+
+
+def test_curl_lines_keep_empty_headers():
+    """Issue 13: ``-H 'webhook-id: '`` makes curl send nothing; ``-H 'webhook-id;'`` sends the empty header."""
+    from access_events.receiving.campaign import _curl
+
+    line = _curl("POST", "http://x/y", {"webhook-id": "", "webhook-timestamp": " ", "content-type": "application/json"}, b"{}")
+    assert "-H 'webhook-id;'" in line and "-H 'webhook-timestamp;'" in line and "-H 'content-type: application/json'" in line
+
+
 def test_campaign_finds_a_wrong_signature_check():
     """A receiver configured with another secret refuses every valid event: the campaign says so."""
     report = check_receiver(create_app(OTHER_SECRET), SECRET, max_examples=5, seed=4)
     assert not report.ok
     assert any(f.title == "Schema-valid request rejected" and f.status == 401 for f in report.findings.values())
+    out = io.StringIO()
+    report.render(out)
+    assert "the receiver's secret probably differs" in out.getvalue()  # issue 13: say so when every signed request is 401
 
 
 # --- the command line: serve and check-receiver -----------------------------------------------
@@ -693,6 +767,7 @@ def test_check_receiver_passes_against_serve(served):
     assert rows[NO_EVENT][1] > 0
     assert lines[-2].endswith(", seed 5")
     assert lines[-1] == "PASS: every answer conforms to the receiver contract"
+    assert "check-receiver: signature probes" in proc.stderr and "check-receiver: done:" in proc.stderr  # progress
 
 
 def test_check_receiver_limited_to_one_event_type(served):

@@ -224,7 +224,8 @@ def run_check_receiver(url: str, *, secret_env: str, max_examples: int, event_ty
         err.write(f"access-events check-receiver: error: the environment variable {secret_env} is not set\n")
         return USAGE
     try:
-        report = check_receiver(url, secret, max_examples=max_examples, event_types=event_types, seed=seed)
+        report = check_receiver(url, secret, max_examples=max_examples, event_types=event_types, seed=seed,
+                                progress=lambda line: (err.write(f"check-receiver: {line}\n"), err.flush()))
     except InvalidSecret as exc:
         err.write(f"access-events check-receiver: error: {secret_env}: {exc}\n")
         return USAGE
