@@ -71,11 +71,15 @@ class CampaignReport:
         for row in rows:
             out.write(f"{row:<{width}}  {self.sent(mode='positive', event_type=row):>8}  "
                       f"{self.sent(mode='negative', event_type=row):>8}  {self.failed_cases[row]:>6}\n")
-        phases = ", ".join(f"{p} {self.sent(phase=p)}" for p in ("examples", "coverage", "fuzzing"))
+        phases = ", ".join(f"{p} {self.sent(phase=p)}" for p in ("examples", "coverage", "fuzzing", "probes"))
         out.write(f"{self.sent()} requests ({phases}), seed {self.seed}\n")
         if self.ok:
             out.write("PASS: every answer conforms to the receiver contract\n")
             return
+        signed = [n for (mode, status), n in self.statuses.items() if mode == "positive"]
+        if signed and sum(n for (mode, status), n in self.statuses.items() if mode == "positive" and status == 401) == sum(signed):
+            out.write("NOTE: every correctly signed request was answered 401: the receiver's secret probably "
+                      "differs from the one given (--secret-env)\n")
         failed = sum(self.failed_cases.values())
         out.write(f"FAIL: {len(self.findings)} kind{'s' if len(self.findings) != 1 else ''} of failure "
                   f"in {failed} request{'s' if failed != 1 else ''}\n")
@@ -109,7 +113,8 @@ def _curl(method: str, url: str, headers: dict[str, str], body: bytes | None) ->
     parts = ["curl", "-sS", "-i", "-X", method, shlex.quote(url)]
     for name, value in headers.items():
         if name.lower() not in ("content-length", "accept-encoding", "connection", "user-agent", "accept"):
-            parts += ["-H", shlex.quote(f"{name}: {value}")]
+            # curl drops `-H 'name: '`; `-H 'name;'` sends the header with an empty value
+            parts += ["-H", shlex.quote(f"{name}: {value}" if value.strip() else f"{name};")]
     if body:
         try:
             text = body.decode("utf-8")
@@ -124,7 +129,7 @@ def _curl(method: str, url: str, headers: dict[str, str], body: bytes | None) ->
 
 def check_receiver(target: str | Callable, secret: str | bytes, *, max_examples: int = 50,
                    event_types: Sequence[str] | None = None, seed: int | None = None, timeout: float = 10.0,
-                   contract: Path | None = None) -> CampaignReport:
+                   contract: Path | None = None, progress: Callable[[str], None] | None = None) -> CampaignReport:
     """Run the receiver contract against ``target``: a URL (exactly as given) or an ASGI app, in process.
 
     Phases: the contract's examples, schemathesis's coverage cases (positive ones limited to
@@ -133,6 +138,9 @@ def check_receiver(target: str | Callable, secret: str | bytes, *, max_examples:
     as many invalid bodies (signed), and half as many with broken signature headers. Each
     answer goes through schemathesis's default checks, with valid requests required to get
     a 2xx and invalid ones one of the contract's 4xx (400, 401, 413, 415).
+    Then the signature probes, per event type: a delivery, its replay (the same bytes) and a
+    producer retry (re-signed) must all get a 2xx; a well-formed wrong signature, a stale and
+    a future timestamp must get 401. ``progress`` is called with a line at each step.
     Raises ``CampaignUsageError`` when it cannot start, ``InvalidSecret`` for a bad secret.
     """
     import base64
@@ -202,9 +210,15 @@ def check_receiver(target: str | Callable, secret: str | bytes, *, max_examples:
 
     buckets = [*selected, *([] if event_types else [OTHER_TYPES])]
 
+    # Status codes are the contract; a foreign receiver's bodies and content types are advice, not
+    # checked (this package's exact error body is not required), and any 2xx acknowledges a delivery.
     config = SchemathesisConfig.from_dict({"checks": {
         "positive_data_acceptance": {"expected-statuses": ["2xx"]},
         "negative_data_rejection": {"expected-statuses": ["400", "401", "413", "415"]},
+        "status_code_conformance": {"enabled": False},
+        "response_schema_conformance": {"enabled": False},
+        "content_type_conformance": {"enabled": False},
+        "response_headers_conformance": {"enabled": False},
     }})
 
     def operation(document: dict):
@@ -281,6 +295,8 @@ def check_receiver(target: str | Callable, secret: str | bytes, *, max_examples:
             report.findings[(title, mode)] = Finding(title, message, phase, mode, bucket,
                                                      response.status_code if response is not None else None, curl)
 
+    say = progress or (lambda line: None)
+    say("examples and coverage cases")
     _run_explicit_phases(full, positive, run)
 
     def fuzz(op, mode, fixed_headers, count: int) -> None:
@@ -293,10 +309,118 @@ def check_receiver(target: str | Callable, secret: str | bytes, *, max_examples:
         hypothesis_seed(seed)(test)()
 
     for bucket in buckets:  # one run per event type: a oneOf of nine leaves some types unreached by chance
+        say(f"valid events: {bucket} ({report.sent()} requests so far)")
         fuzz(operation(limited_to({bucket})), GenerationMode.POSITIVE, None, max_examples)
+    say(f"invalid bodies, signed ({report.sent()} requests so far)")
     fuzz(full, GenerationMode.NEGATIVE, dict(_PLACEHOLDER_HEADERS), max_examples)  # invalid bodies, signed
+    say(f"broken signature headers ({report.sent()} requests so far)")
     fuzz(full, GenerationMode.NEGATIVE, None, max(1, max_examples // 2))  # broken headers too, unsigned
+    say(f"signature probes: replays, wrong signatures, stale and future timestamps ({report.sent()} requests so far)")
+    _probe_signatures(report, target, call_kwargs, path, selected, key, seed)
+    say(f"done: {report.sent()} requests")
     return report
+
+
+def _send(target, call_kwargs: dict, path: str, headers: dict[str, str], body: bytes) -> tuple[int | None, str, str]:
+    """POST ``body`` to a URL or an in-process ASGI app: (status or None, answer text or error, curl line)."""
+    if isinstance(target, str):
+        import requests
+
+        curl = _curl("POST", target, headers, body)
+        try:
+            answer = requests.post(target, data=body, headers=headers, timeout=call_kwargs.get("timeout", 10))
+        except requests.RequestException as exc:
+            return None, f"{exc.__class__.__name__}: {exc}", curl
+        return answer.status_code, answer.text[:300], curl
+    import asyncio
+
+    sent: list[dict] = []
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "path": path,
+             "raw_path": path.encode(), "query_string": b"", "root_path": "", "scheme": "http", "server": ("testserver", 80),
+             "client": ("127.0.0.1", 50000),
+             "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in {**headers, "content-length": str(len(body))}.items()]}
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive():
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    curl = _curl("POST", f"http://testserver{path}", headers, body)
+    try:
+        asyncio.run(target(scope, receive, send))
+    except Exception as exc:  # noqa: BLE001 - the app raised: no answer
+        return None, f"{exc.__class__.__name__}: {exc}", curl
+    start = next((m for m in sent if m["type"] == "http.response.start"), None)
+    text = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body").decode("utf-8", "replace")
+    return (start["status"] if start else None), text[:300], curl
+
+
+#: (probe, expected: "2xx" or "401", finding title when the answer is otherwise)
+_PROBES = (
+    ("delivery", "2xx", "Signed delivery not acknowledged"),
+    ("replay", "2xx", "Replayed delivery (same bytes) not acknowledged"),
+    ("retry", "2xx", "Producer retry (re-signed) not acknowledged"),
+    ("wrong signature", "401", "Wrong signature accepted"),
+    ("stale timestamp", "401", "Stale timestamp accepted"),
+    ("future timestamp", "401", "Future timestamp accepted"),
+)
+
+
+def _probe_signatures(report: "CampaignReport", target, call_kwargs: dict, path: str, event_types: Sequence[str],
+                      key: bytes, seed: int) -> None:
+    """Per event type: a delivery, its replay and a retry (2xx each: the producer treats any 2xx as
+    received, and a duplicate must not be refused), then a well-formed wrong signature, a stale and a
+    future timestamp (401 each). Whether a replay was handled twice cannot be seen from outside;
+    that it is acknowledged, and that forged or stale ones are not, can."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+    import random
+    import time
+    import uuid
+
+    rng = random.Random(seed)
+
+    def headers_for(body: bytes, msg_id: str, timestamp: int, signing_key: bytes = key) -> dict[str, str]:
+        digest = hmac.new(signing_key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+        return {"content-type": "application/json", "webhook-id": msg_id, "webhook-timestamp": str(timestamp),
+                "webhook-signature": "v1," + base64.b64encode(digest).decode()}
+
+    expectations = {name: (expected, title) for name, expected, title in _PROBES}
+    for event_type in event_types:
+        example = _catalog.schema(event_type)["examples"][0]
+
+        def fresh() -> bytes:
+            return json.dumps({**example, "event_id": str(uuid.UUID(int=rng.getrandbits(128)))}).encode()
+
+        now = int(time.time())
+        body = fresh()
+        first = headers_for(body, f"msg_probe_{rng.getrandbits(32):08x}", now)
+        sends = [("delivery", first, body), ("replay", first, body),
+                 ("retry", headers_for(body, f"msg_probe_{rng.getrandbits(32):08x}", now), body)]
+        wrong = fresh()
+        sends.append(("wrong signature", headers_for(wrong, "msg_probe_wrong", now, bytes(rng.getrandbits(8) for _ in range(32))), wrong))
+        stale = fresh()
+        sends.append(("stale timestamp", headers_for(stale, "msg_probe_stale", now - 600), stale))
+        future = fresh()
+        sends.append(("future timestamp", headers_for(future, "msg_probe_future", now + 600), future))
+        for name, headers, payload in sends:
+            status, answer, curl = _send(target, call_kwargs, path, headers, payload)
+            report.cases[("probes", "probe", event_type)] += 1
+            report.statuses[("probe", status)] += 1
+            expected, title = expectations[name]
+            if status is not None and (200 <= status < 300 if expected == "2xx" else status == 401):
+                continue
+            report.failed_cases[event_type] += 1
+            found = report.findings.get((title, "probe"))
+            if found is not None:
+                found.count += 1
+                continue
+            message = f"the {name} of a {event_type} event should get {expected}\n\nAnswer: {status if status is not None else 'none'} {answer}"
+            report.findings[(title, "probe")] = Finding(title, message, "probes", "probe", event_type, status, curl)
 
 
 def _run_explicit_phases(full, positive, run: Callable) -> None:
