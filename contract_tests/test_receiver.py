@@ -867,13 +867,13 @@ def test_an_event_with_thousands_of_problems_gets_a_capped_answer_parsed_off_the
     from access_events.receiving import app as app_module
 
     threads = []
-    real = app_module.verify_and_parse
+    real = app_module.parse_verified
 
     def recording(*args, **kwargs):
         threads.append(threading.get_ident())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(app_module, "verify_and_parse", recording)
+    monkeypatch.setattr(app_module, "parse_verified", recording)
     body = event(access_grant_ids=["x"] * 2000, event_description="y" * 70_000)
     answer = call(create_app(SECRET), body=body, headers=signed(body))
     assert answer.status == 400

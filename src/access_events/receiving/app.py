@@ -25,9 +25,11 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import orjson
+
 from .._decode import DEFAULT_MAX_BYTES
-from ..errors import InvalidEvent, UnknownEventType
-from .signatures import SIGNATURE_HEADERS, Verifier, WebhookError, verify_and_parse
+from ..errors import InvalidEvent, Problem, UnknownEventType
+from .signatures import SIGNATURE_HEADERS, Verifier, WebhookError, _signature_headers, parse_verified
 from .stores import CLAIMED, DEFAULT_LEASE_SECONDS, DEFAULT_RETENTION_SECONDS, DONE, as_claim_store, _SeenStoreClaims
 
 DEFAULT_PATH = "/webhooks/access-events"
@@ -123,7 +125,7 @@ def _capped(exc: InvalidEvent, max_problems: int, max_bytes: int) -> dict[str, A
 def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler] | Handler | None = None,
                store: Any = None, seen: Any = None, max_bytes: int = DEFAULT_MAX_BYTES, path: str = DEFAULT_PATH,
                lease_seconds: float = DEFAULT_LEASE_SECONDS, retention_seconds: float = DEFAULT_RETENTION_SECONDS,
-               body_timeout: float = BODY_TIMEOUT_SECONDS, clock: Callable[[], float] | None = None,
+               body_timeout: float | None = BODY_TIMEOUT_SECONDS, clock: Callable[[], float] | None = None,
                max_problems: int = MAX_PROBLEMS, max_problem_bytes: int = MAX_PROBLEM_BYTES) -> ASGIApp:
     """The receiver as an ASGI app serving ``POST path``.
 
@@ -135,6 +137,8 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
     of ``lease_seconds`` (renewed while it runs); its id is remembered ``retention_seconds``
     after it returns; when it raises, the answer is 500 and the claim is released, so the
     producer's retry runs it again. ``clock`` replaces ``time.time`` for the timestamp check.
+    ``body_timeout`` bounds the time to receive a body (408); ``None`` leaves it to the server
+    (``serve`` does so: its protocol times heads and bodies per connection, without a timer per request).
     The app's ``store`` attribute is the store it uses.
     """
     verifier = secret if isinstance(secret, Verifier) else Verifier(secret)
@@ -147,22 +151,56 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
     table, catch_all = _handler_table(handlers)
     retry_after = str(max(1, math.ceil(lease_seconds)))
 
+    def verified_event(body: bytes, headers: dict[bytes, bytes], now: float | None) -> Any:
+        """Check the signature, then parse (``verify_and_parse``, reading the header values straight from ASGI's list)."""
+        if len(body) > max_bytes:
+            raise InvalidEvent([Problem("", "size", f"payload is {len(body)} bytes, above the limit of {max_bytes} bytes")])
+        values = (headers.get(b"webhook-id"), headers.get(b"webhook-timestamp"), headers.get(b"webhook-signature"))
+        if all(values):
+            msg_id, timestamp, signature = (v.decode("latin-1") for v in values)  # type: ignore[union-attr]
+        else:  # the svix-* names, or the error that says which header is missing
+            msg_id, timestamp, signature = _signature_headers({k.decode("latin-1"): v.decode("latin-1") for k, v in headers.items()})
+        verifier.check(msg_id, timestamp, signature, body, now=now)
+        return parse_verified(body, max_bytes)
+
     def delivery(msg_id: str | None, event_id: str | None, event_type: str | None, outcome: str, handler_ms: float | None = None) -> None:
         if log.isEnabledFor(logging.INFO):
             fields = {"outcome": outcome, "event_id": event_id, "event_type": event_type, "webhook_id": msg_id,
                       "handler_ms": None if handler_ms is None else round(handler_ms, 1)}
-            log.info("delivery %s", json.dumps(fields, ensure_ascii=False), extra={"delivery": fields})
+            log.info("delivery %s", orjson.dumps(fields).decode(), extra={"delivery": fields})
+
+    held: dict[tuple[str, str], float] = {}  # claims whose handler runs: (event id, token) -> when claimed
+    renewer: list[asyncio.Task] = []
+
+    async def renew_held() -> None:
+        """One task per app and loop renews every claim held longer than a third of the lease."""
+        loop = asyncio.get_running_loop()
+        while held:
+            await asyncio.sleep(lease_seconds / 3)
+            due = [key for key, since in list(held.items()) if loop.time() - since >= lease_seconds / 3]
+            for event_id, token in due:
+                try:
+                    kept = await claims.extend(event_id, token, lease_seconds)
+                except Exception:  # noqa: BLE001 - the store is down: the claim may expire; the handler goes on
+                    log.exception("could not renew the claim on event %s", event_id)
+                    continue
+                if not kept:
+                    log.warning("the claim on event %s was lost while its handler ran (lease %s s)", event_id, lease_seconds)
 
     async def run_handler(fn: Handler, is_async: bool, event: Any, event_id: str, token: str) -> None:
-        """Run the handler, renewing the claim every third of the lease until it returns."""
+        """Run the handler while its claim is renewed: a dict entry here, not a timer or task per request."""
         loop = asyncio.get_running_loop()
-        future = asyncio.ensure_future(fn(event)) if is_async else loop.run_in_executor(None, fn, event)
-        while True:
-            done, _ = await asyncio.wait((future,), timeout=lease_seconds / 3)
-            if done:
-                return future.result()
-            if not await claims.extend(event_id, token, lease_seconds):
-                log.warning("the claim on event %s was lost while its handler ran (lease %s s)", event_id, lease_seconds)
+        key = (event_id, token)
+        held[key] = loop.time()
+        if not renewer or renewer[0].done() or renewer[0].get_loop() is not loop:
+            renewer[:] = [loop.create_task(renew_held())]
+        try:
+            if is_async:
+                await fn(event)
+            else:
+                await loop.run_in_executor(None, fn, event)
+        finally:
+            del held[key]
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -200,14 +238,13 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
             return
         if not body:
             return await _respond(send, 400, _error("empty_body", "the body is empty; expected a JSON event"))
-        text_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers.items()}
         now = None if clock is None else clock()
-        msg_id = text_headers.get("webhook-id") or text_headers.get("svix-id")
+        msg_id = (headers.get(b"webhook-id") or headers.get(b"svix-id") or b"").decode("latin-1") or None
         try:
             if len(body) > OFFLOAD_BYTES:  # hashing and parsing a large body: in a thread, the loop keeps serving
-                event = await asyncio.to_thread(verify_and_parse, body, text_headers, verifier, max_bytes=max_bytes, now=now)
+                event = await asyncio.to_thread(verified_event, body, headers, now)
             else:
-                event = verify_and_parse(body, text_headers, verifier, max_bytes=max_bytes, now=now)
+                event = verified_event(body, headers, now)
         except WebhookError as exc:
             delivery(msg_id, None, None, "bad_signature")
             return await _respond(send, 401, _error("unauthorized", str(exc)))
@@ -264,7 +301,23 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
     return app
 
 
-async def _read_body(receive: Receive, send: Send, max_bytes: int, timeout: float) -> bytes | None:
+async def _read_untimed(receive: Receive, send: Send, max_bytes: int) -> bytes | None:
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > max_bytes:
+            await _respond(send, 413, _error("too_large", f"the body is above the limit of {max_bytes} bytes"))
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def _read_body(receive: Receive, send: Send, max_bytes: int, timeout: float | None) -> bytes | None:
     """The body, read in chunks and stopped as soon as it passes the limit; None when answered or gone.
 
     A body not complete within ``timeout`` seconds is answered 408: a client dribbling
@@ -272,6 +325,8 @@ async def _read_body(receive: Receive, send: Send, max_bytes: int, timeout: floa
     timer that cancels this task (cheaper than ``wait_for`` around every read); the
     cancellation can only land on a ``receive()`` inside the ``try`` below.
     """
+    if timeout is None:
+        return await _read_untimed(receive, send, max_bytes)
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     expired = False

@@ -108,6 +108,10 @@ class Verifier:
         here, and its decoding fails afterwards (``parse_event``: 400), not as a forgery.
         """
         msg_id, timestamp, signature = _signature_headers(headers)
+        return self.check(msg_id, timestamp, signature, body, now=now)
+
+    def check(self, msg_id: str, timestamp: str, signature: str, body: bytes | str, *, now: float | None = None) -> str:
+        """``verify`` with the three header values already picked out (the receiver reads them so)."""
         sent = _canonical_timestamp(timestamp)
         skew = (time.time() if now is None else now) - sent
         if abs(skew) > self.tolerance_seconds:
@@ -155,6 +159,11 @@ def verify_and_parse(body: bytes | str, headers: Mapping[str, str], secret: str 
         # parse_event would refuse it too; refusing before the HMAC spares hashing a huge body
         raise InvalidEvent([Problem("", "size", f"payload is {len(body)} bytes, above the limit of {max_bytes} bytes")])
     verifier.verify(body, headers, now=now)
+    return parse_verified(body, max_bytes)
+
+
+def parse_verified(body: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """``parse_event`` of a body whose signature has been checked; a body that is not UTF-8 says so."""
     try:
         return parse_event(body, max_bytes=max_bytes)
     except InvalidEvent as exc:
@@ -181,4 +190,4 @@ def _encoding_problem(body: bytes) -> Problem | None:
 
 
 __all__ = ["BadSignature", "InvalidSecret", "MIN_SECRET_BYTES", "MissingHeaders", "SIGNATURE_HEADERS", "StaleTimestamp",
-           "TOLERANCE_SECONDS", "Verifier", "WebhookError", "decode_secret", "verify_and_parse"]
+           "TOLERANCE_SECONDS", "Verifier", "WebhookError", "decode_secret", "parse_verified", "verify_and_parse"]
