@@ -75,7 +75,7 @@ def _serve(kind: str, port: int, store: str) -> None:
         app = bare_app
     else:
         server._configure_logging()  # the delivery lines, as serve writes them (to a null stream here)
-        app = create_app(SECRET, handlers=noop_handler, store=open_store(store))  # as serve builds it
+        app = create_app(SECRET, handlers=noop_handler, store=open_store(store), body_timeout=None)  # as serve builds it
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on",
                 http=_uvicorn.TimedH11Protocol, limit_concurrency=server.LIMIT_CONCURRENCY,
                 timeout_keep_alive=server.TIMEOUT_KEEP_ALIVE, h11_max_incomplete_event_size=server.MAX_HEADER_BYTES)
@@ -217,16 +217,16 @@ def in_process_breakdown(payload: dict, count: int) -> dict[str, float]:
                                                                                   h["webhook-signature"], b) for h, b in values]),
         "parse_event": per_call(lambda: [parse_event(b) for _, b in values]),
         "claim + complete (memory store)": per_call(lambda: asyncio.run(claims())),
-        "receiver, no handler (no claim)": per_call(lambda: asyncio.run(drive(create_app(SECRET)))),
-        "receiver, async no-op handler": per_call(lambda: asyncio.run(drive(create_app(SECRET, handlers=noop_handler)))),
-        "receiver, sync no-op handler (thread hop)": per_call(lambda: asyncio.run(drive(create_app(SECRET, handlers=sync_noop)))),
+        "receiver, no handler (no claim)": per_call(lambda: asyncio.run(drive(create_app(SECRET, body_timeout=None)))),
+        "receiver, async no-op handler": per_call(lambda: asyncio.run(drive(create_app(SECRET, handlers=noop_handler, body_timeout=None)))),
+        "receiver, sync no-op handler (thread hop)": per_call(lambda: asyncio.run(drive(create_app(SECRET, handlers=sync_noop, body_timeout=None)))),
     }
     try:
         log.handlers[:] = [null]
         log.setLevel(logging.INFO)
         log.propagate = False
         results["receiver, async handler, delivery log on"] = per_call(
-            lambda: asyncio.run(drive(create_app(SECRET, handlers=noop_handler))))
+            lambda: asyncio.run(drive(create_app(SECRET, handlers=noop_handler, body_timeout=None))))
     finally:
         log.handlers[:], log.level, log.propagate = saved
         null.stream.close()

@@ -30,7 +30,7 @@ import orjson
 from .._decode import DEFAULT_MAX_BYTES
 from ..errors import InvalidEvent, Problem, UnknownEventType
 from .signatures import SIGNATURE_HEADERS, Verifier, WebhookError, _signature_headers, parse_verified
-from .stores import CLAIMED, DEFAULT_LEASE_SECONDS, DEFAULT_RETENTION_SECONDS, DONE, as_claim_store, _SeenStoreClaims
+from .stores import CLAIMED, DEFAULT_LEASE_SECONDS, DEFAULT_RETENTION_SECONDS, DONE, MemoryClaimStore, as_claim_store, _SeenStoreClaims
 
 DEFAULT_PATH = "/webhooks/access-events"
 #: The response header that says why a 204 did nothing: ``duplicate`` or ``ignored-unknown-type``.
@@ -148,6 +148,7 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
     if store is not None and seen is not None:
         raise TypeError("give store or seen, not both")
     claims = as_claim_store(_SeenStoreClaims(seen) if seen is not None else store)
+    memory = claims if type(claims) is MemoryClaimStore else None  # its calls need no await: made directly
     table, catch_all = _handler_table(handlers)
     retry_after = str(max(1, math.ceil(lease_seconds)))
 
@@ -261,7 +262,7 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
             delivery(msg_id, event_id, event_type, "acknowledged")
             return await _respond(send, 204)
         try:
-            claim = await claims.claim(event_id, lease_seconds)
+            claim = memory.claim_now(event_id, lease_seconds) if memory else await claims.claim(event_id, lease_seconds)
         except Exception:  # noqa: BLE001 - the store is down: the producer retries later
             log.exception("the store could not claim event %s", event_id)
             delivery(msg_id, event_id, event_type, "store_unavailable")
@@ -290,7 +291,9 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
             return await _respond(send, 500, _error("handler_failed", "the receiver failed to handle the event"))
         handler_ms = (time.perf_counter() - started) * 1000
         try:
-            if not await claims.complete(event_id, claim.token, retention_seconds):
+            completed = (memory.complete_now(event_id, claim.token, retention_seconds) if memory
+                         else await claims.complete(event_id, claim.token, retention_seconds))
+            if not completed:
                 log.warning("event %s was handled, but its claim had expired and been taken by another attempt", event_id)
         except Exception:  # noqa: BLE001 - handled all the same; acknowledge it so the producer stops
             log.exception("the store could not record event %s as handled", event_id)

@@ -134,6 +134,9 @@ class MemoryClaimStore:
             return True
 
     async def complete(self, event_id: str, token: str, retention_seconds: float) -> bool:
+        return self.complete_now(event_id, token, retention_seconds)
+
+    def complete_now(self, event_id: str, token: str, retention_seconds: float) -> bool:
         with self._lock:
             ours = self._if_ours(event_id, token, expired_ok=True)
             if ours:
