@@ -1006,12 +1006,32 @@ def test_serve_help_documents_every_option(capsys):
     (["--store", "ftp://x"], "unknown store"),
     (["--path", "hooks"], "must start with /"),
     (["--lease-seconds", "0"], "must be positive"),
+    (["--retention", "60s"], "must outlast the signature's timestamp tolerance"),
+    (["--store", "redis://:hunter2@127.0.0.1:1/0"], "--store redis://:***@127.0.0.1:1/0: cannot reach Redis"),
 ])
 def test_serve_usage_errors_are_one_line(args, message, monkeypatch, capsys):
     monkeypatch.setenv("ACCESS_EVENTS_WEBHOOK_SECRET", SECRET)
     code = main(["serve", "--port", str(_free_port()), *args])
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err, err
+
+
+def test_connection_level_errors_are_one_line_per_kind():
+    """uvicorn and asyncio log every malformed request or exhausted accept with a traceback; serve keeps the
+    first of each kind (no traceback) and every 1,000th with a count. An application error keeps its traceback."""
+    from access_events.receiving.server import _OncePerKind
+
+    once = _OncePerKind()
+
+    def record(message: str, exc: Exception | None = None) -> logging.LogRecord:
+        return logging.LogRecord("uvicorn.error", logging.WARNING, __file__, 1, message, None,
+                                 (type(exc), exc, None) if exc else None)
+
+    kept = [r for r in (record("Invalid HTTP request received.", ValueError("x")) for _ in range(1000)) if once.filter(r)]
+    assert len(kept) == 2 and kept[0].exc_info is None and "(1 so far)" in kept[0].getMessage()
+    assert "(1000 so far)" in kept[1].getMessage()
+    crash = record("Exception in ASGI application\n", RuntimeError("bug"))
+    assert once.filter(crash) and crash.exc_info is not None
 
 
 def test_serve_refuses_a_short_secret(monkeypatch, capsys):

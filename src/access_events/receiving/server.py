@@ -79,8 +79,34 @@ def _settings(store: str, handlers: str | None, path: str, lease_seconds: float,
         open_store(store)
     except (ValueError, RuntimeError) as exc:
         raise ServeError(f"--store: {exc}") from None
+    if not store.lower().startswith("memory"):
+        _check_redis(store)
     return {"store": store, "handlers": handlers, "path": path, "lease_seconds": lease_seconds,
             "retention_seconds": retention_seconds, "read_timeout": read_timeout}
+
+
+def redacted(url: str) -> str:
+    """``url`` without its password, for messages."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _check_redis(url: str) -> None:
+    """Fail at start, in one line, when the Redis store cannot be reached (rather than 503 on every event)."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise ServeError(f"--store {redacted(url)}: cannot reach Redis: {exc}") from None
+    finally:
+        client.close()
 
 
 def app_from_environment():
@@ -107,8 +133,8 @@ class _OncePerKind(logging.Filter):
         self.counts: dict[str, int] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.WARNING or record.name.startswith("access_events"):
-            return True
+        if record.levelno < logging.WARNING or str(record.msg).startswith("Exception in ASGI application"):
+            return True  # an application error keeps its traceback
         kind = record.getMessage().split(":")[0][:80]
         if record.exc_info and record.exc_info[1] is not None:
             kind = f"{kind} ({type(record.exc_info[1]).__name__})"
@@ -181,7 +207,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, secret: str | None = Non
     os.environ[SECRET_ENV] = secret
     os.environ[CONFIG_ENV] = json.dumps(settings)
     note = handler_spec or ("given" if handlers else "none (events are verified, parsed and acknowledged)")
-    sys.stderr.write(f"access-events: receiving POST http://{host}:{port}{path}; store {store}; workers {workers}; "
+    sys.stderr.write(f"access-events: receiving POST http://{host}:{port}{path}; store {redacted(store)}; workers {workers}; "
                      f"handlers: {note}\n")
     from . import _uvicorn  # after CONFIG_ENV is set: it reads its --read-timeout there
 
