@@ -190,7 +190,17 @@ class RedisClaimStore:
         if client is None:
             if url is None:
                 raise ValueError("RedisClaimStore needs a url or a client")
-            client = aioredis.Redis.from_url(url)
+            from redis.asyncio.retry import Retry
+            from redis.backoff import ExponentialBackoff
+            from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
+
+            # At most 64 connections per process, a request waiting for a free one (a burst of the same
+            # event must not open hundreds of sockets at once), and a dropped connection retried. A retried
+            # SET NX whose first reply was lost finds its own token: in flight (409), never run twice.
+            pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=64, timeout=10,
+                                                             retry=Retry(ExponentialBackoff(cap=0.5), 3),
+                                                             retry_on_error=[RedisConnectionError, RedisTimeoutError])
+            client = aioredis.Redis(connection_pool=pool)
         self.url = url
         self.redis = client
         self.prefix = prefix
@@ -225,7 +235,7 @@ class RedisClaimStore:
         await self.redis.ping()
 
     async def close(self) -> None:
-        await self.redis.aclose()
+        await self.redis.aclose(close_connection_pool=True)
 
 
 class MemorySeenStore:
