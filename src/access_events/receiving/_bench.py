@@ -210,6 +210,9 @@ def in_process_breakdown(payload: dict, count: int) -> dict[str, float]:
 
     log = logging.getLogger("access_events.receiver")
     null = logging.StreamHandler(open(os.devnull, "w"))  # noqa: SIM115 - for the length of the run
+    from .server import _UtcFormatter
+
+    null.setFormatter(_UtcFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))  # serve's format
     saved = (log.handlers[:], log.level, log.propagate)
     results = {
         "bare ASGI app": per_call(lambda: asyncio.run(drive(bare_app))),
