@@ -307,7 +307,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--retention", type=_duration, default="3d", metavar="DURATION",
                    help="how long handled event ids are remembered, e.g. 72h or 3d (default 3d; the producer retries for about 28 h)")
     p.add_argument("--read-timeout", type=float, default=10.0, metavar="S",
-                   help="a request head, and then its body, must arrive within S seconds each (default 10)")
+                   help="a request (head and body) must arrive within S seconds of its first byte, or the connection is closed (default 10)")
 
     p = sub.add_parser("check-receiver", help="check a running receiver against the receiver contract (schemathesis)")
     p.add_argument("url", metavar="URL", help="the receiver's endpoint, e.g. http://127.0.0.1:8000/webhooks/access-events")
