@@ -133,6 +133,16 @@ async def _load(port: int, requests: list[bytes], seconds: float, concurrency: i
     return sum(counts), statuses
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process so far (Linux /proc; None elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _measure(kind: str, store: str, requests: list[bytes], seconds: float, concurrency: int) -> dict:
     port = _free_port()
     code = f"from access_events.receiving._bench import _serve; _serve({kind!r}, {port}, {store!r})"
@@ -141,16 +151,18 @@ def _measure(kind: str, store: str, requests: list[bytes], seconds: float, concu
         _wait_listening(port, proc)
         warm = min(len(requests) // 10, 500)
         asyncio.run(_load(port, requests[:warm], 0.5, concurrency))
-        start = time.perf_counter()
+        start, cpu_before = time.perf_counter(), _cpu_seconds(proc.pid)
         answered, statuses = asyncio.run(_load(port, requests[warm:], seconds, concurrency))
-        elapsed = time.perf_counter() - start
+        elapsed, cpu_after = time.perf_counter() - start, _cpu_seconds(proc.pid)
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-    return {"requests_per_second": round(answered / elapsed), "answered": answered, "statuses": statuses}
+    cpu = None if cpu_before is None or cpu_after is None or not answered else round((cpu_after - cpu_before) / answered * 1e6, 1)
+    return {"requests_per_second": round(answered / elapsed), "answered": answered, "statuses": statuses,
+            "server_cpu_us_per_request": cpu}
 
 
 def _redis_server() -> tuple[subprocess.Popen, str] | None:
@@ -258,6 +270,11 @@ def receiver_load(payload: dict, quick: bool) -> dict:
             redis[0].wait(timeout=10)
     bare = results["runs"]["bare"]["requests_per_second"]
     results["ratios"] = {name: round(run["requests_per_second"] / bare, 3) for name, run in results["runs"].items() if name != "bare"}
+    # The server's CPU time per request: steadier than requests per second on a shared machine.
+    bare_cpu = results["runs"]["bare"]["server_cpu_us_per_request"]
+    results["cpu_ratios"] = {name: round(bare_cpu / run["server_cpu_us_per_request"], 3)
+                             for name, run in results["runs"].items()
+                             if name != "bare" and bare_cpu and run["server_cpu_us_per_request"]}
     results["redis"] = "measured" if redis is not None else "not measured: redis-server is not installed"
     results["in_process_us"] = in_process_breakdown(payload, 2000 if quick else 20000)
     return results
@@ -269,7 +286,10 @@ def render(results: dict) -> list[str]:
     for name, run in results["runs"].items():
         ratio = results["ratios"].get(name)
         shown = f", {ratio:.0%} of the bare app" + (" (target >= 90%)" if "memory" in name else "") if ratio else ""
-        lines.append(f"  {name:<24} {run['requests_per_second']:>7,} requests/s{shown}; answers {run['statuses']}")
+        cpu = run["server_cpu_us_per_request"]
+        cpu_ratio = results["cpu_ratios"].get(name)
+        cpu_shown = f"; server CPU {cpu} µs/request" + (f" ({cpu_ratio:.0%} of the bare app's rate per CPU second)" if cpu_ratio else "") if cpu else ""
+        lines.append(f"  {name:<24} {run['requests_per_second']:>7,} requests/s{shown}{cpu_shown}; answers {run['statuses']}")
     if results["redis"] != "measured":
         lines.append(f"  Redis store: {results['redis']}")
     lines.append("  in process, µs per request: " + "; ".join(f"{k} {v}" for k, v in results["in_process_us"].items()))
