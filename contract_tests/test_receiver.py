@@ -474,7 +474,8 @@ def test_receiver_contract_is_valid_openapi_and_complete():
     params = [spec["components"]["parameters"][p["$ref"].rsplit("/", 1)[-1]] for p in post["parameters"]]
     assert [(p["name"], p["in"], p["required"]) for p in params] == [
         (name, "header", True) for name in ("webhook-id", "webhook-timestamp", "webhook-signature")]
-    assert {"204", "400", "401", "413", "415"} <= set(post["responses"])
+    assert {"204", "400", "401", "408", "409", "413", "415", "503"} <= set(post["responses"])
+    assert post["responses"]["409"]["headers"]["Retry-After"] == {"$ref": "#/components/headers/RetryAfter"}
     assert all(r["description"] for r in post["responses"].values())
     problem = spec["components"]["schemas"]["Problem"]
     assert problem["required"] == ["pointer", "keyword", "message"]
@@ -498,7 +499,8 @@ def test_receiver_answers_match_the_contract_schemas():
     for answer, name in ((call(app, body=bad_event, headers=signed(bad_event)), "BadRequest"),
                          (call(app, body=b"", headers=signed(b"")), "BadRequest"),
                          (call(app, body=BODY, headers={"content-type": "application/json"}), "Error"),
-                         (call(app, body=BODY, headers=signed(content_type="text/plain")), "Error")):
+                         (call(app, body=BODY, headers=signed(content_type="text/plain")), "Error"),
+                         (call(app, body=event(access_grant_ids=["x"] * 60), headers=signed(event(access_grant_ids=["x"] * 60))), "BadRequest")):
         schema = {**components[name], "components": {"schemas": components}}
         jsonschema.Draft202012Validator(schema).validate(answer.json())
 
