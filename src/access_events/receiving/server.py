@@ -208,6 +208,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, secret: str | None = Non
                          "and handle a duplicate again; use --store redis://HOST:PORT/DB\n")
         return 2
     handler_spec = handlers if isinstance(handlers, str) else None
+    if handlers is not None and handler_spec is None and workers > 1:
+        sys.stderr.write(f"{prog} handlers given as an object run in this process only; "
+                         "for --workers give them as MODULE:ATTR\n")
+        return 2
     try:
         settings = _settings(store, handler_spec, path, lease_seconds, retention_seconds, read_timeout)
     except ServeError as exc:
