@@ -124,13 +124,13 @@ def test_a_slow_handler_keeps_its_claim_past_the_lease():
 
     async def slow(evt) -> None:
         runs.append(str(evt.event_id))
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(2.0)
 
-    app = create_app(SECRET, handlers=slow, lease_seconds=0.3, retention_seconds=DEFAULT_RETENTION_SECONDS)
+    app = create_app(SECRET, handlers=slow, lease_seconds=0.6, retention_seconds=DEFAULT_RETENTION_SECONDS)
 
     async def scenario():
         first = asyncio.ensure_future(acall(app))
-        await asyncio.sleep(0.6)  # two leases later
+        await asyncio.sleep(1.2)  # two leases later
         retry = await acall(app, headers=signed(msg_id="msg_retry"))
         return await first, retry
 

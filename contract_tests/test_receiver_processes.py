@@ -100,7 +100,7 @@ def servers(redis_url, tmp_path_factory):
     for workers in (2, 1):
         port = _free_port()
         argv = [PYTHON, "-m", "access_events.cli", "serve", "--port", str(port), "--store", f"{redis_url}/0",
-                "--workers", str(workers), "--handlers", "counting_handlers:handle", "--lease-seconds", "2"]
+                "--workers", str(workers), "--handlers", "counting_handlers:handle", "--lease-seconds", "3"]
         procs.append(_start(argv, port, env))
         urls.append(f"http://127.0.0.1:{port}{DEFAULT_PATH}")
     _warm_up(urls)
@@ -176,7 +176,7 @@ def test_the_same_event_sent_to_every_worker_of_two_processes_is_handled_once(se
 
 
 def test_a_worker_killed_mid_handler_is_retried_after_its_lease(servers, counts):
-    """SIGKILL the worker while its handler runs: the claim expires with its 2 s lease (nobody renews it),
+    """SIGKILL the worker while its handler runs: the claim expires with its 3 s lease (nobody renews it),
     a retry before then gets 409, and the producer's retry after it runs the handler: done once in all."""
     urls, pid_file = servers
     pid_file.unlink(missing_ok=True)
