@@ -148,8 +148,8 @@ class _OncePerKind(logging.Filter):
 
 
 class _UtcFormatter(logging.Formatter):
-    """ISO 8601 UTC times (``2026-01-01T00:00:00.123Z``), the date part formatted once a second:
-    ``strftime`` per record was a quarter of the cost of a delivery line."""
+    """``TIME LEVEL LOGGER: MESSAGE`` with ISO 8601 UTC times (``2026-01-01T00:00:00.123Z``), the date
+    part formatted once a second: ``strftime`` per record was a quarter of the cost of a delivery line."""
 
     _second, _text = -1, ""
 
@@ -158,6 +158,12 @@ class _UtcFormatter(logging.Formatter):
         if second != self._second:
             self._second, self._text = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         return f"{self._text}.{int(record.msecs):03d}Z"
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info or record.exc_text or record.stack_info:
+            return super().format(record)  # tracebacks: the standard layout
+        # the same text as the format string gives, without its %-style pass over the record's dict
+        return f"{self.formatTime(record)} {record.levelname} {record.name}: {record.getMessage()}"
 
 
 def _configure_logging() -> None:
