@@ -860,7 +860,7 @@ def test_receiver_module_needs_no_web_framework():
 def test_an_event_with_thousands_of_problems_gets_a_capped_answer_parsed_off_the_loop(monkeypatch):
     """Issue 13: one signed request with 60,000 invalid array items answered 7.7 MB of problems after
     9.8 s on the event loop, stalling every other client. The answer now lists at most 50 problems and
-    says how many more; a body above 64 KiB is verified and parsed in a worker thread. Mutations caught:
+    says how many more; a body above 2 KiB is verified and parsed in a worker thread. Mutations caught:
     the cap removed (thousands listed); the large-body branch calling ``verify_and_parse`` inline."""
     import threading
 
