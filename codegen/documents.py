@@ -103,8 +103,8 @@ def receiver_openapi(folder: Path, version: str) -> dict[str, Any]:
         "summary": "Receive one signed access_method.* event.",
         "description": "The signature (Standard Webhooks; `svix-*` header names are accepted too) is verified "
                        "before the body is read as an event. Each event is handled once: a repeated `event_id` "
-                       "is acknowledged as a duplicate. Any 2xx acknowledges the delivery; the producer retries "
-                       "anything else.",
+                       "is acknowledged as a duplicate once handled, and answered 409 while another attempt is "
+                       "still handling it. Any 2xx acknowledges the delivery; the producer retries anything else.",
         "parameters": [{"$ref": f"#/components/parameters/{name}"} for name in SIGNATURE_HEADERS],
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": {"oneOf": [{"$ref": SCHEMAS_FROM_DOCUMENT + file} for _, file, _ in events]
@@ -115,14 +115,22 @@ def receiver_openapi(folder: Path, version: str) -> dict[str, Any]:
             "204": {"description": "Received: the event was valid and handled, or a duplicate of one already "
                                    "handled, or of an event type this receiver does not know (acknowledged and ignored).",
                     "headers": {OUTCOME_HEADER: {"$ref": "#/components/headers/Outcome"}}},
-            "400": _json_response("The body is empty, is not JSON, or is not a valid event; `problems` lists every "
-                                  "problem of an invalid event.", "BadRequest"),
+            "400": _json_response("The body is empty, is not JSON (or not UTF-8), or is not a valid event (`problems` "
+                                  "lists its problems, at most 50; `more_problems` counts the rest); or the request "
+                                  "repeats a signature header, or has both Transfer-Encoding and Content-Length.", "BadRequest"),
             "401": _json_response("The signature headers are missing, the timestamp is more than 5 minutes away, "
                                   "or no signature matches the body.", "Error"),
             "413": _json_response("The body is larger than the receiver accepts (1 MiB by default).", "Error"),
-            "415": _json_response("The body is not `application/json`.", "Error"),
+            "408": _json_response("The body did not arrive in time (a server may also just close the connection).", "Error"),
+            "409": {**_json_response("Another attempt at this event is being handled now; it may still fail, so "
+                                     "retry later (`Retry-After`). Never a 2xx: that would acknowledge an event "
+                                     "not yet handled.", "Error"),
+                    "headers": {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}},
+            "415": _json_response("The body is not `application/json`, or has a `Content-Encoding` other than identity.", "Error"),
             "500": _json_response("The receiver's own event handler failed (never caused by the request itself); "
                                   "the producer retries.", "Error"),
+            "503": {**_json_response("The receiver cannot record events now (its store is unreachable); retry later.", "Error"),
+                    "headers": {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}},
         },
     }
     doc["info"] = {"title": "access_method webhook receiver", "version": version,
@@ -130,7 +138,8 @@ def receiver_openapi(folder: Path, version: str) -> dict[str, Any]:
                                   "and every answer it gives. `access_events.receiver` implements it; "
                                   "`access-events check-receiver URL` checks any receiver against it."}
     doc["paths"] = {RECEIVER_PATH: {"post": post}}
-    doc["components"]["headers"] = {"Outcome": {
+    doc["components"]["headers"] = {"RetryAfter": {
+        "description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 1}}, "Outcome": {
         "description": "Why a 204 did nothing: `duplicate` (the event id was handled before) or "
                        "`ignored-unknown-type` (an event type this receiver does not know). Absent when the event was handled.",
         "schema": {"type": "string", "enum": ["duplicate", "ignored-unknown-type"]},
@@ -157,7 +166,7 @@ def receiver_openapi(folder: Path, version: str) -> dict[str, Any]:
             "properties": {
                 "pointer": {"type": "string", "description": "RFC 6901 JSON pointer into the body (`\"\"` is the whole "
                                                              "body; for a missing property, the property)."},
-                "keyword": {"type": "string", "description": "The JSON Schema keyword that failed, or `json`, `size`."},
+                "keyword": {"type": "string", "description": "The JSON Schema keyword that failed, or `json`, `size`, `encoding`."},
                 "message": {"type": "string", "description": "The problem, for a person."},
             },
         },
@@ -167,10 +176,13 @@ def receiver_openapi(folder: Path, version: str) -> dict[str, Any]:
             "properties": {
                 "error": {"type": "string", "enum": ["invalid_event", "empty_body", "bad_request"],
                           "description": "`invalid_event`: the body is not a valid event (or not JSON); "
-                                         "`empty_body`; `bad_request`: an unreadable Content-Length."},
+                                         "`empty_body`; `bad_request`: an unreadable Content-Length, a repeated "
+                                         "signature header, or both Transfer-Encoding and Content-Length."},
                 "message": {"type": "string", "description": "What went wrong, for a person."},
                 "problems": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}, "minItems": 1,
-                             "description": "Every problem of the invalid event, sorted by pointer."},
+                             "description": "The problems of the invalid event, sorted by pointer (at most 50)."},
+                "more_problems": {"type": "integer", "minimum": 1,
+                                  "description": "How many more problems the event has than `problems` lists."},
             },
             "if": {"properties": {"error": {"const": "invalid_event"}}},
             "then": {"required": ["problems"]},

@@ -51,3 +51,17 @@ def test_quick_benchmark_writes_its_report(tmp_path, capsys):
                                                                        ("parse_event_bytes", "json_parse_bytes")], node
     assert all(op["median_ns"] > 0 for op in node["operations"].values())
     assert "parse_event is" in out and "the time of json_parse" in out
+
+
+def test_quick_receiver_load_reports_its_ratios():
+    """The receiver scenario of make bench: a bare ASGI app and the receiver under the same uvicorn settings,
+    every answer a 204 (signed valid events), the ratio and the in-process breakdown reported."""
+    from access_events.bench import PAYLOAD
+    from access_events.receiving._bench import receiver_load, render
+
+    report = receiver_load(PAYLOAD, quick=True)
+    assert {"bare", "receiver, memory store"} <= set(report["runs"])
+    assert all(set(run["statuses"]) == {204} and run["answered"] > 0 for run in report["runs"].values()), report["runs"]
+    assert 0 < report["ratios"]["receiver, memory store"]
+    assert report["in_process_us"]["parse_event"] > 0
+    assert any("of the bare app" in line for line in render(report))

@@ -2,14 +2,16 @@
 and ``access-events serve`` / ``check-receiver``.
 
 Requests go to the ASGI app in process through ``call`` below (scope, receive, send: no
-HTTP client needed); the contract campaign is ``access_events.cli.check_receiver``, the
-same code the ``check-receiver`` command runs against a URL.
+HTTP client needed); the contract campaign is ``access_events.receiving.campaign.check_receiver``,
+the same code the ``check-receiver`` command runs against a URL. The claim state machine and
+the real processes on a real Redis are in test_receiver_claims.py and test_receiver_processes.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import hashlib
 import hmac
 import json
@@ -29,7 +31,8 @@ from hypothesis import strategies as st
 from conftest import ROOT
 
 import access_events
-from access_events.cli import NO_EVENT, OTHER_TYPES, check_receiver, contract_path, main
+from access_events.cli import main
+from access_events.receiving.campaign import NO_EVENT, OTHER_TYPES, check_receiver, contract_path
 from access_events.receiver import DEFAULT_PATH, OUTCOME_HEADER, create_app
 from access_events.webhooks import InvalidSecret, MemorySeenStore, Verifier
 
@@ -40,6 +43,7 @@ ISSUED = access_events.schema("access_method.issued")["examples"][0]
 BODY = json.dumps(ISSUED).encode()
 CONTRACT = ROOT / "generated" / "openapi" / "receiver.yaml"
 PYTHON = sys.executable
+NOW = 1_767_225_600  # a fixed clock for the timestamp tests: 2026-01-01T00:00:00Z
 
 
 # --- an in-process ASGI client ------------------------------------------------------------------
@@ -195,6 +199,8 @@ def _tampered_signature(headers: dict[str, str]) -> dict[str, str]:
                                   "old_timestamp", "future_timestamp", "unreadable_timestamp", "other_msg_id",
                                   "body_not_utf8"])
 def test_signature_problems_are_401(app, recorder, case):
+    """Issue 16, item 5: the timestamp cases signed ``time.time() + 301`` against the real clock (a 1 s
+    margin a clock read near a second boundary ate: 204 instead of 401); the app's clock is injected now."""
     body, headers = BODY, signed()
     if case == "garbage_signature":
         headers["webhook-signature"] = "v1,bm90IGEgc2lnbmF0dXJl"
@@ -204,10 +210,10 @@ def test_signature_problems_are_401(app, recorder, case):
         headers = _tampered_signature(headers)
     elif case == "wrong_secret":
         headers = signed(secret=OTHER_SECRET)
-    elif case == "old_timestamp":
-        headers = signed(timestamp=int(time.time()) - 301)
+    elif case == "old_timestamp":  # the clock is injected: no scheduler delay moves the 1 s margin
+        app, headers = create_app(SECRET, handlers={"access_method.issued": recorder}, clock=lambda: NOW), signed(timestamp=NOW - 301)
     elif case == "future_timestamp":
-        headers = signed(timestamp=int(time.time()) + 301)
+        app, headers = create_app(SECRET, handlers={"access_method.issued": recorder}, clock=lambda: NOW), signed(timestamp=NOW + 301)
     elif case == "unreadable_timestamp":
         headers["webhook-timestamp"] = "soon"
     elif case == "other_msg_id":
@@ -249,12 +255,15 @@ def test_the_test_hmac_is_the_standard_webhooks_signature():
 
 
 def test_signature_timestamps_within_five_minutes_either_way_are_accepted(recorder):
-    app = create_app(SECRET, handlers={"access_method.issued": recorder})
-    now = int(time.time())
-    for skew, event_id in ((-290, "00000000-0000-0000-0000-000000000001"), (290, "00000000-0000-0000-0000-000000000002")):
-        body = event(event_id=event_id)
-        assert call(app, body=body, headers=signed(body, timestamp=now + skew)).status == 204
-    assert len(recorder.events) == 2
+    """Exactly 300 s either way is accepted, 301 s refused, with an injected clock.
+    Mutation caught: ``>`` turned into ``>=`` in the tolerance check (issue 16, item 7)."""
+    app = create_app(SECRET, handlers={"access_method.issued": recorder}, clock=lambda: NOW)
+    for number, skew in enumerate((-300, -290, 290, 300), 1):
+        body = event(event_id=f"00000000-0000-0000-0000-00000000000{number}")
+        assert call(app, body=body, headers=signed(body, timestamp=NOW + skew)).status == 204, skew
+    assert len(recorder.events) == 4
+    for skew in (-301, 301):
+        assert call(app, body=BODY, headers=signed(timestamp=NOW + skew)).status == 401
 
 
 def test_oversized_body_with_content_length_is_413_before_reading(app):
@@ -387,23 +396,64 @@ def test_client_disconnecting_mid_body_gets_no_answer():
     assert sent == []
 
 
-@settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-@given(body=st.one_of(st.binary(max_size=300), st.builds(lambda d: json.dumps(d).encode(), st.dictionaries(
-           st.sampled_from(["event_type", "event_id", "code", "x"]), st.one_of(st.text(max_size=20), st.integers(), st.none())))),
-       sign=st.booleans(), header_values=st.dictionaries(
-           st.sampled_from(["webhook-id", "webhook-timestamp", "webhook-signature", "svix-id", "content-length"]),
-           st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=30)),
-       content_type=st.sampled_from(["application/json", "application/json; charset=utf-8", "text/plain", ""]))
-def test_no_request_gets_a_500(body, sign, header_values, content_type):
-    """Whatever a client sends, the answer is a 2xx or a 4xx, well formed."""
-    if sign:  # the HMAC over the bytes themselves, also when they are not UTF-8 (Verifier.sign wants text)
-        now = str(int(time.time()))
-        digest = hmac.new(KEY, f"msg_1.{now}.".encode() + body, hashlib.sha256).digest()
-        header_values = {**header_values, "webhook-id": "msg_1", "webhook-timestamp": now,
-                         "webhook-signature": "v1," + base64.b64encode(digest).decode()}
-    headers = {**header_values, "content-type": content_type}
-    answer = call(create_app(SECRET), body=body, headers=headers)
-    assert answer.status in (204, 400, 401, 413, 415), (answer.status, answer.body)
+EXAMPLES = [example for t in access_events.EVENT_TYPES for example in access_events.schema(t)["examples"]]
+_UUIDS = st.uuids().map(str)
+
+
+@st.composite
+def _event_bodies(draw) -> bytes:
+    """Mostly events (fresh or repeated ids, some broken by one change), sometimes other JSON or bytes."""
+    kind = draw(st.sampled_from(["event"] * 6 + ["broken"] * 2 + ["json", "bytes"]))
+    if kind == "bytes":
+        return draw(st.binary(max_size=300))
+    if kind == "json":
+        return json.dumps(draw(st.dictionaries(st.sampled_from(["event_type", "event_id", "code", "x"]),
+                                               st.one_of(st.text(max_size=20), st.integers(), st.none())))).encode()
+    doc = dict(draw(st.sampled_from(EXAMPLES)))
+    doc["event_id"] = draw(st.one_of(_UUIDS, st.sampled_from(["6f1c0a51-0000-4000-8000-000000000001",
+                                                                "6f1c0a51-0000-4000-8000-000000000002"])))
+    if kind == "broken":
+        key = draw(st.sampled_from(sorted(doc)))
+        if draw(st.booleans()):
+            del doc[key]
+        else:
+            doc[key] = draw(st.one_of(st.text(max_size=10), st.integers(), st.none(), st.lists(st.integers(), max_size=3)))
+    return json.dumps(doc).encode()
+
+
+def test_no_request_gets_a_500():
+    """Whatever a client sends, the answer is a 2xx, 4xx or 409, well formed; most requests are signed
+    JSON, so they reach validation, the claim and the handler (issue 16, item 7: of 300 unsigned-or-not
+    requests only ~50 reached validation and the handler never ran). Mutation caught: any exception
+    escaping the app between verification and the handler (e.g. ``str(event.event_id)`` on a raw dict)."""
+    statuses: list[int] = []
+    handled: list[str] = []
+    duplicates: list[int] = []
+    app = create_app(SECRET, handlers=lambda evt: handled.append(str(evt.event_id)))
+
+    @settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(body=_event_bodies(), sign=st.sampled_from([True] * 9 + [False]), header_values=st.dictionaries(
+               st.sampled_from(["webhook-id", "webhook-timestamp", "webhook-signature", "svix-id", "content-length"]),
+               st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=30), max_size=2),
+           content_type=st.sampled_from(["application/json"] * 6 + ["application/json; charset=utf-8", "text/plain", ""]))
+    def one(body, sign, header_values, content_type):
+        if sign:  # the HMAC over the bytes themselves, also when they are not UTF-8 (Verifier.sign wants text)
+            now = str(int(time.time()))
+            digest = hmac.new(KEY, f"msg_1.{now}.".encode() + body, hashlib.sha256).digest()
+            header_values = {k: v for k, v in header_values.items() if k == "svix-id"}
+            header_values |= {"webhook-id": "msg_1", "webhook-timestamp": now,
+                              "webhook-signature": "v1," + base64.b64encode(digest).decode()}
+        answer = call(app, body=body, headers={**header_values, "content-type": content_type})
+        statuses.append(answer.status)
+        if answer.status == 204 and answer.headers.get(OUTCOME_HEADER) == "duplicate":
+            duplicates.append(answer.status)
+        assert answer.status in (204, 400, 401, 409, 413, 415), (answer.status, answer.body)
+
+    one()
+    counts = {status: statuses.count(status) for status in sorted(set(statuses))}
+    reached = len(handled) + len(duplicates)  # the claim decided: handled, or a duplicate of a handled event
+    assert reached >= len(statuses) // 3 and len(handled) >= 10, (len(handled), len(duplicates), counts)
+    assert counts.get(401, 0) + counts.get(415, 0) <= len(statuses) // 3, counts  # most got past the signature
 
 
 # --- the contract document --------------------------------------------------------------------
@@ -424,7 +474,8 @@ def test_receiver_contract_is_valid_openapi_and_complete():
     params = [spec["components"]["parameters"][p["$ref"].rsplit("/", 1)[-1]] for p in post["parameters"]]
     assert [(p["name"], p["in"], p["required"]) for p in params] == [
         (name, "header", True) for name in ("webhook-id", "webhook-timestamp", "webhook-signature")]
-    assert {"204", "400", "401", "413", "415"} <= set(post["responses"])
+    assert {"204", "400", "401", "408", "409", "413", "415", "503"} <= set(post["responses"])
+    assert post["responses"]["409"]["headers"]["Retry-After"] == {"$ref": "#/components/headers/RetryAfter"}
     assert all(r["description"] for r in post["responses"].values())
     problem = spec["components"]["schemas"]["Problem"]
     assert problem["required"] == ["pointer", "keyword", "message"]
@@ -448,7 +499,8 @@ def test_receiver_answers_match_the_contract_schemas():
     for answer, name in ((call(app, body=bad_event, headers=signed(bad_event)), "BadRequest"),
                          (call(app, body=b"", headers=signed(b"")), "BadRequest"),
                          (call(app, body=BODY, headers={"content-type": "application/json"}), "Error"),
-                         (call(app, body=BODY, headers=signed(content_type="text/plain")), "Error")):
+                         (call(app, body=BODY, headers=signed(content_type="text/plain")), "Error"),
+                         (call(app, body=event(access_grant_ids=["x"] * 60), headers=signed(event(access_grant_ids=["x"] * 60))), "BadRequest")):
         schema = {**components[name], "components": {"schemas": components}}
         jsonschema.Draft202012Validator(schema).validate(answer.json())
 
@@ -540,11 +592,82 @@ def test_campaign_catches_a_broken_receiver(broken, expected):
         assert finding.curl.startswith("curl ") and "webhook-signature" in finding.curl or finding.mode == "negative"
 
 
+def _lenient_on_timestamps(secret: str):
+    """A receiver that never checks the signature's timestamp (any age is accepted)."""
+    return create_app(Verifier(secret, tolerance_seconds=10 ** 10), retention_seconds=2 * 10 ** 10)
+
+
+def _checks_headers_only(secret: str):
+    """A receiver that only checks the signature headers exist (any signature, any timestamp)."""
+    class HeadersOnly(Verifier):  # the app has found the three headers; this accepts whatever they say
+        def check(self, msg_id, timestamp, signature, body, *, now=None):
+            return msg_id
+
+    return create_app(HeadersOnly(secret))
+
+
+def _own_style(secret: str):
+    """A correct receiver in its own style: 200 with a body instead of 204, and its own error bodies."""
+    real = create_app(secret)
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return await real(scope, receive, send)
+        chosen = [b""]
+
+        async def restyle(message):
+            if message["type"] == "http.response.start":
+                status = 200 if message["status"] == 204 else message["status"]
+                chosen[0] = b'{"received": true}' if status == 200 else b'{"detail": "refused"}'
+                return await send({"type": "http.response.start", "status": status,
+                                   "headers": [(k, v) for k, v in message["headers"] if k not in (b"content-type", b"content-length")]
+                                   + [(b"content-type", b"text/plain"), (b"content-length", str(len(chosen[0])).encode())]})
+            return await send({"type": "http.response.body", "body": chosen[0]})
+
+        return await real(scope, receive, restyle)
+
+    return app
+
+
+@pytest.mark.parametrize(("broken", "titles"), [
+    (_lenient_on_timestamps, {"Stale timestamp accepted", "Future timestamp accepted"}),
+    (_checks_headers_only, {"Wrong signature accepted", "Stale timestamp accepted", "Future timestamp accepted"}),
+])
+def test_campaign_probes_catch_receivers_that_skip_signature_checks(broken, titles):
+    """Issue 13: a receiver that never checks the timestamp, or only that the signature headers exist,
+    passed check-receiver with most seeds. The probes send, per event type, a well-formed wrong signature,
+    a stale and a future timestamp (401 each), and a delivery, its replay and a retry (2xx each).
+    Mutation caught: the probes phase not run."""
+    report = check_receiver(broken(SECRET), SECRET, max_examples=2, event_types=["access_method.revoked"], seed=7)
+    found = {f.title for f in report.findings.values()}
+    assert titles <= found, found
+    assert report.sent(phase="probes") == 6
+
+
+def test_campaign_accepts_any_2xx_and_any_error_body():
+    """Issue 13: status codes are the contract, the body is advice; the producer counts any 2xx as received.
+    Mutation caught: schemathesis's response-schema or status-code conformance checks enabled again."""
+    report = check_receiver(_own_style(SECRET), SECRET, max_examples=3, event_types=["access_method.revoked"], seed=8)
+    assert report.ok, [(f.title, f.message) for f in report.findings.values()]
+    assert report.statuses[("probe", 200)] == 3
+
+
+def test_curl_lines_keep_empty_headers():
+    """Issue 13: ``-H 'webhook-id: '`` makes curl send nothing; ``-H 'webhook-id;'`` sends the empty header."""
+    from access_events.receiving.campaign import _curl
+
+    line = _curl("POST", "http://x/y", {"webhook-id": "", "webhook-timestamp": " ", "content-type": "application/json"}, b"{}")
+    assert "-H 'webhook-id;'" in line and "-H 'webhook-timestamp;'" in line and "-H 'content-type: application/json'" in line
+
+
 def test_campaign_finds_a_wrong_signature_check():
     """A receiver configured with another secret refuses every valid event: the campaign says so."""
     report = check_receiver(create_app(OTHER_SECRET), SECRET, max_examples=5, seed=4)
     assert not report.ok
     assert any(f.title == "Schema-valid request rejected" and f.status == 401 for f in report.findings.values())
+    out = io.StringIO()
+    report.render(out)
+    assert "the receiver's secret probably differs" in out.getvalue()  # issue 13: say so when every signed request is 401
 
 
 # --- the command line: serve and check-receiver -----------------------------------------------
@@ -561,11 +684,20 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _start(argv: list[str], port: int, env: dict[str, str]) -> subprocess.Popen:
+    """Start a server and wait until it listens; its output is drained by a thread (a full pipe would block
+    the server's log writes) and returned by ``_stop``."""
+    import threading
+
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    proc.output_lines, proc.reader = lines, reader  # type: ignore[attr-defined]
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"the server exited with {proc.returncode}: {proc.stdout.read()}")
+            reader.join(timeout=5)
+            pytest.fail(f"the server exited with {proc.returncode}: {''.join(lines)}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return proc
@@ -578,11 +710,12 @@ def _start(argv: list[str], port: int, env: dict[str, str]) -> subprocess.Popen:
 def _stop(proc: subprocess.Popen) -> str:
     proc.terminate()
     try:
-        out, _ = proc.communicate(timeout=10)
+        proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-        out, _ = proc.communicate()
-    return out
+        proc.wait()
+    proc.reader.join(timeout=10)
+    return "".join(proc.output_lines)
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -634,6 +767,7 @@ def test_check_receiver_passes_against_serve(served):
     assert rows[NO_EVENT][1] > 0
     assert lines[-2].endswith(", seed 5")
     assert lines[-1] == "PASS: every answer conforms to the receiver contract"
+    assert "check-receiver: signature probes" in proc.stderr and "check-receiver: done:" in proc.stderr  # progress
 
 
 def test_check_receiver_limited_to_one_event_type(served):
@@ -713,7 +847,236 @@ def test_cli_help_lists_the_new_commands(capsys):
 
 
 def test_receiver_module_needs_no_web_framework():
-    source = Path(access_events.__file__).with_name("receiver.py").read_text("utf-8")
-    assert "import uvicorn" in source  # only inside serve()
-    top_level = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
-    assert not any(name in line for line in top_level for name in ("uvicorn", "starlette", "fastapi", "flask", "httpx"))
+    folder = Path(access_events.__file__).with_name("receiving")
+    assert "import uvicorn" in (folder / "server.py").read_text("utf-8")  # only inside serve()
+    for name in ("app.py", "server.py", "signatures.py", "stores.py"):
+        source = (folder / name).read_text("utf-8")
+        top_level = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
+        assert not any(web in line for line in top_level for web in ("uvicorn", "starlette", "fastapi", "flask", "httpx", "redis")), name
+
+
+# --- hardening (issue 13), each found by trying it --------------------------------------------
+
+def test_an_event_with_thousands_of_problems_gets_a_capped_answer_parsed_off_the_loop(monkeypatch):
+    """Issue 13: one signed request with 60,000 invalid array items answered 7.7 MB of problems after
+    9.8 s on the event loop, stalling every other client. The answer now lists at most 50 problems and
+    says how many more; a body above 2 KiB is verified and parsed in a worker thread. Mutations caught:
+    the cap removed (thousands listed); the large-body branch calling ``verify_and_parse`` inline."""
+    import threading
+
+    from access_events.receiving import app as app_module
+
+    threads = []
+    real = app_module.parse_verified
+
+    def recording(*args, **kwargs):
+        threads.append(threading.get_ident())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app_module, "parse_verified", recording)
+    body = event(access_grant_ids=["x"] * 2000, event_description="y" * 70_000)
+    answer = call(create_app(SECRET), body=body, headers=signed(body))
+    assert answer.status == 400
+    doc = answer.json()
+    assert len(doc["problems"]) == 50 and doc["more_problems"] == 1950 and "1950 more" in doc["message"]
+    assert len(answer.body) < 32 * 1024
+    assert threads and threads[0] != threading.get_ident()  # not the thread the loop (asyncio.run) runs on
+    small = call(create_app(SECRET), body=event(access_grant_ids=["x"]), headers=signed(event(access_grant_ids=["x"])))
+    assert small.status == 400 and "more_problems" not in small.json() and threads[-1] == threading.get_ident()
+    mid = event(access_grant_ids=[1] * 1500)  # 4.5 KiB of small invalid items: ~100 ms to list, on the loop before
+    assert call(create_app(SECRET), body=mid, headers=signed(mid)).status == 400 and threads[-1] != threading.get_ident()
+
+
+def test_problem_bytes_are_capped_too():
+    body = event(access_grant_ids=["x" * 70] * 40)
+    doc = call(create_app(SECRET, max_problem_bytes=1000), body=body, headers=signed(body)).json()
+    assert 1 <= len(doc["problems"]) < 40 and doc["more_problems"] == 40 - len(doc["problems"])
+
+
+def test_chunked_together_with_content_length_is_400(app, recorder):
+    """RFC 9112 6.3: a server that is not a proxy must refuse both framings (request smuggling). Issue 13:
+    it was accepted. Mutation caught: the Transfer-Encoding check removed."""
+    headers = dict(signed(), **{"transfer-encoding": "chunked", "content-length": str(len(BODY))})
+    answer = call(app, body=BODY, headers=headers)
+    assert answer.status == 400 and "Transfer-Encoding" in answer.json()["message"]
+    assert recorder.events == []
+
+
+@pytest.mark.parametrize("name", ["webhook-signature", "webhook-id", "webhook-timestamp", "svix-signature", "content-type"])
+def test_a_repeated_signature_header_is_400_whatever_the_order(app, recorder, name):
+    """Issue 13: with two ``webhook-signature`` (or -id, -timestamp) lines the last one won, so the order of
+    lines decided. Mutation caught: the repeated-header check removed (the valid line last gets 204)."""
+    headers = signed(prefix="svix" if name.startswith("svix") else "webhook")
+    pairs = list(headers.items())
+    pairs.insert(0, (name, "v1,AAAA" if "signature" in name else headers.get(name, "x")))
+    app_headers = [(k.encode(), v.encode()) for k, v in pairs]
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": BODY, "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app({"type": "http", "method": "POST", "path": DEFAULT_PATH, "headers": app_headers}, receive, send))
+    assert sent[0]["status"] == 400 and name in json.loads(sent[1]["body"])["message"]
+    assert recorder.events == []
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "identity, gzip"])
+def test_a_content_encoding_other_than_identity_is_415(app, encoding):
+    """Issue 13: Mutation caught: the Content-Encoding check removed (a gzip body then fails as 401/400)."""
+    answer = call(app, body=BODY, headers=dict(signed(), **{"content-encoding": encoding}))
+    assert answer.status == 415 and "Content-Encoding" in answer.json()["message"]
+    assert call(app, body=BODY, headers=dict(signed(), **{"content-encoding": "identity"})).status == 204
+
+
+def test_a_correctly_signed_body_that_is_not_utf8_is_400_saying_why(app):
+    """Issue 13: a Latin-1 body with a correct HMAC got '401 no signature matches'."""
+    body = BODY.replace(b'"1234"', b'"12\xe9"')
+    now = str(int(time.time()))
+    digest = hmac.new(KEY, f"msg_1.{now}.".encode() + body, hashlib.sha256).digest()
+    headers = {"webhook-id": "msg_1", "webhook-timestamp": now, "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+               "content-type": "application/json"}
+    answer = call(app, body=body, headers=headers)
+    assert answer.status == 400 and answer.json()["problems"][0]["keyword"] == "encoding"
+    assert "not UTF-8" in answer.json()["message"]
+
+
+def test_a_body_that_dribbles_in_gets_408():
+    """Issue 13: a body sent at 1 byte/s held a connection for minutes. Mutation caught: the body timer removed."""
+    app = create_app(SECRET, body_timeout=0.2)
+    sent = []
+    first = True
+
+    async def receive():
+        nonlocal first
+        if first:
+            first = False
+            return {"type": "http.request", "body": BODY[:10], "more_body": True}
+        await asyncio.sleep(30)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": DEFAULT_PATH, "headers": [(b"content-type", b"application/json")]}
+    asyncio.run(asyncio.wait_for(app(scope, receive, send), 10))
+    assert sent[0]["status"] == 408 and (b"connection", b"close") in sent[0]["headers"]
+
+
+def test_one_structured_log_line_per_delivery(caplog, recorder):
+    """Issue 13: only uvicorn's access lines were logged. One line per delivery now: event id, type,
+    outcome and handler time."""
+    app = create_app(SECRET, handlers={"access_method.issued": recorder})
+    with caplog.at_level(logging.INFO, logger="access_events.receiver"):
+        call(app, body=BODY, headers=signed())
+        call(app, body=BODY, headers=signed(msg_id="msg_2"))
+        call(app, body=BODY, headers=signed(secret=OTHER_SECRET))
+        bad = event(event_id="nope")
+        call(app, body=bad, headers=signed(bad))
+        unknown = event(event_type="access_method.code_changed")
+        call(app, body=unknown, headers=signed(unknown))
+    lines = [r.delivery for r in caplog.records if hasattr(r, "delivery")]
+    assert [line["outcome"] for line in lines] == ["handled", "duplicate", "bad_signature", "invalid", "unknown_type"]
+    assert lines[0]["event_id"] == ISSUED["event_id"] and lines[0]["event_type"] == "access_method.issued"
+    assert lines[0]["handler_ms"] >= 0 and lines[1]["handler_ms"] is None
+    assert all(json.loads(r.getMessage().removeprefix("delivery ")) == r.delivery for r in caplog.records if hasattr(r, "delivery"))
+
+
+def test_serve_port_out_of_range_is_a_clean_usage_error(capsys):
+    """Issue 13: ``serve --port 99999`` printed two tracebacks."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--port", "99999"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "99999 is outside 0 to 65535" in err and "Traceback" not in err
+
+
+def test_serve_help_documents_every_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    out = capsys.readouterr().out
+    for option in ("--host", "--port", "--store", "--workers", "--handlers", "--path", "--lease-seconds", "--retention"):
+        assert option in out
+    assert "interface to listen on" in out and "TCP port" in out and "redis://HOST:PORT/DB" in out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--handlers", "nope"], "expected MODULE:ATTR"),
+    (["--handlers", "no_such_module_here:x"], "cannot import no_such_module_here"),
+    (["--handlers", "json:no_such_attr"], "has no attribute 'no_such_attr'"),
+    (["--handlers", "json:__version__"], "neither callable nor a mapping"),
+    (["--store", "ftp://x"], "unknown store"),
+    (["--path", "hooks"], "must start with /"),
+    (["--lease-seconds", "0"], "must be positive"),
+    (["--retention", "60s"], "must outlast the signature's timestamp tolerance"),
+    (["--store", "redis://:hunter2@127.0.0.1:1/0"], "--store redis://:***@127.0.0.1:1/0: cannot reach Redis"),
+])
+def test_serve_usage_errors_are_one_line(args, message, monkeypatch, capsys):
+    monkeypatch.setenv("ACCESS_EVENTS_WEBHOOK_SECRET", SECRET)
+    code = main(["serve", "--port", str(_free_port()), *args])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err, err
+
+
+def test_connection_level_errors_are_one_line_per_kind():
+    """uvicorn and asyncio log every malformed request or exhausted accept with a traceback; serve keeps the
+    first of each kind (no traceback) and every 1,000th with a count. An application error keeps its traceback."""
+    from access_events.receiving.server import _OncePerKind
+
+    once = _OncePerKind()
+
+    def record(message: str, exc: Exception | None = None) -> logging.LogRecord:
+        return logging.LogRecord("uvicorn.error", logging.WARNING, __file__, 1, message, None,
+                                 (type(exc), exc, None) if exc else None)
+
+    kept = [r for r in (record("Invalid HTTP request received.", ValueError("x")) for _ in range(1000)) if once.filter(r)]
+    assert len(kept) == 2 and kept[0].exc_info is None and "(1 so far)" in kept[0].getMessage()
+    assert "(1000 so far)" in kept[1].getMessage()
+    crash = record("Exception in ASGI application\n", RuntimeError("bug"))
+    assert once.filter(crash) and crash.exc_info is not None
+
+
+def test_serve_refuses_a_short_secret(monkeypatch, capsys):
+    monkeypatch.setenv("ACCESS_EVENTS_WEBHOOK_SECRET", "whsec_AA==")
+    assert main(["serve", "--port", str(_free_port())]) == 2
+    assert "under the 16 accepted" in capsys.readouterr().err
+
+
+def test_serve_closes_slow_and_silent_connections_with_one_log_line_per_kind():
+    """Issue 13: idle connections, half-sent heads and bodies dribbled at 1 byte/s stayed open for minutes
+    (1,100 of them exhausted file descriptors) and each refusal logged a traceback. With --read-timeout 1:
+    each is closed within seconds, and the log has one line per kind of refusal (two silent connections
+    and a half head: one line; a slow body: one line). Mutation caught: serve without its protocol class.
+    Also over a real socket: chunked framing together with Content-Length is 400."""
+    port = _free_port()
+    proc = _start([PYTHON, "-m", "access_events.cli", "serve", "--port", str(port), "--read-timeout", "1"], port,
+                  _env(ACCESS_EVENTS_WEBHOOK_SECRET=SECRET))
+    try:
+        head = (f"POST {DEFAULT_PATH} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                f"content-length: {len(BODY)}\r\n").encode()
+        sockets = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
+        silent, silent_too, half_head, slow_body = sockets
+        half_head.sendall(head[:30])
+        slow_body.sendall(head + b"\r\n" + BODY[:5])
+        answers = []
+        for s in sockets:
+            s.settimeout(8)
+            data = b""
+            while True:  # read until the server closes
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            answers.append(data)
+            s.close()
+        assert answers == [b"", b"", b"", b""]
+        both = socket.create_connection(("127.0.0.1", port))
+        both.sendall(head.replace(b"content-length", b"transfer-encoding: chunked\r\ncontent-length") + b"\r\n" + BODY)
+        both.settimeout(8)
+        assert both.recv(4096).startswith(b"HTTP/1.1 400")
+        both.close()
+    finally:
+        out = _stop(proc)
+    assert out.count("refused connection: no complete request head within 1 s") == 1, out
+    assert out.count("refused connection: request body not received within 1 s") == 1, out
+    assert "Traceback" not in out, out

@@ -1,18 +1,25 @@
-"""Signature verification and the idempotency hook, from the receiver's side."""
+"""Signature verification and the idempotency stores, from the receiver's side."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import gzip
+import hashlib
+import hmac
 import json
 import threading
+from collections import OrderedDict
 
 import pytest
 
 import access_events
 from access_events import InvalidEvent, UnknownEventType
+from access_events.receiving.stores import DEFAULT_RETENTION_SECONDS, DONE, IN_FLIGHT, CLAIMED
 from access_events.webhooks import (
     BadSignature,
     InvalidSecret,
+    MemoryClaimStore,
     MemorySeenStore,
     MissingHeaders,
     StaleTimestamp,
@@ -71,8 +78,11 @@ def test_signed_id_and_timestamp_are_part_of_the_signature():
         verify_and_parse(BODY, dict(headers, **{"webhook-timestamp": str(NOW + 1)}), SECRET, now=NOW)
 
 
-@pytest.mark.parametrize(("skew", "accepted"), [(-301, False), (-299, True), (0, True), (299, True), (301, False)])
+@pytest.mark.parametrize(("skew", "accepted"), [(-301, False), (-300, True), (-299, True), (0, True), (299, True),
+                                                (300, True), (301, False)])
 def test_five_minute_tolerance_either_way(skew, accepted):
+    """Exactly 300 s either way is accepted (the Standard Webhooks rule: refused when *more* than the
+    tolerance away). Mutation caught: ``abs(skew) > tolerance`` turned into ``>=`` (issue 16, item 7)."""
     headers = signed(timestamp=NOW + skew)
     if accepted:
         assert verify_and_parse(BODY, headers, SECRET, now=NOW)
@@ -96,6 +106,7 @@ def test_each_missing_header(missing):
 
 @pytest.mark.parametrize("timestamp", ["", "soon", "1.5e9", "-", "9" * 400])
 def test_unreadable_timestamp(timestamp):
+    """Mutation caught: the StaleTimestamp for unreadable text removed (a ValueError escapes)."""
     headers = dict(signed(), **{"webhook-timestamp": timestamp})
     with pytest.raises((StaleTimestamp, MissingHeaders)):
         verify_and_parse(BODY, headers, SECRET, now=NOW)
@@ -112,10 +123,62 @@ def test_several_signatures_one_valid():
         verify_and_parse(BODY, headers, SECRET, now=NOW)
 
 
-def test_body_that_is_not_utf8_is_a_bad_signature_not_a_crash():
-    headers = signed()
-    with pytest.raises(BadSignature, match="UTF-8"):
-        verify_and_parse(b"\xff\xfe" + BODY, headers, SECRET, now=NOW)
+def _hmac_signed(body: bytes, *, timestamp: str = str(NOW), msg_id: str = "msg_1") -> dict[str, str]:
+    """Headers whose HMAC covers ``body``'s exact bytes (``Verifier.sign`` only signs text)."""
+    key = base64.b64decode(SECRET.removeprefix("whsec_"))
+    digest = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return {"webhook-id": msg_id, "webhook-timestamp": timestamp, "webhook-signature": "v1," + base64.b64encode(digest).decode()}
+
+
+def test_body_that_is_not_utf8_and_forged_is_a_bad_signature():
+    with pytest.raises(BadSignature):
+        verify_and_parse(b"\xff\xfe" + BODY, signed(), SECRET, now=NOW)
+
+
+@pytest.mark.parametrize(("body", "says"), [
+    (BODY.decode().encode("utf-16"), "UTF-16"),
+    (gzip.compress(BODY, mtime=0), "gzip"),
+    (BODY.replace(b'"1234"', b'"12\xe9"'), "byte 0xe9 at offset"),
+])
+def test_correctly_signed_body_that_is_not_utf8_is_an_invalid_event_saying_so(body, says):
+    """Issue 13: a Latin-1, UTF-16 or gzip body with a correct HMAC was '401 no signature matches',
+    sending the sender after its secret. Now the signature passes and the event is refused for its encoding.
+    Mutation caught: hashing the body decoded as text (the signature fails again)."""
+    with pytest.raises(InvalidEvent, match=says) as info:
+        verify_and_parse(body, _hmac_signed(body), SECRET, now=NOW)
+    assert [p.keyword for p in info.value.problems] == ["encoding"]
+
+
+@pytest.mark.parametrize("timestamp", [f"+{NOW}", f"00{NOW}", f"{NOW // 1000000}_{NOW % 1000000:06d}", f" {NOW}", f"{NOW} ",
+                                       f"{NOW}\t", "\u0661" * 10])
+def test_only_the_canonical_timestamp_digits_verify(timestamp):
+    """Issue 13: ``int()`` read '+17...', '0017...', '17_...' and padded ones, all of which verified because
+    the HMAC was computed over the canonical digits. Only plain ASCII digits, as signed, are read now.
+    Mutation caught: parsing with ``int(timestamp)`` again."""
+    with pytest.raises(StaleTimestamp, match="ASCII digits"):
+        verify_and_parse(BODY, dict(signed(), **{"webhook-timestamp": timestamp}), SECRET, now=NOW)
+
+
+def test_the_hmac_covers_the_timestamp_text_as_sent():
+    """A producer that signs a non-canonical text is refused too (never re-formatted before hashing)."""
+    with pytest.raises(StaleTimestamp):
+        verify_and_parse(BODY, _hmac_signed(BODY, timestamp=f"0{NOW}"), SECRET, now=NOW)
+    assert verify_and_parse(BODY, _hmac_signed(BODY), SECRET, now=NOW).code == "1234"
+
+
+def test_a_str_body_is_encoded_and_anything_else_is_a_type_error():
+    """Issue 13: ``verify_and_parse`` raised AttributeError on a str body."""
+    assert verify_and_parse(BODY.decode(), signed(), SECRET, now=NOW).code == "1234"
+    with pytest.raises(TypeError, match="raw request bytes"):
+        verify_and_parse(json.loads(BODY), signed(), SECRET, now=NOW)
+
+
+@pytest.mark.parametrize("secret", ["whsec_AA==", "abcd", "whsec_" + base64.b64encode(b"x" * 15).decode(), b"short"])
+def test_secrets_shorter_than_16_bytes_are_refused(secret):
+    """Issue 13: ``serve`` started with a 1-byte key. Mutation caught: the length check removed."""
+    with pytest.raises(InvalidSecret, match="under the 16 accepted"):
+        Verifier(secret)
+    assert Verifier("whsec_" + base64.b64encode(b"x" * 16).decode())
 
 
 def test_secret_forms():
@@ -162,12 +225,129 @@ def test_memory_seen_store_dedupes_and_forgets_the_oldest():
     assert store.first_time("a")  # forgotten after a failed handler: the retry is new
 
 
-def test_memory_seen_store_is_atomic_across_threads():
-    store = MemorySeenStore()
-    results = []
-    threads = [threading.Thread(target=lambda: results.append(store.first_time("event"))) for _ in range(16)]
+class _Rendezvous:
+    """Holds a thread inside a store's critical section until a second thread arrives there too (or 0.3 s pass).
+
+    With the store's lock, the second thread cannot enter while the first waits, so the wait times
+    out and the two run one after the other; without it, both are inside at once, every time.
+    """
+
+    def __init__(self):
+        self.barrier = threading.Barrier(2)
+
+    def meet(self) -> None:
+        try:
+            self.barrier.wait(timeout=0.3)
+        except threading.BrokenBarrierError:
+            pass
+
+
+def _race(call) -> list:
+    results: list = []
+    threads = [threading.Thread(target=lambda: results.append(call())) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert results.count(True) == 1
+    return results
+
+
+def test_memory_seen_store_is_atomic_across_threads():
+    """Issue 16, item 4: 16 threads with one call each never overlapped, so removing the lock went unseen.
+    The rendezvous inside ``first_time``'s membership test forces the overlap. Mutation caught: the
+    ``with self._lock`` in ``MemorySeenStore.first_time`` removed (both threads then see the id as new)."""
+    rendezvous = _Rendezvous()
+
+    class Seen(OrderedDict):
+        def __contains__(self, key):
+            found = super().__contains__(key)
+            rendezvous.meet()
+            return found
+
+    store = MemorySeenStore()
+    store._seen = Seen()
+    assert sorted(_race(lambda: store.first_time("event"))) == [False, True]
+
+
+def test_memory_claim_store_claims_once_across_threads():
+    """The same forced overlap for the claim store (several event loops of one process share it).
+    Mutation caught: the ``with self._lock`` in ``MemoryClaimStore.claim_now`` removed."""
+    rendezvous = _Rendezvous()
+
+    class Entries(dict):
+        def get(self, key, default=None):
+            found = super().get(key, default)
+            rendezvous.meet()
+            return found
+
+    store = MemoryClaimStore()
+    store._entries = Entries()
+    states = _race(lambda: asyncio.run(store.claim("event", 60)).state)
+    assert sorted(states) == [CLAIMED, IN_FLIGHT]
+
+
+class FakeClock:
+    def __init__(self, now: float = 1000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_memory_claim_store_state_machine():
+    clock = FakeClock()
+    store = MemoryClaimStore(clock=clock)
+    run = asyncio.run
+    first = run(store.claim("e", 10))
+    assert first.state == CLAIMED and first.token
+    busy = run(store.claim("e", 10))
+    assert busy.state == IN_FLIGHT and busy.retry_after == 10
+    assert not run(store.extend("e", "not-the-token", 10))
+    clock.now += 9
+    assert run(store.extend("e", first.token, 10))  # renewed: still held 9 s later
+    clock.now += 9
+    assert run(store.claim("e", 10)).state == IN_FLIGHT
+    run(store.release("e", "not-the-token"))  # someone else's release changes nothing
+    assert run(store.claim("e", 10)).state == IN_FLIGHT
+    run(store.release("e", first.token))
+    second = run(store.claim("e", 10))
+    assert second.state == CLAIMED and second.token != first.token
+    assert run(store.complete("e", second.token, 100))
+    assert run(store.claim("e", 10)).state == DONE
+    assert not run(store.complete("e", first.token, 100))  # a stale attempt cannot overwrite
+    clock.now += 101
+    assert run(store.claim("e", 10)).state == CLAIMED  # forgotten after the retention
+    assert len(store) == 1
+
+
+def test_a_crashed_claim_expires_with_its_lease():
+    clock = FakeClock()
+    store = MemoryClaimStore(clock=clock)
+    stale = asyncio.run(store.claim("e", 5))
+    clock.now += 5.001
+    fresh = asyncio.run(store.claim("e", 5))
+    assert fresh.state == CLAIMED
+    assert not asyncio.run(store.extend("e", stale.token, 5))  # the lost claim cannot come back
+    assert not asyncio.run(store.complete("e", stale.token, 100)) and asyncio.run(store.complete("e", fresh.token, 100))
+
+
+def test_memory_claim_store_forgets_by_time_not_by_count():
+    """Issue 13, defect 2: ``MemorySeenStore`` forgot by count (100,000), so at about 2,000 events/s an id
+    was forgotten within a minute, inside the producer's retries (28 hours). The claim store keeps
+    every id for the retention, however many others arrive."""
+    clock = FakeClock()
+    store = MemoryClaimStore(clock=clock)
+    token = asyncio.run(store.claim("first", 60)).token
+    asyncio.run(store.complete("first", token, DEFAULT_RETENTION_SECONDS))
+
+    async def many_others() -> None:
+        for number in range(101_000):  # past MemorySeenStore's 100,000
+            claim = await store.claim(f"other-{number}", 60)
+            await store.complete(f"other-{number}", claim.token, DEFAULT_RETENTION_SECONDS)
+
+    asyncio.run(many_others())
+    clock.now += 28 * 3600
+    assert store.claim_now("first", 60).state == DONE
+    assert DEFAULT_RETENTION_SECONDS >= 28 * 3600
+    clock.now += DEFAULT_RETENTION_SECONDS
+    assert store.claim_now("first", 60).state == CLAIMED

@@ -411,7 +411,10 @@ def main(argv: list[str] | None = None) -> int:
     results["throughput"] = throughput(args.lines or (20_000 if args.quick else 1_000_000))
     results["tooling"] = tooling(50 if args.quick else 1000)
     results["node"] = node_scenario(args.quick)
-    sys.stdout.write(render(results))
+    from .receiving import _bench as receiver_bench  # the receiver under load: README "Reference receiver"
+
+    results["receiver"] = receiver_bench.receiver_load(PAYLOAD, args.quick)
+    sys.stdout.write(render(results) + "\n".join(receiver_bench.render(results["receiver"])) + "\n")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     sys.stdout.write(f"written: {args.output}\n")

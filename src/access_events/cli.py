@@ -1,6 +1,7 @@
 """The ``access-events`` command line: validate payloads, lint schemas, show the catalog, run
-the reference receiver (``serve``), check any receiver against its contract (``check-receiver``)
-and gate schema changes on compatibility (``compat``, in the ``gate`` package).
+the reference receiver (``serve``, in ``receiving/server.py``), check any receiver against its
+contract (``check-receiver``, in ``receiving/campaign.py``) and gate schema changes on
+compatibility (``compat``, in the ``gate`` package).
 
 Exit codes are decided in one place (``_exit``): 0 all good, 1 findings (invalid
 payloads, lint findings), 2 usage errors or unreadable input.
@@ -13,10 +14,9 @@ import dataclasses
 import json
 import os
 import sys
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -262,324 +262,30 @@ def run_lint(folder: str | None, fmt: str, out: TextIO, err: TextIO) -> int:
     return FINDINGS if result.findings else OK
 
 
-# --- check-receiver: the receiver contract as a schemathesis campaign -----------------------------
-#
-# The contract is generated/openapi/receiver.yaml (shipped in the wheel as
-# access_events/contract/openapi/receiver.yaml, where its ../../schemas/ refs still reach the
-# packaged schemas). Every request is signed over the exact bytes sent, so verification is
-# exercised rather than bypassed; cases whose signature headers schemathesis itself
-# deliberately broke (missing, malformed) are sent as generated, unsigned.
-
-#: Buckets of the per-event-type summary besides the catalog's types.
-OTHER_TYPES = "(other event types)"
-NO_EVENT = "(no event)"
-_RECEIVER_PATH = "/webhooks/access-events"
-_PLACEHOLDER_HEADERS = {"webhook-id": "placeholder", "webhook-timestamp": "0", "webhook-signature": "placeholder"}
+#: The campaign's names, importable from here as before it moved to receiving/campaign.py.
+_CAMPAIGN_NAMES = ("NO_EVENT", "OTHER_TYPES", "CampaignReport", "CampaignUsageError", "Finding", "check_receiver", "contract_path")
 
 
-class CampaignUsageError(Exception):
-    """The campaign cannot start: bad URL, unknown event type, unreachable endpoint, missing tools."""
+def __getattr__(name: str):
+    if name in _CAMPAIGN_NAMES:
+        from .receiving import campaign
 
-
-@dataclass
-class Finding:
-    """One kind of failure (the first case that showed it, and how many cases did)."""
-
-    title: str
-    message: str
-    phase: str
-    mode: str
-    event_type: str
-    status: int | None
-    curl: str
-    count: int = 1
-
-
-@dataclass
-class CampaignReport:
-    target: str
-    event_types: tuple[str, ...]
-    seed: int
-    #: (phase, mode, event type bucket) -> cases sent
-    cases: Counter = field(default_factory=Counter)
-    #: event type bucket -> cases with at least one failure
-    failed_cases: Counter = field(default_factory=Counter)
-    #: (mode, status code) -> answers
-    statuses: Counter = field(default_factory=Counter)
-    findings: dict[tuple[str, str], Finding] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.findings
-
-    def sent(self, *, phase: str | None = None, mode: str | None = None, event_type: str | None = None) -> int:
-        return sum(n for (p, m, e), n in self.cases.items()
-                   if phase in (None, p) and mode in (None, m) and event_type in (None, e))
-
-    def render(self, out: TextIO) -> None:
-        rows = [t for t in _catalog.event_types() if t in self.event_types or self.sent(event_type=t)]
-        rows += [OTHER_TYPES, NO_EVENT]
-        width = max(len(r) for r in rows)
-        out.write(f"{'event type':<{width}}  {'positive':>8}  {'negative':>8}  {'failed':>6}\n")
-        for row in rows:
-            out.write(f"{row:<{width}}  {self.sent(mode='positive', event_type=row):>8}  "
-                      f"{self.sent(mode='negative', event_type=row):>8}  {self.failed_cases[row]:>6}\n")
-        phases = ", ".join(f"{p} {self.sent(phase=p)}" for p in ("examples", "coverage", "fuzzing"))
-        out.write(f"{self.sent()} requests ({phases}), seed {self.seed}\n")
-        if self.ok:
-            out.write("PASS: every answer conforms to the receiver contract\n")
-            return
-        failed = sum(self.failed_cases.values())
-        out.write(f"FAIL: {len(self.findings)} kind{'s' if len(self.findings) != 1 else ''} of failure "
-                  f"in {failed} request{'s' if failed != 1 else ''}\n")
-        for number, f in enumerate(self.findings.values(), 1):
-            out.write(f"\n{number}. {f.title} ({f.count} case{'s' if f.count != 1 else ''}; first: {f.mode} "
-                      f"{f.event_type}, {f.phase} phase, answered {f.status if f.status is not None else 'nothing'})\n")
-            for line in f.message.strip().splitlines()[:12]:
-                out.write(f"   {line}\n".rstrip(" ") if line.strip() else "\n")
-            out.write("   reproduce (signatures expire 5 minutes after the run):\n")
-            out.write(f"   {f.curl}\n")
-
-
-def contract_path() -> Path:
-    """The receiver contract: packaged in the wheel, or generated/ in a source checkout."""
-    packaged = Path(__file__).with_name("contract") / "openapi" / "receiver.yaml"
-    if packaged.is_file():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "generated" / "openapi" / "receiver.yaml"
-
-
-def _bucket(body: object, known: Sequence[str]) -> str:
-    event_type = body.get("event_type") if isinstance(body, dict) else None
-    if not isinstance(event_type, str):
-        return NO_EVENT
-    return event_type if event_type in known else OTHER_TYPES
-
-
-def _curl(method: str, url: str, headers: dict[str, str], body: bytes | None) -> str:
-    import shlex
-
-    parts = ["curl", "-sS", "-i", "-X", method, shlex.quote(url)]
-    for name, value in headers.items():
-        if name.lower() not in ("content-length", "accept-encoding", "connection", "user-agent", "accept"):
-            parts += ["-H", shlex.quote(f"{name}: {value}")]
-    if body:
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            text = None
-        if text is not None and "\x00" not in text:
-            parts += ["--data-binary", shlex.quote(text)]
-        else:  # bytes a shell string cannot hold: let printf write them
-            parts += ["--data-binary", "@<(printf " + shlex.quote("".join(f"\\x{b:02x}" for b in body)) + ")"]
-    return " ".join(parts)
-
-
-def check_receiver(target: str | Callable, secret: str | bytes, *, max_examples: int = 50,
-                   event_types: Sequence[str] | None = None, seed: int | None = None, timeout: float = 10.0,
-                   contract: Path | None = None) -> CampaignReport:
-    """Run the receiver contract against ``target``: a URL (exactly as given) or an ASGI app, in process.
-
-    Phases: the contract's examples, schemathesis's coverage cases (positive ones limited to
-    ``event_types``; negative ones from the whole contract), then ``max_examples`` generated
-    valid events of each event type (and of other types, unless ``event_types`` limits them),
-    as many invalid bodies (signed), and half as many with broken signature headers. Each
-    answer goes through schemathesis's default checks, with valid requests required to get
-    a 2xx and invalid ones one of the contract's 4xx (400, 401, 413, 415).
-    Raises ``CampaignUsageError`` when it cannot start, ``InvalidSecret`` for a bad secret.
-    """
-    import base64
-    import copy
-    import hashlib
-    import hmac
-    import time
-    from urllib.parse import urlsplit
-
-    try:
-        import requests
-        import schemathesis
-        import yaml
-        from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-        from hypothesis import seed as hypothesis_seed
-        from schemathesis.config import SchemathesisConfig
-        from schemathesis.core.failures import Failure, FailureGroup
-        from schemathesis.core.parameters import ParameterLocation
-        from schemathesis.generation import GenerationMode
-    except ImportError as exc:
-        raise CampaignUsageError(f"check-receiver needs schemathesis ({exc.name} is missing): "
-                                 "pip install 'schemathesis>=4' pyyaml") from None
-
-    from .webhooks import Verifier
-
-    verifier = Verifier(secret)  # InvalidSecret for a bad one
-    key = secret if isinstance(secret, bytes) else base64.b64decode(secret.removeprefix("whsec_"))
-    known = _catalog.event_types()
-    selected = tuple(event_types) if event_types else known
-    unknown = [t for t in selected if t not in known]
-    if unknown:
-        raise CampaignUsageError(f"unknown event type {unknown[0]!r}; known: {', '.join(known)}")
-    contract = contract or contract_path()
-    if not contract.is_file():
-        raise CampaignUsageError(f"the receiver contract is missing: {contract}")
-    doc = yaml.safe_load(contract.read_text("utf-8"))
-
-    call_kwargs: dict[str, object] = {"timeout": timeout}
-    if isinstance(target, str):
-        url = urlsplit(target)
-        if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
-            raise CampaignUsageError(f"{target!r}: expected an http(s) URL without query or fragment, "
-                                     "such as http://127.0.0.1:8000/webhooks/access-events")
-        path = url.path or "/"
-        call_kwargs["base_url"] = f"{url.scheme}://{url.netloc}"
-        try:
-            requests.request("OPTIONS", target, timeout=timeout)
-        except requests.RequestException as exc:
-            raise CampaignUsageError(f"{target}: unreachable: {exc.__class__.__name__}: {exc}") from None
-    else:
-        path = _RECEIVER_PATH
-        call_kwargs["app"] = target
-    doc["paths"] = {path: doc["paths"][_RECEIVER_PATH]}
-
-    def branch_type(ref: str) -> str:
-        name = ref.rsplit("/", 1)[-1]
-        return name.removesuffix(_catalog.SCHEMA_SUFFIX) if name.endswith(_catalog.SCHEMA_SUFFIX) else OTHER_TYPES
-
-    def limited_to(keep: set[str]) -> dict:
-        """The contract with only these branches of the body's oneOf (valid requests of these types only)."""
-        limited = copy.deepcopy(doc)
-        body = limited["paths"][path]["post"]["requestBody"]["content"]["application/json"]
-        body["schema"]["oneOf"] = [b for b in body["schema"]["oneOf"] if branch_type(b["$ref"]) in keep]
-        body["examples"] = {name: ex for name, ex in body.get("examples", {}).items()
-                            if _bucket(ex.get("value"), known) in keep}
-        return limited
-
-    buckets = [*selected, *([] if event_types else [OTHER_TYPES])]
-
-    config = SchemathesisConfig.from_dict({"checks": {
-        "positive_data_acceptance": {"expected-statuses": ["2xx"]},
-        "negative_data_rejection": {"expected-statuses": ["400", "401", "413", "415"]},
-    }})
-
-    def operation(document: dict):
-        schema = schemathesis.openapi.from_dict(copy.deepcopy(document), config=config)
-        schema.location = contract.resolve().as_uri()  # where the ../../schemas/ refs are resolved from
-        return schema[path]["POST"]
-
-    full, positive = operation(doc), operation(limited_to(set(buckets)))
-    if seed is None:
-        import random
-
-        seed = random.getrandbits(32)
-    report = CampaignReport(target=target if isinstance(target, str) else "(in-process app)", event_types=selected, seed=seed)
-
-    def signed_headers(case) -> dict[str, str]:
-        wire = case.as_transport_kwargs(base_url=call_kwargs.get("base_url"))
-        prepared = requests.Request(method=wire["method"], url=wire["url"], headers=wire["headers"],
-                                    data=wire.get("data"), json=wire.get("json"), params=wire.get("params")).prepare()
-        raw = prepared.body or b""
-        raw = raw.encode("utf-8") if isinstance(raw, str) else raw
-        msg_id, now = f"msg_{case.id}", int(time.time())
-        try:
-            signature = verifier.sign(raw, msg_id, now)
-        except UnicodeDecodeError:  # the same HMAC over bytes that are not text: receivers refuse those (401)
-            digest = hmac.new(key, f"{msg_id}.{now}.".encode() + raw, hashlib.sha256).digest()
-            signature = "v1," + base64.b64encode(digest).decode()
-        return {"webhook-id": msg_id, "webhook-timestamp": str(now), "webhook-signature": signature}
-
-    def run(case, phase: str) -> None:
-        meta = case.meta
-        mode = meta.generation.mode.value if meta is not None else "positive"
-        header_info = meta.components.get(ParameterLocation.HEADER) if meta is not None else None
-        headers = None if header_info is not None and header_info.mode.is_negative else signed_headers(case)
-        bucket = _bucket(case.body, known)
-        report.cases[(phase, mode, bucket)] += 1
-        failures: list[tuple[str, str]] = []
-        response = None
-        try:
-            response = case.call(headers=headers, **call_kwargs)
-        except Exception as exc:  # noqa: BLE001 - a network error, or the in-process app raised
-            failures.append((f"No answer: {exc.__class__.__name__}", str(exc)))
-        else:
-            report.statuses[(mode, response.status_code)] += 1
-            transport_kwargs = dict(call_kwargs)
-            if headers is not None:
-                transport_kwargs["headers"] = dict(headers)
-            try:
-                case.validate_response(response, headers=headers, transport_kwargs=transport_kwargs)
-            except FailureGroup as group:
-                failures += [(f.title, f.message) for f in group.exceptions]
-            except Failure as failure:
-                failures.append((failure.title, failure.message))
-        if not failures:
-            return
-        report.failed_cases[bucket] += 1
-        request = getattr(response, "request", None)
-        if request is not None:
-            raw = request.body or b""
-            curl = _curl(request.method, request.url, dict(request.headers), raw.encode() if isinstance(raw, str) else raw)
-        else:
-            wire = case.as_transport_kwargs(base_url=call_kwargs.get("base_url"), headers=headers)
-            prepared = requests.Request(method=wire["method"], url=wire["url"], headers=wire["headers"],
-                                        data=wire.get("data"), json=wire.get("json"), params=wire.get("params")).prepare()
-            raw = prepared.body or b""
-            curl = _curl(prepared.method, prepared.url, dict(prepared.headers), raw.encode() if isinstance(raw, str) else raw)
-        for title, message in failures:
-            found = report.findings.get((title, mode))
-            if found is not None:
-                found.count += 1
-                continue
-            if response is not None:
-                answer = response.content[:300].decode("utf-8", "replace")
-                message = f"{message}\n\nAnswer: {response.status_code} {answer}".strip()
-            report.findings[(title, mode)] = Finding(title, message, phase, mode, bucket,
-                                                     response.status_code if response is not None else None, curl)
-
-    _run_explicit_phases(full, positive, run)
-
-    def fuzz(op, mode, fixed_headers, count: int) -> None:
-        @settings(max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck),
-                  phases=(Phase.explicit, Phase.generate), verbosity=Verbosity.quiet)
-        @given(op.as_strategy(generation_mode=mode, headers=fixed_headers))
-        def test(case) -> None:
-            run(case, "fuzzing")
-
-        hypothesis_seed(seed)(test)()
-
-    for bucket in buckets:  # one run per event type: a oneOf of nine leaves some types unreached by chance
-        fuzz(operation(limited_to({bucket})), GenerationMode.POSITIVE, None, max_examples)
-    fuzz(full, GenerationMode.NEGATIVE, dict(_PLACEHOLDER_HEADERS), max_examples)  # invalid bodies, signed
-    fuzz(full, GenerationMode.NEGATIVE, None, max(1, max_examples // 2))  # broken headers too, unsigned
-    return report
-
-
-def _run_explicit_phases(full, positive, run: Callable) -> None:
-    """The contract's examples and schemathesis's coverage cases (its deterministic phases), when available."""
-    try:  # schemathesis 4's case generators; an older or newer layout just skips these phases
-        from schemathesis.generation import GenerationMode
-        from schemathesis.generation.drivers import CoverageGenerator, ExamplesGenerator
-        from schemathesis.generation.feedback import FeedbackSources
-        from schemathesis.generation.overrides import Override
-    except ImportError:
-        return
-    for case in ExamplesGenerator(operation=positive, override=Override(), feedback=FeedbackSources(), fill_missing=False):
-        run(case, "examples")
-    for op, mode in ((positive, GenerationMode.POSITIVE), (full, GenerationMode.NEGATIVE)):
-        generation = op.schema.config.generation_for(operation=op, phase="coverage")
-        for case in CoverageGenerator(operation=op, generation_modes=[mode], generation_config=generation,
-                                      auth_storage=None, override=Override(), feedback=FeedbackSources()):
-            run(case, "coverage")
+        return getattr(campaign, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run_check_receiver(url: str, *, secret_env: str, max_examples: int, event_types: Sequence[str] | None,
                        seed: int | None, out: TextIO, err: TextIO) -> int:
-    from .webhooks import InvalidSecret
+    from .receiving.campaign import CampaignUsageError, check_receiver
+    from .receiving.signatures import InvalidSecret
 
     secret = os.environ.get(secret_env)
     if not secret:
         err.write(f"access-events check-receiver: error: the environment variable {secret_env} is not set\n")
         return USAGE
     try:
-        report = check_receiver(url, secret, max_examples=max_examples, event_types=event_types, seed=seed)
+        report = check_receiver(url, secret, max_examples=max_examples, event_types=event_types, seed=seed,
+                                progress=lambda line: (err.write(f"check-receiver: {line}\n"), err.flush()))
     except InvalidSecret as exc:
         err.write(f"access-events check-receiver: error: {secret_env}: {exc}\n")
         return USAGE
@@ -589,6 +295,29 @@ def run_check_receiver(url: str, *, secret_env: str, max_examples: int, event_ty
     out.write(f"check-receiver: POST {url} against the receiver contract\n")
     report.render(out)
     return OK if report.ok else FINDINGS
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is outside 0 to 65535")
+    return port
+
+
+def _duration(text: str) -> float:
+    """Seconds of ``90``, ``90s``, ``30m``, ``72h`` or ``3d``."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
+    try:
+        value = float(number) * units[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a duration such as 90s, 30m, 72h or 3d") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be positive")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -623,9 +352,24 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of one event type ('*' for the union)")
     p.add_argument("event_type")
 
-    p = sub.add_parser("serve", help="run the reference receiver (secret from $ACCESS_EVENTS_WEBHOOK_SECRET; needs uvicorn)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p = sub.add_parser("serve", help="run the reference receiver (secret from $ACCESS_EVENTS_WEBHOOK_SECRET; needs uvicorn)",
+                       description="Run the reference receiver behind uvicorn. The signing secret comes from "
+                                   "$ACCESS_EVENTS_WEBHOOK_SECRET (whsec_...).")
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    p.add_argument("--port", type=_port, default=8000, help="TCP port to listen on, 0 to 65535 (default 8000)")
+    p.add_argument("--path", default="/webhooks/access-events", help="the endpoint's path (default /webhooks/access-events)")
+    p.add_argument("--store", default="memory://", metavar="URL",
+                   help="where handled event ids are remembered: memory:// (default; this process only) or "
+                        "redis://HOST:PORT/DB (shared by workers and instances; the [redis] extra)")
+    p.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default 1; more need --store redis://)")
+    p.add_argument("--handlers", metavar="MODULE:ATTR",
+                   help="a callable run once per event, or a mapping event_type -> callable (sync or async)")
+    p.add_argument("--lease-seconds", type=float, default=60.0, metavar="S",
+                   help="how long a claim on an event holds without renewal; a crashed worker's events are retried after it (default 60)")
+    p.add_argument("--retention", type=_duration, default="3d", metavar="DURATION",
+                   help="how long handled event ids are remembered, e.g. 72h or 3d (default 3d; the producer retries for about 28 h)")
+    p.add_argument("--read-timeout", type=float, default=10.0, metavar="S",
+                   help="a request (head and body) must arrive within S seconds of its first byte, or the connection is closed (default 10)")
 
     p = sub.add_parser("check-receiver", help="check a running receiver against the receiver contract (schemathesis)")
     p.add_argument("url", metavar="URL", help="the receiver's endpoint, e.g. http://127.0.0.1:8000/webhooks/access-events")
@@ -664,9 +408,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "list":
             return run_list(args.format, out)
         if args.command == "serve":
-            from .receiver import serve
+            from .receiving.server import serve
 
-            return serve(args.host, args.port)
+            return serve(args.host, args.port, path=args.path, store=args.store, workers=args.workers,
+                         handlers=args.handlers, lease_seconds=args.lease_seconds, retention_seconds=args.retention,
+                         read_timeout=args.read_timeout)
         if args.command == "check-receiver":
             if args.max_examples <= 0:
                 err.write("access-events check-receiver: error: --max-examples must be positive\n")

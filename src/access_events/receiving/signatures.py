@@ -1,0 +1,193 @@
+"""Signature verification: the Standard Webhooks scheme, as the producer (Svix) signs.
+
+The signed content is ``{id}.{timestamp}.{body}``, HMAC-SHA256 under the base64-decoded
+``whsec_`` key. The HMAC is the standard library's ``hmac`` over the body's exact bytes
+(``contract_tests/test_receiver.py`` holds it equal to the ``standardwebhooks`` package's
+``sign``, which ``Verifier.sign`` uses); comparison is ``hmac.compare_digest``. The library's
+own ``verify`` is not called: it reads the clock itself, raises one error type for
+everything, decodes the body as text before hashing (so a body that is not UTF-8 cannot be
+told from a forged one) and accepts any timestamp ``int()`` reads (``+17…``, ``0017…``,
+``17_…``, padded spaces) although only the canonical digits were signed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from standardwebhooks import Webhook
+
+from .._api import parse_event
+from .._decode import DEFAULT_MAX_BYTES
+from ..errors import EventError, InvalidEvent, Problem
+
+#: How far a signature's timestamp may be from now, either way (the Standard Webhooks default).
+TOLERANCE_SECONDS = 5 * 60
+#: The shortest key accepted; the producer issues 24-byte keys.
+MIN_SECRET_BYTES = 16
+_SECRET_PREFIX = "whsec_"
+_HEADER_SETS = (("webhook-id", "webhook-timestamp", "webhook-signature"), ("svix-id", "svix-timestamp", "svix-signature"))
+#: Every header name the signature reads; a request carrying one of them twice is refused.
+SIGNATURE_HEADERS = frozenset(name for names in _HEADER_SETS for name in names)
+_MAX_TIMESTAMP_DIGITS = 12  # seconds since 1970: 10 digits until the year 2286
+
+
+class WebhookError(EventError):
+    """Base of the signature errors: the request did not come, verifiably, from the producer."""
+
+
+class MissingHeaders(WebhookError):
+    """No complete set of ``webhook-*`` (or ``svix-*``) id, timestamp and signature headers."""
+
+
+class StaleTimestamp(WebhookError):
+    """The signature's timestamp is unreadable, or more than the tolerance away from now (old or future)."""
+
+
+class BadSignature(WebhookError):
+    """No ``v1`` signature in the header matches the body under the secret."""
+
+
+class InvalidSecret(ValueError):
+    """The configured secret is empty, not base64 (after an optional ``whsec_`` prefix), or shorter than 16 bytes."""
+
+
+def _signature_headers(headers: Mapping[str, str]) -> tuple[str, str, str]:
+    lowered = {str(k).lower(): v for k, v in headers.items()}
+    for names in _HEADER_SETS:
+        values = [lowered.get(name) for name in names]
+        if all(values):
+            return values[0], values[1], values[2]  # type: ignore[return-value]
+    missing = [name for name in _HEADER_SETS[0] if not lowered.get(name)]
+    raise MissingHeaders(f"missing signature header{'s' if len(missing) > 1 else ''}: {', '.join(missing)} "
+                         "(or the svix-* equivalents)")
+
+
+def _canonical_timestamp(text: str) -> int:
+    """The seconds of a ``webhook-timestamp``: ASCII digits as a producer writes them, nothing else."""
+    if not (text.isascii() and text.isdigit() and len(text) <= _MAX_TIMESTAMP_DIGITS) or (text[0] == "0" and text != "0"):
+        raise StaleTimestamp(f"unreadable signature timestamp {text[:40]!r}: expected the seconds since 1970 "
+                             "as plain ASCII digits, as signed")
+    return int(text)
+
+
+def decode_secret(secret: str | bytes) -> bytes:
+    """The HMAC key of ``whsec_<base64>`` (or the bare base64 key, or the key bytes); raises ``InvalidSecret``."""
+    if isinstance(secret, str):
+        try:
+            secret = base64.b64decode(secret.removeprefix(_SECRET_PREFIX), validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidSecret("the webhook secret is not base64 (expected whsec_<base64>)") from None
+    if not secret:
+        raise InvalidSecret("the webhook secret is empty")
+    if len(secret) < MIN_SECRET_BYTES:
+        raise InvalidSecret(f"the webhook secret is {len(secret)} byte{'s' if len(secret) != 1 else ''} of key, "
+                            f"under the {MIN_SECRET_BYTES} accepted (the producer issues 24-byte keys): "
+                            "is it the whole whsec_... value?")
+    return secret
+
+
+class Verifier:
+    """Verifies signed webhook requests with one secret (``whsec_...``, or the bare base64 key)."""
+
+    def __init__(self, secret: str | bytes, *, tolerance_seconds: int = TOLERANCE_SECONDS):
+        self._key = decode_secret(secret)
+        self._webhook = Webhook(self._key)
+        self.tolerance_seconds = tolerance_seconds
+
+    def verify(self, body: bytes | str, headers: Mapping[str, str], *, now: float | None = None) -> str:
+        """Check the signature of ``body``; return the message id (``webhook-id``). Raises a WebhookError.
+
+        The HMAC covers the body's bytes: a body that is not UTF-8 but signed correctly passes
+        here, and its decoding fails afterwards (``parse_event``: 400), not as a forgery.
+        """
+        msg_id, timestamp, signature = _signature_headers(headers)
+        return self.check(msg_id, timestamp, signature, body, now=now)
+
+    def check(self, msg_id: str, timestamp: str, signature: str, body: bytes | str, *, now: float | None = None) -> str:
+        """``verify`` with the three header values already picked out (the receiver reads them so)."""
+        sent = _canonical_timestamp(timestamp)
+        skew = (time.time() if now is None else now) - sent
+        if abs(skew) > self.tolerance_seconds:
+            when = "old" if skew > 0 else "in the future"
+            raise StaleTimestamp(f"signature timestamp is {abs(int(skew))} s {when}; the tolerance is {self.tolerance_seconds} s")
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        expected = hmac.new(self._key, f"{msg_id}.{timestamp}.".encode("utf-8", "surrogateescape") + body, hashlib.sha256).digest()
+        for entry in signature.split(" "):
+            version, _, value = entry.partition(",")
+            if version != "v1":
+                continue
+            try:
+                given = base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError):
+                continue
+            if hmac.compare_digest(expected, given):
+                return msg_id
+        raise BadSignature("no signature matches the body under this secret")
+
+    def sign(self, body: bytes, msg_id: str, timestamp: int) -> str:
+        """The ``webhook-signature`` header value for ``body`` (for tests and for producers)."""
+        return self._webhook.sign(msg_id, datetime.fromtimestamp(timestamp, tz=timezone.utc), body.decode("utf-8"))
+
+
+def _check_body(body: Any) -> bytes:
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    raise TypeError(f"verify_and_parse: the body must be the raw request bytes (or str), not {type(body).__name__}")
+
+
+def verify_and_parse(body: bytes | str, headers: Mapping[str, str], secret: str | bytes | Verifier, *,
+                     max_bytes: int = DEFAULT_MAX_BYTES, now: float | None = None) -> Any:
+    """Verify the signature, then parse the event (``parse_event``).
+
+    ``body`` is the raw request body: ``bytes`` (or ``str``, encoded as UTF-8; anything else
+    is a ``TypeError``). Raises ``MissingHeaders``, ``StaleTimestamp`` or ``BadSignature``
+    (all ``WebhookError``) before looking at the body, then ``InvalidEvent`` or ``UnknownEventType``.
+    """
+    body = _check_body(body)
+    verifier = secret if isinstance(secret, Verifier) else Verifier(secret)
+    if len(body) > max_bytes:
+        # parse_event would refuse it too; refusing before the HMAC spares hashing a huge body
+        raise InvalidEvent([Problem("", "size", f"payload is {len(body)} bytes, above the limit of {max_bytes} bytes")])
+    verifier.verify(body, headers, now=now)
+    return parse_verified(body, max_bytes)
+
+
+def parse_verified(body: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """``parse_event`` of a body whose signature has been checked; a body that is not UTF-8 says so."""
+    try:
+        return parse_event(body, max_bytes=max_bytes)
+    except InvalidEvent as exc:
+        encoding = _encoding_problem(body)
+        if encoding is None:
+            raise
+        raise InvalidEvent([encoding]) from exc
+
+
+def _encoding_problem(body: bytes) -> Problem | None:
+    """Why a correctly signed body is not text JSON can be read from, or None when it is UTF-8."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if body[:2] == b"\x1f\x8b":
+            what = "gzip-compressed"
+        elif body[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(body) > 1 and b"\x00" in body[:4]):
+            what = "UTF-16 (or another wide encoding)"
+        else:
+            what = f"not UTF-8 (byte 0x{body[exc.start]:02x} at offset {exc.start}; Latin-1?)"
+        return Problem("", "encoding", f"the body is {what}; JSON must be UTF-8 text (RFC 8259). The signature is valid, "
+                                       "so the sender encodes the event wrongly")
+    return None
+
+
+__all__ = ["BadSignature", "InvalidSecret", "MIN_SECRET_BYTES", "MissingHeaders", "SIGNATURE_HEADERS", "StaleTimestamp",
+           "TOLERANCE_SECONDS", "Verifier", "WebhookError", "decode_secret", "parse_verified", "verify_and_parse"]
