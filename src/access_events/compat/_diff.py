@@ -25,8 +25,6 @@ from ._normalize import ARRAY, NUMBER, OBJECT, STRING, Builder, Node, Src, atom_
 _FLIP = {"loosens": "tightens", "tightens": "loosens"}
 #: A property name standing for "any property the schema does not declare".
 UNDECLARED = "undeclared_property"
-#: Property names tried when a pattern's automaton cannot produce one.
-_NAME_GUESSES = ("a", "x", "A", "0", "_", "x-a", "a1", "aa", "x_a", "-", "é")
 
 
 @dataclass(frozen=True)
@@ -103,11 +101,19 @@ def _describe(rule: str, path: tuple, old_value: Any, new_value: Any) -> str:
     return f"{summary}{values}{where}"
 
 
-def _power_of_two(ratio: Any) -> bool:
-    ratio = Fraction(ratio)
-    if ratio < 1:
-        ratio = 1 / ratio
-    return ratio.denominator == 1 and ratio.numerator & (ratio.numerator - 1) == 0
+def _exact_divisor(value: Any) -> bool:
+    """jsonschema's ``multipleOf`` test with this divisor is exact divisibility: an integer
+    (``instance % divisor``, exact in Python for ints and floats alike), or a float ``2**-k``
+    (``k >= 0``), by which dividing is an exact scaling that cannot underflow; when it
+    overflows, jsonschema falls back to exact fractions."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, int):
+        return True
+    if not math.isfinite(value) or value <= 0 or value > 1:
+        return False
+    ratio = Fraction(value)
+    return ratio.numerator == 1 and ratio.denominator & (ratio.denominator - 1) == 0
 
 
 def _integer_bound(value: Any, exclusive: bool, lower: bool) -> int:
@@ -372,17 +378,19 @@ class Differ:
                     "wider": "`pattern` now matches more strings (the old language is a strict subset)",
                     "narrower": "`pattern` now matches fewer strings (the new language is a strict subset)",
                     "overlap": "`pattern` changed: each version matches strings the other refuses",
-                }.get(relation or "", "`pattern` changed, and the two could not be compared as regular languages") + where
+                }.get(relation or "", "`pattern` changed, and the two could not be compared as regular languages ("
+                      + _regex.why(old_value, new_value) + ")") + where
             elif keyword == "format":
                 effect = "both"
             else:
                 old_value, new_value = old[old_value][0], new[new_value][0]
                 a, b = _number(old_value), _number(new_value)
-                if (isinstance(old_value, float) and not old_value.is_integer() or (
-                        isinstance(new_value, float) and not new_value.is_integer())) and not _power_of_two(a / b):
-                    # Validators divide in binary floating point (0.35 is a multiple of 0.01 but
-                    # not of 0.001 for jsonschema): exact arithmetic would promise too much. A
-                    # ratio that is a power of two scales the quotient exactly, so it is kept.
+                if not (_exact_divisor(old_value) and _exact_divisor(new_value)):
+                    # jsonschema divides by a float `multipleOf` in binary floating point and
+                    # checks that the rounded quotient is whole, falling back to exact
+                    # arithmetic only when the quotient overflows (0.35 is a multiple of 0.01
+                    # but not of 0.001 for it, and 1e307 is a multiple of 0.1 but not of
+                    # 0.05): exact arithmetic would promise too much either way.
                     effect = "both"
                 else:
                     effect = "tightens" if b % a == 0 else "loosens" if a % b == 0 else "both"
@@ -470,23 +478,13 @@ class Differ:
                 self.emit("required-property-removed", o, n, path + (name,), moot,
                           old=_loc(o.required[name], "required"), new=new_at, old_value=name, applies=OBJECT)
         for name in sorted(o.declared_names() | n.declared_names()):
-            self._declared(o, n, o.property_sources(name), n.property_sources(name), path, name, moot, "property", True)
-        patterns = sorted(o.all_patterns() | n.all_patterns())
-        # Without overlapping patterns, every undeclared name a pattern matches meets the same
-        # schemas, so one sample name per pattern stands for all of them. With overlaps (or
-        # patterns whose overlap cannot be decided), a change found here is undecided.
-        overlapping = any(_regex.overlap(a, b) is not False for i, a in enumerate(patterns) for b in patterns[i + 1:])
-
-        def pattern_regions() -> None:
-            declared = o.declared_names() | n.declared_names()
-            for pattern in patterns:
-                self._pattern_region(o, n, pattern, declared, path, moot)
-
-        if overlapping:
-            self.guarded("overlapping `patternProperties`: a name can meet several patterns", o, n,
-                         _loc(o.origin), _loc(n.origin), path, moot, pattern_regions)
-        else:
-            pattern_regions()
+            old_sources, new_sources = o.property_sources(name), n.property_sources(name)
+            # The lenient policy's exemption is for optional properties: a property required
+            # where it is not declared is in every payload of that side, so declaring it on
+            # the other constrains them all.
+            optional = not ((name in o.required and not old_sources[1]) or (name in n.required and not new_sources[1]))
+            self._declared(o, n, old_sources, new_sources, path, name, moot, "property", optional)
+        self._pattern_regions(o, n, path, moot)
         old_extra, new_extra = o.additional_sources(), n.additional_sources()
         if old_extra or new_extra:
             uneval = bool(o.unevaluated_properties or n.unevaluated_properties) and not any(
@@ -510,27 +508,49 @@ class Differ:
             self._pair_lists(o, n, path, moot, o.dependent_schemas.get(name, []), n.dependent_schemas.get(name, []),
                              "dependent-schema", value=name)
 
-    def _pattern_region(self, o: Node, n: Node, pattern: str, declared: set[str], path: tuple, ctx: Ctx) -> None:
-        sample = next((name for name in _regex.sample_strings(pattern, 4) + list(_NAME_GUESSES)
-                       if name not in declared and search(pattern, name)), None)
-        old_at = [g.patterns[pattern] for g in o.objects if pattern in g.patterns]
-        new_at = [g.patterns[pattern] for g in n.objects if pattern in g.patterns]
-        if sample is None:
-            if not (old_at and new_at and len(old_at) == len(new_at) and all(
-                    canon(a.contents) == canon(b.contents) for a, b in zip(old_at, new_at))):
-                self.emit("undecidable", o, n, path, ctx, old=_loc(old_at[0]) if old_at else _loc(o.origin),
-                          new=_loc(new_at[0]) if new_at else _loc(n.origin), old_value=pattern, new_value=pattern,
-                          message=f"no property name matching {pattern!r} could be built to compare it")
+    def _pattern_regions(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+        """``patternProperties`` compared region by region: the names matched by exactly the
+        same set of patterns (of either version) meet the same schemas on each side, so one
+        name per non-empty region stands for all of them, overlaps included. Declared names
+        are left out (they were compared as properties)."""
+        patterns = tuple(sorted(o.all_patterns() | n.all_patterns()))
+        if not patterns:
             return
-        on = self.old.node(o.property_sources(sample)[0], o.origin)
-        nn = self.new.node(n.property_sources(sample)[0], n.origin)
-        sub = path + (sample,)
+        declared = o.declared_names() | n.declared_names()
+        found = _regex.regions(patterns, frozenset(declared))
+        if found is not None and all(
+                {p for p in patterns if search(p, name)} == set(key) for key, name in found.items()):
+            for key, name in sorted(found.items(), key=lambda item: (len(item[1]), item[1])):
+                self._pattern_region(o, n, key, name, path, ctx)
+            return
+        # Undecidable regions: fail closed unless each pattern meets the same schemas on both sides.
+        old_at = {p: [canon(g.patterns[p].contents) for g in o.objects if p in g.patterns] for p in patterns}
+        new_at = {p: [canon(g.patterns[p].contents) for g in n.objects if p in g.patterns] for p in patterns}
+        if old_at != new_at or self._pattern_siblings_differ(o, n):
+            reason = _regex.why(*patterns) if found is None else "Python's `re` and the automata disagree on a name"
+            self.emit("undecidable", o, n, path, ctx, old=_loc(o.origin), new=_loc(n.origin),
+                      old_value=sorted(o.all_patterns()), new_value=sorted(n.all_patterns()),
+                      message=f"`patternProperties` could not be compared region by region: {reason}")
+
+    def _pattern_siblings_differ(self, o: Node, n: Node) -> bool:
+        """``additionalProperties`` beside patterns applies to the names no pattern matches."""
+        return [canon(g.additional.contents) if g.additional else None for g in o.objects] != [
+            canon(g.additional.contents) if g.additional else None for g in n.objects]
+
+    def _pattern_region(self, o: Node, n: Node, matched: frozenset, name: str, path: tuple, ctx: Ctx) -> None:
+        old_patterns, new_patterns = matched & o.all_patterns(), matched & n.all_patterns()
+        old_at = [g.patterns[p] for p in sorted(old_patterns) for g in o.objects if p in g.patterns]
+        new_at = [g.patterns[p] for p in sorted(new_patterns) for g in n.objects if p in g.patterns]
+        on = self.old.node(o.property_sources(name)[0], o.origin)
+        nn = self.new.node(n.property_sources(name)[0], n.origin)
+        sub = path + (name,)
         if old_at and new_at:
             self.diff(on, nn, sub, ctx)
         elif new_at:
-            self._slot("pattern-property-added", on, nn, sub, ctx, o.origin, new_at[0], pattern, True)
+            self._slot("pattern-property-added", on, nn, sub, ctx, o.origin, new_at[0], sorted(new_patterns)[0], True)
         else:
-            self._slot("pattern-property-removed", on, nn, sub, ctx, old_at[0], n.origin, pattern, True)
+            self._slot("pattern-property-removed", on, nn, sub, ctx, old_at[0], n.origin, sorted(old_patterns)[0],
+                       True)
 
     def _declared(self, o: Node, n: Node, old: tuple[list[Src], bool], new: tuple[list[Src], bool], path: tuple,
                   key: str | int, ctx: Ctx, stem: str, policy_bound: bool) -> None:
@@ -600,13 +620,16 @@ class Differ:
             stem = "additional-items" if length else None
             if not (o.unevaluated_items or n.unevaluated_items) or old_declared or new_declared:
                 if old_declared and not new_declared and not (nn.is_false() or on.is_false()):
-                    if on.is_true():
-                        pass  # `items: {}` dropped: the same meaning
+                    if on.is_true():  # `items: {}` dropped: the same meaning, unless `unevaluatedItems` now applies
+                        if not nn.is_true():
+                            self.diff(on, nn, sub, moot)
                     else:
                         self._slot("items-removed", on, nn, sub, moot, old_sources[0], n.origin, None, False)
                 elif new_declared and not old_declared and not (nn.is_false() or on.is_false()):
                     if not nn.is_true():
                         self._slot("items-added", on, nn, sub, moot, o.origin, new_sources[0], None, False)
+                    elif not on.is_true():  # `items: {}` where `unevaluatedItems` applied
+                        self.diff(on, nn, sub, moot)
                 else:
                     self.diff(on, nn, sub, moot,
                               became_false=f"{stem}-forbidden" if stem else "schema-became-false",
