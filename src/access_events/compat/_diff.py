@@ -701,9 +701,25 @@ class Differ:
                       new_value=len(nc.branches))
 
     def _disjoint(self, builder: Builder, branches: list[Node], within: frozenset) -> bool:
-        """No instance of the types ``within`` (the enclosing schema's) meets two branches."""
-        for i, a in enumerate(branches):
-            for b in branches[i + 1:]:
+        """No instance of the types ``within`` (the enclosing schema's) meets two branches.
+
+        Branches that are plain ``enum``/``const`` lists are checked together in one pass
+        (a value in two of them is an overlap), so a union of thousands of constants costs
+        linear time; the other branches are compared pairwise with every branch.
+        """
+        values: set = set()
+        listed, others = [], []
+        for branch in branches:
+            if branch.enum is not None and not branch.combos and not branch.nots and not branch.conditionals:
+                listed.append(branch)
+                for value in branch.enum[0]:
+                    if value in values:
+                        return False
+                    values.add(value)
+            else:
+                others.append(branch)
+        for i, a in enumerate(others):
+            for b in others[i + 1:] + listed:
                 if not self._disjoint_pair(builder, a, b, within):
                     return False
         return True
@@ -757,6 +773,18 @@ class Differ:
             candidates = [i for i in old_left if key is not None and old_keys[i] == key]
             if len(candidates) == 1:
                 take(candidates[0], j)
+        # the same text first (linear), then the same meaning (pairwise, over what is left)
+        by_text: dict = {}
+        for i in old_left:
+            by_text.setdefault(repr(canon(oc.branches[i].contents)), []).append(i)
+        for j in list(new_left):
+            same = by_text.get(repr(canon(nc.branches[j].contents)))
+            if same:
+                i = same.pop(0)
+                if self.equivalent(old_branches[i], new_branches[j]):
+                    take(i, j)
+                else:
+                    same.insert(0, i)
         for j in list(new_left):
             for i in old_left:
                 if self.equivalent(old_branches[i], new_branches[j]):
