@@ -17,6 +17,9 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
+from .._formats import FORMAT_CHECKER
 from .._locate import pointer_from_path
 from . import _regex
 from ._model import RULES, Change, Location
@@ -133,6 +136,7 @@ class Differ:
         self._active: set = set()
         self._equivalence: dict = {}
         self._pending: set = set()
+        self._validators: dict = {}
 
     def results(self) -> list[Found]:
         """The changes found, each once: a ``$ref`` reached along several paths (a recursive
@@ -177,7 +181,7 @@ class Differ:
         self.found.append(Found(change, o, n))
 
     def guarded(self, reason: str, o: Node, n: Node, old: Location | None, new: Location | None, path: tuple,
-                ctx: Ctx, body) -> None:
+                ctx: Ctx, body, languages_only: bool = False) -> None:
         """Run ``body``; if it found any change, add one ``undecidable`` change for the construct.
 
         The changes inside keep their own rule, so a reader sees what changed, but they are
@@ -186,7 +190,13 @@ class Differ:
         """
         start = len(self.found)
         body()
-        inner = [i for i in range(start, len(self.found)) if self.found[i].change.rule != "annotation-changed"]
+        # ``languages_only``: the construct depends only on which values each part accepts (a
+        # `oneOf`), so a change found to leave that alone (a keyword the types make moot, one
+        # masked by an `enum`) cannot move a payload between branches. Not so for
+        # `unevaluated*`, where declaring `b: true` changes what counts as evaluated.
+        inner = [i for i in range(start, len(self.found)) if self.found[i].change.rule != "annotation-changed" and (
+            not languages_only or self.found[i].change.unknown or self.found[i].change.breaks_forward
+            or self.found[i].change.breaks_backward)]
         for i in inner:
             change = self.found[i].change
             self.found[i].change = replace(change, unknown=True, message=f"{change.message} (undecided: {reason})")
@@ -200,10 +210,81 @@ class Differ:
         if key in self._active:
             return  # a recursive schema: this pair is being compared further up
         self._active.add(key)
+        start = len(self.found)
         try:
             self._diff(o, n, path, ctx, became_false, became_true)
         finally:
             self._active.discard(key)
+        if len(self.found) > start:
+            self._mask_finite(o, n, ctx, start)
+
+    # -- finite places: decided by validating every value ---------------------------------
+    #: Values a place may list (``enum``/``const``) for it to be decided value by value.
+    _FINITE = 64
+
+    def _mask_finite(self, o: Node, n: Node, ctx: Ctx, start: int) -> None:
+        """Where a side lists its values (``enum``/``const``), which values each side accepts
+        is decided exactly, by validating every listed value against both sides' schemas at
+        this place with jsonschema. A direction in which no value moved cannot break here,
+        whatever the keyword-by-keyword comparison said (``maxLength`` dropped beside an
+        ``enum`` of short strings, a number ``enum`` meeting ``type: integer``, a type widened
+        where the ``enum`` admits none of the new type): the changes found at and below this
+        place are cleared in that direction (``not`` flips which direction that is)."""
+        exact = self._finite(o, n)
+        if exact is None:
+            return
+        new_only, old_only = exact
+        forward, backward = (new_only, old_only) if ctx.polarity > 0 else (old_only, new_only)
+        for index in range(start, len(self.found)):
+            change = self.found[index].change
+            if change.unknown:
+                if forward or backward:
+                    continue  # a difference exists: what the engine could not decide stays undecided
+                self.found[index].change = replace(change, unknown=False, breaks_forward=False, breaks_backward=False)
+            elif (change.breaks_forward and not forward) or (change.breaks_backward and not backward):
+                self.found[index].change = replace(change, breaks_forward=change.breaks_forward and forward,
+                                                   breaks_backward=change.breaks_backward and backward)
+
+    def _finite(self, o: Node, n: Node) -> tuple[bool, bool] | None:
+        """``(some value only new accepts, some value only old accepts)`` where a side lists
+        its values and both sides can be validated here; ``None`` otherwise."""
+        if o.enum is None and n.enum is None:
+            return None
+        if o.unresolved or n.unresolved or o.unevaluated_properties or n.unevaluated_properties or \
+                o.unevaluated_items or n.unevaluated_items or o.unknown or n.unknown:
+            return None
+        values: dict[str, Any] = {}
+        for node in (o, n):
+            if node.enum is not None:
+                for key in node.enum[0]:
+                    values.setdefault(repr(key), node.enum[1][key])
+        if len(values) > self._FINITE or any(isinstance(value, (dict, list)) for value in values.values()):
+            return None
+        old_accepts, new_accepts = self._accepts(self.old, o), self._accepts(self.new, n)
+        if old_accepts is None or new_accepts is None:
+            return None
+        try:
+            verdicts = [(old_accepts(value), new_accepts(value)) for value in values.values()]
+        except Exception:  # a schema the validator cannot run here: keep the keyword-by-keyword verdict
+            return None
+        new_only = any(b and not a for a, b in verdicts) or (n.enum is None and not n.is_false())
+        old_only = any(a and not b for a, b in verdicts) or (o.enum is None and not o.is_false())
+        return new_only, old_only
+
+    def _accepts(self, builder: Builder, node: Node):
+        """A test that a value meets every schema at this place (jsonschema, formats asserted)."""
+        key = (id(builder), id(node))
+        if key not in self._validators:
+            sources = node.inputs or node.srcs
+            try:
+                validators = [Draft202012Validator(src.contents, registry=builder.registry, format_checker=FORMAT_CHECKER,
+                                                   _resolver=builder.registry.resolver(src.base))
+                              for src in sources if not src.virtual]
+            except Exception:
+                validators = None
+            self._validators[key] = (None if validators is None else
+                                     (lambda value, validators=validators: all(v.is_valid(value) for v in validators)))
+        return self._validators[key]
 
     def equivalent(self, o: Node, n: Node) -> bool:
         """Both nodes admit the same instances, as far as this engine can tell."""
@@ -751,7 +832,8 @@ class Differ:
         if "oneOf" in (oc.kind, nc.kind) and not disjoint:
             self.guarded("`oneOf` branches that can overlap: a change to one branch can also reject payloads "
                          "that now match two branches", o, n, _loc(oc.src, oc.kind), _loc(nc.src, nc.kind), path,
-                         ctx, lambda: self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx))
+                         ctx, lambda: self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx),
+                         languages_only=True)
         else:
             self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx)
 
@@ -816,12 +898,15 @@ class Differ:
         pairs = list(zip(o.nots, n.nots))
         for a, b in pairs:
             self.diff(self.old.node([a]), self.new.node([b]), path, flipped)
+        # A `not` whose schema matches no value of the types here (or none at all) rejects nothing.
         for a in o.nots[len(pairs):]:
+            inner = self.old.node([a])
             self.emit("not-removed", o, n, path, ctx, old=_loc(a), new=_loc(n.origin), old_value=a.contents,
-                      effect="none" if self.old.node([a]).is_false() else None)
+                      effect="none" if inner.is_false() or not (inner.types & o.types) else None)
         for b in n.nots[len(pairs):]:
+            inner = self.new.node([b])
             self.emit("not-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(b), new_value=b.contents,
-                      effect="none" if self.new.node([b]).is_false() else None)
+                      effect="none" if inner.is_false() or not (inner.types & n.types) else None)
 
     def _conditionals(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
         pairs = list(zip(o.conditionals, n.conditionals))
@@ -835,6 +920,20 @@ class Differ:
                 self.diff(self.old.node([old_branch] if old_branch else [], a.src),
                           self.new.node([new_branch] if new_branch else [], b.src), path, ctx)
         for a in o.conditionals[len(pairs):]:
-            self.emit("conditional-removed", o, n, path, ctx, old=_loc(a.src, "if"), new=_loc(n.origin))
+            self.emit("conditional-removed", o, n, path, ctx, old=_loc(a.src, "if"), new=_loc(n.origin),
+                      effect="none" if self._idle(self.old, a, o) else None)
         for b in n.conditionals[len(pairs):]:
-            self.emit("conditional-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(b.src, "if"))
+            self.emit("conditional-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(b.src, "if"),
+                      effect="none" if self._idle(self.new, b, n) else None)
+
+    @staticmethod
+    def _idle(builder: Builder, conditional, node: Node) -> bool:
+        """An ``if``/``then``/``else`` that constrains nothing here: the branch that can apply
+        (both, unless the ``if`` matches no value of the types here) accepts everything."""
+        def accepts_all(src: Src | None) -> bool:
+            return src is None or builder.node([src]).is_true()
+
+        condition = builder.node([conditional.if_])
+        never = condition.is_false() or not (condition.types & node.types)
+        always = condition.is_true()
+        return (never or accepts_all(conditional.then)) and (always or accepts_all(conditional.else_))
