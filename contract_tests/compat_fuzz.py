@@ -327,7 +327,69 @@ def _values(schema: Any, found: dict) -> None:
             _values(value, found)
 
 
-def instances(old: Any, new: Any, rng: random.Random, limit: int = 260) -> list[Any]:
+def guided(schema: Any, root: Any, rng: random.Random, leaves: list, depth: int = 0) -> Any:
+    """A payload shaped like ``schema``: its declared and required properties, its prefix and
+    items, a branch of each combinator, with leaf values drawn from ``leaves`` (the values the
+    pair mentions) or from the subschema's own ``enum``/``const``/type."""
+    if depth > 4 or not isinstance(schema, dict):
+        return rng.choice(leaves)
+    if "$ref" in schema and isinstance(schema["$ref"], str) and schema["$ref"].startswith("#/$defs/"):
+        target = (root.get("$defs") or {}).get(schema["$ref"].rsplit("/", 1)[-1]) if isinstance(root, dict) else None
+        if target is not None and rng.random() < 0.8:
+            return guided(target, root, rng, leaves, depth + 1)
+    for kind in ("allOf", "anyOf", "oneOf"):
+        if schema.get(kind) and rng.random() < 0.5:
+            return guided(rng.choice(schema[kind]), root, rng, leaves, depth + 1)
+    if "const" in schema and rng.random() < 0.7:
+        return copy.deepcopy(schema["const"])
+    if isinstance(schema.get("enum"), list) and schema["enum"] and rng.random() < 0.7:
+        return copy.deepcopy(rng.choice(schema["enum"]))
+    kinds = schema.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds or [])
+    if not kinds:
+        kinds = [k for k, keys in (("object", ("properties", "required", "patternProperties", "additionalProperties")),
+                                   ("array", ("items", "prefixItems", "contains"))) if any(key in schema for key in keys)]
+    kind = rng.choice(kinds) if kinds else None
+    if kind == "object":
+        out = {}
+        props = schema.get("properties") or {}
+        for name in list(props) + list(schema.get("required") or []):
+            if rng.random() < 0.8:
+                out[name] = guided(props.get(name, {}), root, rng, leaves, depth + 1)
+        for pattern, sub in (schema.get("patternProperties") or {}).items():
+            if rng.random() < 0.5:
+                name = rng.choice(["a", "ab", "ba", "b", "aa", "12", "abc"])
+                out[name] = guided(sub, root, rng, leaves, depth + 1)
+        if rng.random() < 0.3:
+            out[rng.choice(["x", "c", "b"])] = guided(schema.get("additionalProperties", {}), root, rng, leaves, depth + 1)
+        return out
+    if kind == "array":
+        out = [guided(sub, root, rng, leaves, depth + 1) for sub in schema.get("prefixItems") or []]
+        for _ in range(rng.randint(0, 2)):
+            out.append(guided(schema.get("items", {}), root, rng, leaves, depth + 1))
+        if "contains" in schema and rng.random() < 0.7:
+            out.append(guided(schema["contains"], root, rng, leaves, depth + 1))
+        return out
+    picks = [value for value in leaves if kind is None or _kind(value) == kind
+             or (kind == "number" and _kind(value) == "integer")]
+    return copy.deepcopy(rng.choice(picks or leaves))
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def instances(old: Any, new: Any, rng: random.Random, limit: int = 260, shaped: int = 120) -> list[Any]:
     found: dict[str, list] = {"scalars": [], "numbers": [], "lengths": [], "names": []}
     _values(old, found)
     _values(new, found)
@@ -349,10 +411,14 @@ def instances(old: Any, new: Any, rng: random.Random, limit: int = 260) -> list[
     for _ in range(30):
         out.append([rng.choice(small + scalars) for _ in range(rng.randint(1, 3))])
         out.append({rng.choice(names): {rng.choice(names): rng.choice(small + scalars)}})
+    leaves = scalars + [[], {}]
+    for _ in range(shaped):
+        side = rng.choice([old, new])
+        out.append(guided(side, side, rng, leaves))
     unique: dict[str, Any] = {}
     for value in out:
         unique.setdefault(json.dumps(value, sort_keys=True), value)
     values = list(unique.values())
-    if len(values) > limit:
-        values = values[:60] + rng.sample(values[60:], limit - 60)
+    if len(values) > limit + shaped:
+        values = values[:60] + rng.sample(values[60:], limit + shaped - 60)
     return values

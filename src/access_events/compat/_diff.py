@@ -916,9 +916,13 @@ class Differ:
                           old_value=a.if_.contents, new_value=b.if_.contents,
                           message="the `if` condition changed: which payloads meet `then` or `else` moved")
                 continue
-            for old_branch, new_branch in ((a.then, b.then), (a.else_, b.else_)):
-                self.diff(self.old.node([old_branch] if old_branch else [], a.src),
-                          self.new.node([new_branch] if new_branch else [], b.src), path, ctx)
+            # `then` only ever meets values that match `if` (the same on both sides): compared
+            # as `then` and `if` together, a `then` change that no such value can see is moot.
+            if a.then or b.then:
+                self.diff(self.old.node([a.then, a.if_] if a.then else [a.if_]),
+                          self.new.node([b.then, b.if_] if b.then else [b.if_]), path, ctx)
+            self.diff(self.old.node([a.else_] if a.else_ else [], a.src),
+                      self.new.node([b.else_] if b.else_ else [], b.src), path, ctx)
         for a in o.conditionals[len(pairs):]:
             self.emit("conditional-removed", o, n, path, ctx, old=_loc(a.src, "if"), new=_loc(n.origin),
                       effect="none" if self._idle(self.old, a, o) else None)
