@@ -90,7 +90,7 @@ def run(seed: int = SEED, count: int = PAIRS) -> dict:
                     if not proven[direction]:
                         stats[f"{direction}: false alarm"] += 1
                         alarms[(direction, breaking[0].rule)] += 1
-                        examples.append(f"{direction} {[c.rule for c in breaking]}\n  old={json.dumps(old)}\n  new={json.dumps(new)}")
+                        examples.append(f"{direction} {kind} {[c.rule for c in breaking]}\n  old={json.dumps(old)}\n  new={json.dumps(new)}")
                     else:
                         stats[f"{direction}: breaking, proven"] += 1
                 else:

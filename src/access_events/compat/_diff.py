@@ -137,6 +137,8 @@ class Differ:
         self._equivalence: dict = {}
         self._pending: set = set()
         self._validators: dict = {}
+        self._subsets: dict = {}
+        self._probing: set = set()
 
     def results(self) -> list[Found]:
         """The changes found, each once: a ``$ref`` reached along several paths (a recursive
@@ -235,15 +237,7 @@ class Differ:
             return
         new_only, old_only = exact
         forward, backward = (new_only, old_only) if ctx.polarity > 0 else (old_only, new_only)
-        for index in range(start, len(self.found)):
-            change = self.found[index].change
-            if change.unknown:
-                if forward or backward:
-                    continue  # a difference exists: what the engine could not decide stays undecided
-                self.found[index].change = replace(change, unknown=False, breaks_forward=False, breaks_backward=False)
-            elif (change.breaks_forward and not forward) or (change.breaks_backward and not backward):
-                self.found[index].change = replace(change, breaks_forward=change.breaks_forward and forward,
-                                                   breaks_backward=change.breaks_backward and backward)
+        self._clear(start, forward, backward)
 
     def _finite(self, o: Node, n: Node) -> tuple[bool, bool] | None:
         """``(some value only new accepts, some value only old accepts)`` where a side lists
@@ -835,10 +829,10 @@ class Differ:
                          ctx, lambda: self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx),
                          languages_only=True)
         else:
-            self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx)
+            self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx, union=True)
 
     def _branches(self, o: Node, n: Node, oc, nc, old_branches: list[Node], new_branches: list[Node],
-                  path: tuple, inner: Ctx) -> None:
+                  path: tuple, inner: Ctx, union: bool = False) -> None:
         old_left = list(range(len(old_branches)))
         new_left = list(range(len(new_branches)))
         matches: list[tuple[int, int]] = []
@@ -874,14 +868,65 @@ class Differ:
                     break
         if len(old_left) == 1 and len(new_left) == 1:
             take(old_left[0], new_left[0])
+        def covered(i: int | None, j: int | None, start: int) -> None:
+            """Under union semantics, what branch ``j`` gained is harmless when another old
+            branch holds all of it, and what branch ``i`` lost when another new branch does."""
+            if not union or len(self.found) == start or len(old_branches) * len(new_branches) > 64:
+                return
+            gains = j is not None and any(self._within(old_branches[k], new_branches[j], "forward")
+                                          for k in range(len(old_branches)) if k != i)
+            losses = i is not None and any(self._within(old_branches[i], new_branches[k], "backward")
+                                           for k in range(len(new_branches)) if k != j)
+            forward, backward = (not gains, not losses) if inner.polarity > 0 else (not losses, not gains)
+            self._clear(start, forward, backward)
+
         for i, j in sorted(matches):
+            start = len(self.found)
             self.diff(old_branches[i], new_branches[j], path, inner)
+            covered(i, j, start)
         for j in new_left:
+            start = len(self.found)
             self.emit("any-of-branch-added", o, n, path, inner, old=_loc(oc.src, oc.kind),
                       new=_loc(nc.branches[j]), new_value=nc.branches[j].contents)
+            covered(None, j, start)
         for i in old_left:
+            start = len(self.found)
             self.emit("any-of-branch-removed", o, n, path, inner, old=_loc(oc.branches[i]),
                       new=_loc(nc.src, nc.kind), old_value=oc.branches[i].contents)
+            covered(i, None, start)
+
+    def _within(self, o: Node, n: Node, direction: str) -> bool:
+        """Nothing breaks ``direction`` between ``o`` and ``n`` (``forward``: ``n`` ⊆ ``o``;
+        ``backward``: ``o`` ⊆ ``n``), as far as this engine can tell (so never wrongly)."""
+        key = (id(o), id(n), direction)
+        if key in self._subsets:
+            return self._subsets[key]
+        if key in self._probing:
+            return False  # a recursive schema: not assumed
+        self._probing.add(key)
+        try:
+            probe = Differ(self.old, self.new, "strict")
+            probe._equivalence, probe._pending = self._equivalence, self._pending
+            probe._subsets, probe._probing, probe._validators = self._subsets, self._probing, self._validators
+            probe.diff(o, n, (), Ctx())
+            result = not any(found.change.breaks(direction) for found in probe.found)
+        finally:
+            self._probing.discard(key)
+        self._subsets[key] = result
+        return result
+
+    def _clear(self, start: int, forward: bool, backward: bool) -> None:
+        """Changes found since ``start`` break at most ``forward``/``backward`` (unknown ones stay,
+        unless neither direction can break)."""
+        for index in range(start, len(self.found)):
+            change = self.found[index].change
+            if change.unknown:
+                if forward or backward:
+                    continue
+                self.found[index].change = replace(change, unknown=False, breaks_forward=False, breaks_backward=False)
+            elif (change.breaks_forward and not forward) or (change.breaks_backward and not backward):
+                self.found[index].change = replace(change, breaks_forward=change.breaks_forward and forward,
+                                                   breaks_backward=change.breaks_backward and backward)
 
     def _branch_key(self, builder: Builder, node: Node) -> tuple | None:
         keys = []
