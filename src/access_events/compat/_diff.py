@@ -963,6 +963,13 @@ class Differ:
         pairs = list(zip(o.conditionals, n.conditionals))
         for a, b in pairs:
             if not self.equivalent(self.old.node([a.if_]), self.new.node([b.if_])):
+                shape = self._shape(self.old, a), self._shape(self.new, b)
+                if shape[0] == shape[1] and shape[0] is not None:
+                    # Both read as `true`, as the `if` itself, or as its negation: compare that.
+                    if shape[0] != "true":
+                        flipped = replace(ctx, polarity=-ctx.polarity) if shape[0] == "not-if" else ctx
+                        self.diff(self.old.node([a.if_]), self.new.node([b.if_]), path, flipped)
+                    continue
                 self.emit("undecidable", o, n, path, ctx, old=_loc(a.if_), new=_loc(b.if_),
                           old_value=a.if_.contents, new_value=b.if_.contents,
                           message="the `if` condition changed: which payloads meet `then` or `else` moved")
@@ -980,6 +987,23 @@ class Differ:
         for b in n.conditionals[len(pairs):]:
             self.emit("conditional-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(b.src, "if"),
                       effect="none" if self._idle(self.new, b, n) else None)
+
+    @staticmethod
+    def _shape(builder: Builder, conditional) -> str | None:
+        """What an ``if``/``then``/``else`` amounts to when its branches are trivial: ``"true"``
+        (nothing constrained), ``"if"`` (``then`` accepts all, ``else`` nothing) or ``"not-if"``
+        (``then`` accepts nothing the ``if`` matches, ``else`` all); ``None`` otherwise."""
+        then_all = conditional.then is None or builder.node([conditional.then]).is_true()
+        then_none = conditional.then is not None and builder.node([conditional.then, conditional.if_]).is_false()
+        else_all = conditional.else_ is None or builder.node([conditional.else_]).is_true()
+        else_none = conditional.else_ is not None and builder.node([conditional.else_]).is_false()
+        if then_all and else_all:
+            return "true"
+        if then_all and else_none:
+            return "if"
+        if then_none and else_all:
+            return "not-if"
+        return None
 
     @staticmethod
     def _idle(builder: Builder, conditional, node: Node) -> bool:
