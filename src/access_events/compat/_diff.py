@@ -219,6 +219,36 @@ class Differ:
             self._active.discard(key)
         if len(self.found) > start:
             self._mask_finite(o, n, ctx, start)
+            self._mask_empty(o, n, ctx, start)
+
+    def _mask_empty(self, o: Node, n: Node, ctx: Ctx, start: int) -> None:
+        """A side that accepts nothing here (beyond what ``is_false`` sees: an object that must
+        have a property no value can satisfy, an array that must contain an item its ``items``
+        forbid) cannot gain or lose values: only the other side's direction can break."""
+        old_empty, new_empty = self._empty(self.old, o), self._empty(self.new, n)
+        if not (old_empty or new_empty):
+            return
+        gains, losses = not new_empty, not old_empty  # new accepts something / old accepts something
+        forward, backward = (gains, losses) if ctx.polarity > 0 else (losses, gains)
+        self._clear(start, forward, backward)
+
+    def _empty(self, builder: Builder, node: Node) -> bool:
+        if node.is_false():
+            return True
+        if node.unevaluated_properties or node.unevaluated_items or node.unresolved or node.unknown:
+            return False
+        types = node.types
+        if types <= OBJECT:
+            for name in sorted(node.required):
+                if builder.node(node.property_sources(name)[0], node.origin).is_false():
+                    return True
+        if types <= ARRAY and len(node.contains) == 1 and not node.prefix_length():
+            holder = node.contains[0]
+            if (holder.min or (1,))[0] >= 1:
+                items, _ = node.item_sources(None)
+                if items and builder.node(items + [holder.schema], node.origin).is_false():
+                    return True
+        return False
 
     # -- finite places: decided by validating every value ---------------------------------
     #: Values a place may list (``enum``/``const``) for it to be decided value by value.
