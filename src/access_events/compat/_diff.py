@@ -994,6 +994,12 @@ class Differ:
         for a, b in pairs:
             if not self.equivalent(self.old.node([a.if_]), self.new.node([b.if_])):
                 shape = self._shape(self.old, a), self._shape(self.new, b)
+                if shape[0] != shape[1] or shape[0] is None:
+                    # `if: I, then: T` (no `else`) is `not I or T`: with the same T on both sides,
+                    # a wider I only adds values that must meet T (it tightens), so the `if`s are
+                    # compared under a `not`; `if: I, else: E` (no `then`) is `I or E` likewise.
+                    shape = (self._same_branch(a.then, b.then, a.else_, b.else_, "not-if")
+                             or self._same_branch(a.else_, b.else_, a.then, b.then, "if"),) * 2
                 if shape[0] == shape[1] and shape[0] is not None:
                     # Both read as `true`, as the `if` itself, or as its negation: compare that.
                     if shape[0] != "true":
@@ -1017,6 +1023,17 @@ class Differ:
         for b in n.conditionals[len(pairs):]:
             self.emit("conditional-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(b.src, "if"),
                       effect="none" if self._idle(self.new, b, n) else None)
+
+    def _same_branch(self, old_kept: Src | None, new_kept: Src | None, old_other: Src | None,
+                     new_other: Src | None, shape: str) -> str | None:
+        """``shape`` when the kept branch (``then`` or ``else``) means the same on both sides
+        and the other branch is absent or accepts everything on both."""
+        if old_kept is None or new_kept is None:
+            return None
+        for builder, other in ((self.old, old_other), (self.new, new_other)):
+            if other is not None and not builder.node([other]).is_true():
+                return None
+        return shape if self.equivalent(self.old.node([old_kept]), self.new.node([new_kept])) else None
 
     @staticmethod
     def _shape(builder: Builder, conditional) -> str | None:
