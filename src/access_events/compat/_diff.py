@@ -800,13 +800,17 @@ class Differ:
             self._combo(o, n, oc, nc, path, ctx)
         # An `anyOf` added with a branch that holds every value the old schema accepted rejects
         # none of them; one removed whose branch held every value the new schema accepts let none in.
+        def union(builder: Builder, combo, node: Node) -> bool:  # a `oneOf` over disjoint branches is an `anyOf`
+            return len(combo.branches) <= 8 and (combo.kind == "anyOf" or self._disjoint(
+                builder, [builder.node([src]) for src in combo.branches], node.types))
+
         for oc in o.combos[len(pairs):]:
-            idle = oc.kind == "anyOf" and len(oc.branches) <= 8 and any(
+            idle = union(self.old, oc, o) and any(
                 self._within(self.old.node([src]), n, "forward") for src in oc.branches)
             self.emit("any-of-removed", o, n, path, ctx, old=_loc(oc.src, oc.kind), new=_loc(n.origin),
                       old_value=len(oc.branches), effect="none" if idle else None)
         for nc in n.combos[len(pairs):]:
-            idle = nc.kind == "anyOf" and len(nc.branches) <= 8 and any(
+            idle = union(self.new, nc, n) and any(
                 self._within(o, self.new.node([src]), "backward") for src in nc.branches)
             self.emit("any-of-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(nc.src, nc.kind),
                       new_value=len(nc.branches), effect="none" if idle else None)
