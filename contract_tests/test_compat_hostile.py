@@ -67,6 +67,13 @@ def test_automaton_bound_fails_closed_and_says_why():
     assert "automaton states" in change.message, change.message
 
 
+def test_huge_repetition_count_fails_closed():
+    """Guards: a count past the automaton bound is refused while building, not expanded."""
+    report = compare(*pattern_pair("^a{100000}$", "^a{99999}$"), direction="full")
+    [change] = report.changes
+    assert change.rule == "pattern-changed" and change.unknown and "states" in change.message, change.message
+
+
 def test_pattern_comparisons_are_memoised():
     """Guards: the same (pattern, pattern) pair across events is compared once (issue 11's
     drift compares 8 events sharing UUID and date-time patterns: 112 recomputations, 26 s)."""
