@@ -157,7 +157,13 @@ def _deep(call, depth: int):
     wanted = 40 * MAX_NESTING + 1_000
     if limit < wanted:
         sys.setrecursionlimit(wanted)
-    size = threading.stack_size(512 * 1024 * 1024)
+    size = threading.stack_size()
+    for megabytes in (512, 256, 64):  # some platforms cap a thread's stack
+        try:
+            threading.stack_size(megabytes * 1024 * 1024)
+            break
+        except (ValueError, RuntimeError):
+            continue
     try:
         worker = threading.Thread(target=run, name="compat-deep")
         worker.start()
