@@ -38,9 +38,9 @@ SEED = int(os.environ.get("COMPAT_FUZZ_SEED", "2026"))
 PAIRS = int(os.environ.get("COMPAT_FUZZ_PAIRS", "800"))
 #: The false-alarm rates (breaking verdicts without a counterexample / breaking verdicts) this
 #: engine reaches on the default sample, with a little room; lower them when the engine improves.
-#: Measured at seed 2026, 800 pairs: 10.0% forward, 13.5% backward (before issue 12's work on
+#: Measured at seed 2026, 800 pairs: 9.1% forward, 12.9% backward (before issue 12's work on
 #: the engine: 13.5% and 22.1%; an engine marking every change breaking both ways: 41.8%, 60.0%).
-CEILING = {"forward": 0.11, "backward": 0.15}
+CEILING = {"forward": 0.10, "backward": 0.14}
 
 
 def validator(schema):

@@ -232,12 +232,40 @@ class Differ:
         forward, backward = (gains, losses) if ctx.polarity > 0 else (losses, gains)
         self._clear(start, forward, backward)
 
+    @staticmethod
+    def _no_string(node: Node) -> bool:
+        """No string meets the node's length bounds, formats and patterns together (the formats'
+        shortest forms: a UUID has 36 characters, an RFC 3339 date-time at least 20)."""
+        low = node.counts.get("minLength", (0, None))[0]
+        high = node.counts.get("maxLength", (None, None))[0]
+        if high is not None and low > high:
+            return True
+        if "uuid" in node.formats and ((high is not None and high < 36) or low > 36):
+            return True
+        if "date-time" in node.formats and high is not None and high < 20:
+            return True
+        if not node.patterns or (high is None and not low):
+            patterns = tuple(sorted(node.patterns))
+            return len(patterns) > 1 and _regex._strings(patterns, (), 1) == ()
+        # A length window as a pattern ('$' may add a final newline: a superset, so "none" holds).
+        window = f"^(.|\n){{{low},{high if high is not None else ''}}}$"
+        return _regex._strings(tuple(sorted(node.patterns)) + (window,), (), 1) == ()
+
     def _empty(self, builder: Builder, node: Node) -> bool:
         if node.is_false():
             return True
         if node.unevaluated_properties or node.unevaluated_items or node.unresolved or node.unknown:
             return False
         types = node.types
+        if types <= STRING and self._no_string(node):
+            return True
+        if types <= NUMBER and node.lower is not None and node.upper is not None:
+            low, high = _number(node.lower[0]), _number(node.upper[0])
+            if low > high or (low == high and (node.lower[1] or node.upper[1])):
+                return True
+            if types == frozenset({"integer"}) and _integer_bound(node.lower[0], node.lower[1], True) > \
+                    _integer_bound(node.upper[0], node.upper[1], False):
+                return True
         if types <= OBJECT:
             for name in sorted(node.required):
                 if builder.node(node.property_sources(name)[0], node.origin).is_false():
