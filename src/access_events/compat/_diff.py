@@ -1067,15 +1067,14 @@ class Differ:
                 return None
         return shape if self.equivalent(self.old.node([old_kept]), self.new.node([new_kept])) else None
 
-    @staticmethod
-    def _shape(builder: Builder, conditional) -> str | None:
+    def _shape(self, builder: Builder, conditional) -> str | None:
         """What an ``if``/``then``/``else`` amounts to when its branches are trivial: ``"true"``
         (nothing constrained), ``"if"`` (``then`` accepts all, ``else`` nothing) or ``"not-if"``
         (``then`` accepts nothing the ``if`` matches, ``else`` all); ``None`` otherwise."""
         then_all = conditional.then is None or builder.node([conditional.then]).is_true()
-        then_none = conditional.then is not None and builder.node([conditional.then, conditional.if_]).is_false()
+        then_none = conditional.then is not None and self._empty(builder, builder.node([conditional.then, conditional.if_]))
         else_all = conditional.else_ is None or builder.node([conditional.else_]).is_true()
-        else_none = conditional.else_ is not None and builder.node([conditional.else_]).is_false()
+        else_none = conditional.else_ is not None and self._empty(builder, builder.node([conditional.else_]))
         if then_all and else_all:
             return "true"
         if then_all and else_none:
