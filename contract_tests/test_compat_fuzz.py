@@ -35,11 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compat_fuzz  # noqa: E402
 
 SEED = int(os.environ.get("COMPAT_FUZZ_SEED", "2026"))
-PAIRS = int(os.environ.get("COMPAT_FUZZ_PAIRS", "800"))
+PAIRS = int(os.environ.get("COMPAT_FUZZ_PAIRS", "600"))
 #: The false-alarm rates (breaking verdicts without a counterexample / breaking verdicts) this
 #: engine reaches on the default sample, with a little room; lower them when the engine improves.
-#: Measured at seed 2026, 800 pairs: 9.1% forward, 12.9% backward (before issue 12's work on
-#: the engine: 13.5% and 22.1%; an engine marking every change breaking both ways: 41.8%, 60.0%).
+#: Measured at seed 2026, 600 pairs: 28/308 = 9.1% forward, 28/219 = 12.8% backward (before issue
+#: 12's work on the engine: 42/322 = 13.0% and 54/245 = 22.0%; an engine marking every change
+#: breaking both ways: 30.5% and 49.9%, so it fails here).
 CEILING = {"forward": 0.10, "backward": 0.14}
 
 
