@@ -44,6 +44,9 @@ def test_quick_benchmark_writes_its_report(tmp_path, capsys):
     assert tools["generate_seconds"] > 0
     out = capsys.readouterr().out
     assert "parse_event is" in out and "compat over the same catalog and a modified copy" in out
+    # issue 12's hostile inputs are timed, each to completion
+    from access_events.bench import COMPAT_HOSTILE
+    assert set(tools["compat_hostile_seconds"]) == set(COMPAT_HOSTILE) and "compat on hostile inputs" in out
     node = report["node"]
     if "skipped" in node and shutil.which("node") is None and os.environ.get("CI") != "true":
         pytest.skip("node is not installed: the npm scenario did not run")

@@ -293,6 +293,49 @@ def compat(events: int) -> dict:
     }
 
 
+def _nested(depth: int, leaf: dict) -> dict:
+    schema = leaf
+    for _ in range(depth):
+        schema = {"type": "object", "properties": {"a": schema}}
+    return schema
+
+
+def _ref_chain(length: int, leaf: dict) -> dict:
+    defs: dict = {f"d{i}": {"$ref": f"#/$defs/d{i + 1}"} for i in range(length)}
+    defs[f"d{length}"] = leaf
+    return {"$ref": "#/$defs/d0", "$defs": defs}
+
+
+#: Inputs that once hung or crashed the compat engine (issue 12): each ``compare`` is timed.
+COMPAT_HOSTILE = {
+    "pattern .{1,255} -> .{1,256}": lambda: ({"type": "string", "pattern": "^.{1,255}$"},
+                                             {"type": "string", "pattern": "^.{1,256}$"}),
+    "pattern .{1000} -> .{999}": lambda: ({"type": "string", "pattern": "^.{1000}$"},
+                                          {"type": "string", "pattern": "^.{999}$"}),
+    "hostname label pattern": lambda: ({"type": "string", "pattern": "^[a-z0-9-]{1,63}$"},
+                                       {"type": "string", "pattern": "^[a-z0-9]{1,63}$"}),
+    "properties nested 400 deep": lambda: (_nested(400, {"type": "string"}), _nested(400, {"type": "integer"})),
+    "$ref chain of 5,000 links": lambda: (_ref_chain(5000, {"type": "string"}), _ref_chain(5000, {"type": "integer"})),
+    "anyOf of 3,000 consts": lambda: ({"anyOf": [{"const": i} for i in range(3000)]},
+                                      {"anyOf": [{"const": i} for i in range(3001)]}),
+}
+
+
+def compat_hostile() -> dict:
+    """Seconds per hostile ``compare`` (each a fresh pattern cache, so memoisation does not hide the cost)."""
+    from .compat import _regex, compare
+
+    seconds = {}
+    for name, build in COMPAT_HOSTILE.items():
+        old, new = build()
+        for cached in (_regex._compile, _regex._strings, _regex.relation, _regex.regions):
+            cached.cache_clear()
+        start = time.perf_counter()
+        compare(old, new)
+        seconds[name] = round(time.perf_counter() - start, 3)
+    return {"compat_hostile_seconds": seconds}
+
+
 def schema_document(name: str) -> dict:
     return json.loads((_catalog.schema_dir() / name).read_text("utf-8"))
 
@@ -314,6 +357,7 @@ def tooling(events: int) -> dict:
         results["lint_files"] = len(found.files)
         results["lint_findings"] = len(found.findings)
     results.update(compat(events))
+    results.update(compat_hostile())
     codegen = Path(__file__).resolve().parents[2] / "codegen" / "generate.py"
     if codegen.is_file():  # a source checkout; an installed wheel has no codegen
         with tempfile.TemporaryDirectory() as tmp:
@@ -383,6 +427,9 @@ def render(results: dict) -> str:
         lines.append(f"compat over the same catalog and a modified copy ({edits}): {tools['compat_seconds']} s "
                      f"({tools['compat_direction']}/{tools['compat_policy']}: {tools['compat_changes']} changes, "
                      f"{tools['compat_breaking']} breaking, {tools['compat_witnesses']} with a witness)")
+        if "compat_hostile_seconds" in tools:
+            lines.append("compat on hostile inputs: " + ", ".join(
+                f"{name} {value} s" for name, value in tools["compat_hostile_seconds"].items()))
         generate = tools["generate_seconds"]
         lines.append(f"make generate on the real catalog: {generate} s" if generate is not None else "make generate: not run (no codegen/ here)")
     node = results.get("node")
