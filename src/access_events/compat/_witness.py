@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 from jsonschema.exceptions import best_match
 
-from . import _regex
+from . import _languages, _regex
 from ._model import Change, Witness
 from ._normalize import Builder, Node
 
@@ -174,6 +174,9 @@ def _candidates(change: Change, accepting: Node | None, rejecting: Node | None, 
         for other in patterns_rejecting or [None]:
             if pattern is not None or other is not None:
                 yield from _regex.sample_difference(pattern, other, 2)
+    if accepting is not None and rejecting is not None:  # formats read as languages (_languages)
+        yield from _languages.sample_difference(accepting.formats, accepting.patterns, rejecting.formats,
+                                                rejecting.patterns, 2)
     yield from _examples(accepting)
     yield from _examples(rejecting)
     if accepting is not None:
