@@ -362,7 +362,8 @@ def test_compatible_change_needs_no_bump(capsys, sides):
     old, new = sides
     edit(new, ISSUED, lambda d: d.update({"description": "Issued."}))
     code, out, _ = run(capsys, "compat", old, new)
-    assert code == 0 and "version-" not in out
+    assert code == 0 and "version-not-bumped" not in out
+    assert "info: version-bump-wanted: compatible changes want a PATCH version bump" in out  # an info: it passes
 
 
 def test_version_going_down_fails(capsys, sides):
@@ -520,7 +521,7 @@ def busy(tmp_path: Path, sides: tuple[Path, Path]) -> tuple[Path, Path, Path]:
     old, new = sides
     edit(old, ISSUED, require_code)  # error (and version-not-bumped)
     edit(new, REVOKED, lambda d: d["required"].append("event_description"))  # acknowledged
-    edit(new, "access_method.deleted.schema.json", lambda d: d.update({"description": "Gone."}))  # info
+    edit(new, "access_method.deleted.schema.json", lambda d: d.update({"description": "Gone."}))  # info (and version-bump-wanted)
     config = write_config(tmp_path, f"""\
 severity:
   version-not-bumped: warn
@@ -567,7 +568,7 @@ def test_text_format_groups_by_event(capsys, busy):
     assert lines[0] == f"access-events compat: {old} → {new} (direction full, policy lenient)"
     assert "access_method.issued (1.0.0 → 1.0.0)" in lines
     assert "(config)" in lines
-    assert lines[-1] == "FAIL: 1 error, 2 warnings, 1 info, 1 acknowledged; 8 events compared, 0 added, 0 removed"
+    assert lines[-1] == "FAIL: 1 error, 2 warnings, 2 infos, 1 acknowledged; 8 events compared, 0 added, 0 removed"
     assert any(line.startswith("    value: ") and "→" in line for line in lines)
 
 
@@ -577,7 +578,7 @@ def test_markdown_format(capsys, busy):
     assert out.startswith("### Schema compatibility: ❌ 1 error\n")
     assert "| severity | event | rule | location | old → new | breaks | message |" in out
     rows = [line for line in out.splitlines() if line.startswith("| ") and not line.startswith("| severity")]
-    assert len(rows) == 5
+    assert len(rows) == 6
     assert all(row.count(" | ") - row.count("\\|") >= 6 for row in rows)
     assert out.rstrip().endswith("**")
 
@@ -694,7 +695,8 @@ def test_unit_major_bump_turns_the_event_errors_into_warnings():
 
 def test_unit_direction_decides_breaking():
     result = evaluate([change("required-property-removed", forward=True)], direction="backward")
-    assert [f.status for f in result.findings] == ["info"] and result.exit_code == 0
+    assert [(f.rule, f.status) for f in result.findings] == [("required-property-removed", "info"),
+                                                             ("version-bump-wanted", "info")] and result.exit_code == 0
 
 
 def test_unit_acknowledgement_matching():
@@ -720,7 +722,8 @@ def test_unit_acknowledging_a_compatible_change_is_stale():
     result = evaluate([change("annotation-changed", pointer="/required")],
                       gate.Config(acknowledged=(ack(rule="annotation-changed"),)))
     assert sorted((f.rule, f.status) for f in result.findings) == [("annotation-changed", "info"),
-                                                                    ("stale-acknowledgement", "warn")]
+                                                                    ("stale-acknowledgement", "warn"),
+                                                                    ("version-bump-wanted", "info")]
 
 
 def test_unit_expiry_uses_the_injected_date():
@@ -847,3 +850,208 @@ def test_acknowledgement_may_name_the_file_with_its_folder(capsys, tmp_path, cod
     file, pointer = required_pointer(capsys, old, new)
     config = ack_config(tmp_path, f"schemas/{file}#{pointer}", FAR_FUTURE)
     assert run(capsys, "compat", old, new, "--config", config)[0] == 0
+
+
+# --- the report, tried as a CI user would (issue 12) --------------------------------------------
+
+CODE_PATTERN = "^[0-9]{4,8}$"
+
+
+def annotations(out: str) -> list[dict[str, str]]:
+    """The ``::kind file=…,line=…,title=…::message`` lines of a github report, parsed."""
+    found = []
+    for line in out.splitlines():
+        match = re.fullmatch(r"::(\w+) (.*?)::(.*)", line)
+        if match:
+            props = dict(part.split("=", 1) for part in match.group(2).split(","))
+            found.append({"kind": match.group(1), **props, "message": match.group(3)})
+    return found
+
+
+def line_number(text: str, needle: str, after: str) -> int:
+    """The 1-based line of the first line equal to ``needle`` (stripped) after the line holding ``after``."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if after in line)
+    return next(i for i in range(start + 1, len(lines)) if lines[i].strip() == needle) + 1
+
+
+def test_a_pattern_witness_shows_a_payload_value_not_the_pattern(capsys, sides):
+    """Guards the witness of a `pattern` added to `code`: its value at /code was the pattern's own
+    text, so the report read `at /code: '^[0-9]{4,8}$' does not match '^[0-9]{4,8}$'`, which looks
+    like the pattern printed where the payload's value belongs."""
+    old, new = sides
+    edit(new, ISSUED, lambda d: d["properties"]["code"].update({"pattern": CODE_PATTERN}))
+    code, report = findings(capsys, old, new)
+    (change,) = [f for f in report["findings"] if f["rule"] == "pattern-added"]
+    value = change["witness"]["instance"]["code"]
+    assert value != CODE_PATTERN and not re.search(CODE_PATTERN, value), change["witness"]
+    assert change["witness"]["error"] == f"at /code: {value!r} does not match {CODE_PATTERN!r}"
+    _, out, _ = run(capsys, "compat", old, new)
+    assert f"{CODE_PATTERN!r} does not match {CODE_PATTERN!r}" not in out
+    assert f"witness (old accepts, new rejects: at /code: {value!r} does not match" in out
+
+
+def test_github_annotation_points_at_the_added_required_name(capsys, sides):
+    """Guards README's promise of the changed line: a name added to `required` was annotated on
+    the `"required": [` line, not on the line of the name."""
+    old, new = sides
+    edit(new, ISSUED, require_code)
+    _, out, _ = run(capsys, "compat", old, new, "--format", "github")
+    (note,) = [a for a in annotations(out) if a["title"] == "required-property-added"]
+    text = (new / ISSUED).read_text("utf-8")
+    assert int(note["line"]) == line_number(text, '"code"', '"required": [') != line_number(text, '"required": [', "{") - 1
+    _, report = findings(capsys, old, new)
+    (change,) = [f for f in report["findings"] if f["rule"] == "required-property-added"]
+    assert change["line"] == int(note["line"])
+
+
+def test_github_annotation_points_at_the_added_enum_value(capsys, tmp_path):
+    """The same for a value added to an `enum` (two single files): the line of the value."""
+    old, new = tmp_path / "old.schema.json", tmp_path / "new.schema.json"
+    old.write_text(json.dumps({"enum": ["a", "b"]}, indent=2))
+    new.write_text(json.dumps({"enum": ["a", "b", "c"]}, indent=2))
+    _, out, _ = run(capsys, "compat", old, new, "--format", "github")
+    (note,) = annotations(out)
+    assert note["title"] == "enum-value-added" and int(note["line"]) == line_number(new.read_text(), '"c"', '"enum"')
+
+
+def test_markdown_heading_after_a_major_bump_names_the_release(capsys, sides):
+    """Guards the markdown heading after a MAJOR bump: it said `✅ no breaking change` above a
+    table listing a `breaks backward` warning."""
+    old, new = sides
+    edit(new, ISSUED, lambda d: (require_code(d), d.update({"x-version": "2.0.0"})))
+    code, out, _ = run(capsys, "compat", old, new, "--format", "markdown")
+    head = out.splitlines()[0]
+    assert code == 0 and "breaks backward" in out, out
+    assert head == "### Schema compatibility: ✅ breaking change released as access_method.issued 2.0.0", head
+
+
+def test_markdown_heading_names_breaking_changes_the_config_lets_pass():
+    """A breaking change passed by an acknowledgement or a lowered severity is no `no breaking change` either."""
+    breaking = [change("required-property-removed", forward=True)]
+    acked = evaluate(breaking, gate.Config(acknowledged=(ack(), ack(rule="version-not-bumped", pointer="/x-version"))))
+    assert gate.render_markdown(acked).splitlines()[0] == "### Schema compatibility: ✅ 1 breaking change acknowledged"
+    warned = evaluate(breaking, gate.Config(severity={"required-property-removed": "warn"}))
+    assert gate.render_markdown(warned).splitlines()[0] == \
+        "### Schema compatibility: ✅ 1 breaking change allowed by the config's severity"
+    assert gate.render_markdown(evaluate([])).splitlines()[0] == "### Schema compatibility: ✅ no breaking change"
+
+
+def test_an_info_says_what_happened_not_the_rules_generic_text(capsys, sides):
+    """Guards an info's message: a newly declared optional property printed the rule's generic
+    text (`a property declared (breaks forward on a closed object; ...)`), not which property
+    and what it declares."""
+    old, new = sides
+    edit(new, ISSUED, lambda d: d["properties"].update({"note": {"type": "string", "description": "a note"}}))
+    _, out, _ = run(capsys, "compat", old, new)
+    (line,) = [line for line in out.splitlines() if "info: property-added" in line]
+    assert "closed object" not in line and "strict policy" not in line, line
+    assert 'property "note" declared at /note: {"description":"a note","type":"string"}' in line, line
+    edit(old, ISSUED, lambda d: d["properties"].update({"gone": {"type": "integer"}}))
+    _, out, _ = run(capsys, "compat", old, new)
+    (line,) = [line for line in out.splitlines() if "info: property-removed" in line]
+    assert 'property "gone" no longer declared at /gone (was {"type":"integer"})' in line, line
+
+
+def test_compatible_changes_say_which_version_bump_they_want(capsys, sides):
+    """Guards contract_tests/released/README.md's MINOR/PATCH rule: compatible changes did not
+    say which bump they want, nor to which version."""
+    old, new = sides
+    edit(new, REVOKED, lambda d: d.update({"description": "Revoked, said better."}))
+    edit(new, ISSUED, lambda d: d["properties"].update({"note": {"type": "string", "description": "a note"}}))
+    code, out, _ = run(capsys, "compat", old, new)
+    assert code == 0, out
+    assert re.search(r"info: property-added: .* \[compatible \(MINOR bump\)\]", out), out
+    assert re.search(r"info: annotation-changed: `description` changed \[compatible \(PATCH bump\)\]", out), out
+    assert ("info: version-bump-wanted: compatible changes want a MINOR version bump: 1.0.0 → 1.0.0; "
+            "bump to 1.1.0 (property-added)") in out
+    assert ("info: version-bump-wanted: compatible changes want a PATCH version bump: 1.0.0 → 1.0.0; "
+            "bump to 1.0.1 (annotation-changed)") in out
+    for event, version in ((ISSUED, "1.1.0"), (REVOKED, "1.0.1")):  # bumped as wanted: nothing more to say
+        edit(new, event, set_version(version))
+    code, out, _ = run(capsys, "compat", old, new)
+    assert code == 0 and "version-bump-wanted" not in out and "`x-version` changed [compatible]" in out, out
+    config = write_config(new.parent, "severity:\n  version-bump-wanted: error\n")  # a team that wants bumps enforced
+    edit(new, REVOKED, set_version("1.0.0"))
+    assert run(capsys, "compat", old, new, "--config", config)[0] == 1
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("severity:\n  required-property-remove: warn\n",
+     "severity: unknown rule 'required-property-remove'; did you mean 'required-property-removed'?"),
+    (ACK.format(rule="requried-property-added", expires="2030-01-01"),
+     "acknowledged[0]: unknown rule 'requried-property-added'; did you mean 'required-property-added'?"),
+    ("severity:\n  version-not-bumpd: off\n", "did you mean 'version-not-bumped'?"),
+])
+def test_an_unknown_rule_in_the_config_suggests_the_nearest(capsys, tmp_path, sides, text, needle):
+    """Issue 15: a misspelt rule name said only `unknown rule`; it names the nearest known rule."""
+    config = write_config(tmp_path, text)
+    code, out, err = run(capsys, "compat", *sides, "--config", config)
+    assert (code, out) == (2, "") and needle in err, err
+
+
+class OtherReport:
+    """A report of another command, built only from what ``gate.model.Report`` names."""
+
+    command, title = "access-events other", "Something else"
+    sides = (("spec", "producer.yaml"), ("contract", "schemas"))
+    settings = (("events", "access_method.*"),)
+    notes = ("a note",)
+
+    def __init__(self, findings: tuple[gate.Finding, ...]):
+        self.groups = (("access_method.issued", findings),)
+
+    @property
+    def findings(self):
+        return tuple(f for _, group in self.groups for f in group)
+
+    def count(self, status):
+        return sum(1 for f in self.findings if f.status == status)
+
+    @property
+    def exit_code(self):
+        return 1 if self.count("error") else 0
+
+    def heading(self, group):
+        return f"{group} (drifted)"
+
+    def cases(self):
+        return ["access_method.issued", "access_method.revoked"]
+
+    def anchor(self, finding):
+        return ("schemas/x.schema.json", 7)
+
+    def summary(self):
+        return f"FAIL: {self.count('error')} error"
+
+    def headline(self):
+        return "❌ drifted"
+
+    def json_extra(self):
+        return {"events": [{"event": "access_method.issued", "status": "drifted"}], "summary": {"drifted": 1}}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_renderers_take_any_report(fmt):
+    """The renderers read only the Report protocol, so another command (drift) renders its own
+    rule IDs, sides, settings and per-event keys through them."""
+    finding = gate.Finding("producer-wider", "error", "access_method.issued", "the producer sends more",
+                           old_value=1, new_value=2, effect="producer ⊄ contract")
+    text = gate.RENDERERS[fmt](OtherReport((finding,)))
+    assert "producer-wider" in text and "compat" not in text, text
+    if fmt == "json":
+        report = json.loads(text)
+        assert (report["spec"], report["contract"], report["events"][0]["status"]) == ("producer.yaml", "schemas", "drifted")
+        assert report["summary"] == {"errors": 1, "warnings": 0, "infos": 0, "acknowledged": 0, "drifted": 1}
+    elif fmt == "github":
+        assert text.startswith("::error file=schemas/x.schema.json,line=7,title=producer-wider::access_method.issued: "
+                               "the producer sends more: 1 → 2; producer ⊄ contract\n"), text
+    elif fmt == "junit":
+        suite = ET.fromstring(text)
+        assert (suite.get("name"), suite.get("tests"), suite.get("failures")) == ("access-events other", "2", "1")
+    elif fmt == "markdown":
+        assert text.startswith("### Something else: ❌ drifted\n\n`producer.yaml` → `schemas` · events **access_method.***\n")
+    else:
+        assert text.startswith("access-events other: producer.yaml → schemas (events access_method.*)\n\n"
+                               "access_method.issued (drifted)\n  error: producer-wider: the producer sends more "
+                               "[producer ⊄ contract]\n"), text

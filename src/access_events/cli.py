@@ -1,6 +1,6 @@
 """The ``access-events`` command line: validate payloads, lint schemas, show the catalog, run
 the reference receiver (``serve``), check any receiver against its contract (``check-receiver``)
-and gate schema changes on compatibility (``compat``, in ``gate.py``).
+and gate schema changes on compatibility (``compat``, in the ``gate`` package).
 
 Exit codes are decided in one place (``_exit``): 0 all good, 1 findings (invalid
 payloads, lint findings), 2 usage errors or unreadable input.

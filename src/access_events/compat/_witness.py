@@ -147,7 +147,10 @@ def _place(instance: Any, tokens: list[str], value: Any) -> Any:
 
 
 def _candidates(change: Change, accepting: Node | None, rejecting: Node | None, builder: Builder) -> Iterator[Any]:
-    for value in (change.old_value, change.new_value):
+    # A `pattern`'s or `format`'s value is schema text, not a payload value: offered as one, it
+    # made witnesses that read like a misprint (`'^[0-9]+$' does not match '^[0-9]+$'`).
+    own = () if change.rule.startswith(("pattern-", "format-")) else (change.old_value, change.new_value)
+    for value in own:
         if value is not None and not isinstance(value, (dict, list)):
             yield value
         if isinstance(value, list):
