@@ -171,15 +171,16 @@ def _candidates(change: Change, accepting: Node | None, rejecting: Node | None, 
         elif isinstance(value, float):
             for delta in (0, -1, 1, -0.5, 0.5, -0.25, 0.25):
                 yield value + delta
+    # Formats read as languages (_languages): cheap, and exact where formats are involved.
+    if accepting is not None and rejecting is not None:
+        yield from _languages.sample_difference(accepting.formats, accepting.patterns, rejecting.formats,
+                                                rejecting.patterns, 2)
     patterns_accepting = sorted(accepting.patterns) if accepting else []
     patterns_rejecting = sorted(rejecting.patterns) if rejecting else []
     for pattern in patterns_accepting or [None]:
         for other in patterns_rejecting or [None]:
             if pattern is not None or other is not None:
                 yield from _regex.sample_difference(pattern, other, 2)
-    if accepting is not None and rejecting is not None:  # formats read as languages (_languages)
-        yield from _languages.sample_difference(accepting.formats, accepting.patterns, rejecting.formats,
-                                                rejecting.patterns, 2)
     yield from _examples(accepting)
     yield from _examples(rejecting)
     if accepting is not None:
