@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install generate check-generated lint compat test check demo bench clean
+.PHONY: install generate check-generated lint compat drift producer-openapi test check demo bench clean
 
 install: $(STAMP)
 
@@ -31,12 +31,23 @@ lint: $(STAMP)
 compat: $(STAMP)
 	$(BIN)/access-events compat contract_tests/released schemas --config contract_tests/compat.yaml
 
+## producer-openapi: the producer's OpenAPI document, extracted from its pinned npm package (never committed)
+PRODUCER_OPENAPI := build/producer/openapi.json
+producer-openapi: $(STAMP)
+	mkdir -p build/producer
+	node contract_tests/js/producer_openapi.mjs @seamapi/types > $(PRODUCER_OPENAPI).tmp
+	mv $(PRODUCER_OPENAPI).tmp $(PRODUCER_OPENAPI)
+
+## drift: the contract against the producer's current published document (README "Is our contract still what the producer sends?")
+drift: producer-openapi
+	$(BIN)/access-events drift $(PRODUCER_OPENAPI) --config contract_tests/compat.yaml
+
 ## test: the contract tests
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 ## check: everything CI checks
-check: check-generated lint compat test
+check: check-generated lint compat drift test
 
 ## demo: set up, then run the main job on the bundled samples
 demo: $(STAMP)

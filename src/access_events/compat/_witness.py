@@ -147,6 +147,8 @@ def _place(instance: Any, tokens: list[str], value: Any) -> Any:
 
 
 def _candidates(change: Change, accepting: Node | None, rejecting: Node | None, builder: Builder) -> Iterator[Any]:
+    if change.rule.startswith("required-property-"):
+        yield _DELETE  # the payload without the property is what the change is about
     # A `pattern`'s or `format`'s value is schema text, not a payload value: offered as one, it
     # made witnesses that read like a misprint (`'^[0-9]+$' does not match '^[0-9]+$'`).
     own = () if change.rule.startswith(("pattern-", "format-")) else (change.old_value, change.new_value)
