@@ -333,6 +333,12 @@ class Differ:
         old, new = o.types, n.types
         if old == new:
             return
+        if o.enum is not None and n.enum is not None:
+            # Both sides list their values: only the types those values have can differ in
+            # effect (`const: "a"` alone equals `type: string, const: "a"`); _enum compares the rest.
+            atoms = {atom_of(value) for node in (o, n) for value in node.enum[1].values()}
+            if old & atoms == new & atoms:
+                return
         rule = "type-widened" if new > old else "type-narrowed" if new < old else "type-changed"
         self.emit(rule, o, n, path, ctx, old=_loc(o.type_src, "type") or _loc(o.origin),
                   new=_loc(n.type_src, "type") or _loc(n.origin),
