@@ -56,14 +56,168 @@ _PREFERRED = "0aA_-. z9Z:+~!T"
 @functools.lru_cache(maxsize=256)
 def _fsms(formats: frozenset, patterns: frozenset, bound: int) -> tuple | None:
     """The automata whose intersection is ``⋂ formats[bound] ∩ ⋂ patterns`` (bound 0: lo, 1: hi);
-    None when a pattern is not regular here."""
-    found = []
-    for pattern in sorted({LANGUAGES[name][bound] for name in formats} | set(patterns)):
+    None when a pattern is not regular here. The formats' own languages are compiled by
+    :func:`_compile` (greenery takes seconds over the calendar's alternations), the
+    schemas' patterns by ``_regex`` (greenery), and :func:`_search` runs over both."""
+    found = [_format_dfa(LANGUAGES[name][bound]) for name in sorted(formats)]
+    for pattern in sorted(patterns):
         fsm = _regex._parse(pattern)
         if fsm is None:
             return None
         found.append(fsm)
     return tuple(found)
+
+
+class _Class:
+    """A character class as greenery's ``Charclass`` answers for it (``ord_ranges``, ``accepts``)."""
+
+    __slots__ = ("ord_ranges",)
+
+    def __init__(self, ranges: tuple) -> None:
+        self.ord_ranges = ranges
+
+    def accepts(self, char: str) -> bool:
+        code = ord(char)
+        return any(low <= code <= high for low, high in self.ord_ranges)
+
+
+class _Dfa:
+    """A deterministic automaton with greenery ``Fsm``'s attributes that :func:`_search` reads."""
+
+    def __init__(self, alphabet: list, initial: int, finals: set, transitions: dict) -> None:
+        self.alphabet, self.initial, self.finals, self.map = alphabet, initial, finals, transitions
+
+
+def _parse_regex(pattern: str):
+    """The anchored patterns of ``LANGUAGES`` as a tree: ("set", ranges), ("cat", [...]),
+    ("alt", [...]), ("opt", x), ("plus", x). Only the syntax those patterns use: literals,
+    ``\\.``, classes with ranges, ``(?:...)``, ``|``, ``?``, ``+``, ``{n}``."""
+    assert pattern.startswith("^") and pattern.endswith("$")
+    text, pos = pattern[1:-1], 0
+
+    def alternation():
+        nonlocal pos
+        branches = [sequence()]
+        while pos < len(text) and text[pos] == "|":
+            pos += 1
+            branches.append(sequence())
+        return branches[0] if len(branches) == 1 else ("alt", branches)
+
+    def sequence():
+        nonlocal pos
+        items = []
+        while pos < len(text) and text[pos] not in "|)":
+            item = atom()
+            while pos < len(text) and text[pos] in "?+{":
+                if text[pos] == "{":
+                    end = text.index("}", pos)
+                    item = ("cat", [item] * int(text[pos + 1:end]))
+                    pos = end + 1
+                else:
+                    item = ("opt" if text[pos] == "?" else "plus", item)
+                    pos += 1
+            items.append(item)
+        return ("cat", items)
+
+    def atom():
+        nonlocal pos
+        char = text[pos]
+        if text.startswith("(?:", pos):
+            pos += 3
+            inner = alternation()
+            pos += 1  # ")"
+            return inner
+        if char == "[":
+            end = text.index("]", pos)
+            body, ranges, i = text[pos + 1:end], [], 0
+            while i < len(body):
+                if i + 2 < len(body) and body[i + 1] == "-":
+                    ranges.append((ord(body[i]), ord(body[i + 2])))
+                    i += 3
+                else:
+                    ranges.append((ord(body[i]), ord(body[i])))
+                    i += 1
+            pos = end + 1
+            return ("set", tuple(ranges))
+        if char == "\\":
+            pos += 2
+            return ("set", ((ord(text[pos - 1]),) * 2,))
+        pos += 1
+        return ("set", ((ord(char),) * 2,))
+
+    return alternation()
+
+
+@functools.lru_cache(maxsize=16)
+def _format_dfa(pattern: str) -> _Dfa:
+    """Thompson's construction, then the subset construction, over the code-point runs the
+    pattern's classes cut (written here because greenery minimises after every step and
+    spends seconds on the date-time calendar; these patterns are fixed and small)."""
+    edges: list[list] = []  # per NFA state: [(ranges or None for epsilon, target)]
+
+    def state() -> int:
+        edges.append([])
+        return len(edges) - 1
+
+    def build(node, start: int) -> int:
+        kind = node[0]
+        if kind == "set":
+            end = state()
+            edges[start].append((node[1], end))
+            return end
+        if kind == "cat":
+            for item in node[1]:
+                start = build(item, start)
+            return start
+        if kind == "alt":
+            end = state()
+            for branch in node[1]:
+                entry = state()
+                edges[start].append((None, entry))
+                edges[build(branch, entry)].append((None, end))
+            return end
+        if kind == "opt":
+            end = build(node[1], start)
+            edges[start].append((None, end))
+            return end
+        end = build(node[1], start)  # plus
+        edges[end].append((None, start))
+        return end
+
+    initial = state()
+    final = build(_parse_regex(pattern), initial)
+    cuts = sorted({point for items in edges for ranges, _ in items if ranges
+                   for low, high in ranges for point in (low, high + 1)} | {0, 0x110000})
+    runs = list(zip(cuts, cuts[1:]))
+
+    def closure(states) -> frozenset:
+        seen, stack = set(states), list(states)
+        while stack:
+            for ranges, target in edges[stack.pop()]:
+                if ranges is None and target not in seen:
+                    seen.add(target)
+                    stack.append(target)
+        return frozenset(seen)
+
+    classes = [_Class(((low, high - 1),)) for low, high in runs]
+    start = closure([initial])
+    numbers, transitions, finals, todo = {start: 0}, {}, set(), [start]
+    while todo:
+        current = todo.pop()
+        number = numbers[current]
+        if final in current:
+            finals.add(number)
+        moves = transitions.setdefault(number, {})
+        for charclass, (low, _high) in zip(classes, runs):
+            targets = {target for s in current for ranges, target in edges[s]
+                       if ranges and any(a <= low <= b for a, b in ranges)}
+            if targets:
+                following = closure(targets)
+                if following not in numbers:
+                    numbers[following] = len(numbers)
+                    todo.append(following)
+                moves[charclass] = numbers[following]
+    return _Dfa(classes, 0, finals, transitions)
 
 
 def _letters(fsms: tuple) -> list[str]:
