@@ -309,6 +309,20 @@ def test_date_time_language_bounds(value):
             assert DATE_TIME_LO.fullmatch(value), value  # only leap seconds fall between the bounds
 
 
+_LOOSE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9.]{1,6}(?:[Zz]|[+-][0-9]{2}:?[0-9]{2})?"
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.from_regex(_LOOSE, fullmatch=True))
+def test_date_time_automata_match_their_regexes(value):
+    """The compiled automata against the regexes on strings near RFC 3339's shape (a missing
+    dot before the fraction, a space, no offset...): found a shared state in the
+    construction of ``(?:\\.[0-9]+)?`` that let digits follow the seconds without the dot."""
+    for pattern, compiled in zip(LANGUAGES["date-time"], (DATE_TIME_LO, DATE_TIME_HI)):
+        assert dfa_accepts(pattern, value) == bool(compiled.fullmatch(value)), (pattern, value)
+    assert not dfa_accepts(LANGUAGES["date-time"][1], "2025-01-01T00:00:000Z")
+
+
 @settings(max_examples=2000, deadline=None)
 @given(st.one_of(st.from_regex(UUID, fullmatch=True), st.text("0123456789abcdefABCDEFg-{}:", max_size=40)))
 def test_uuid_language_is_exact(value):

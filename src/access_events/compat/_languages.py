@@ -176,13 +176,17 @@ def _format_dfa(pattern: str) -> _Dfa:
                 edges[start].append((None, entry))
                 edges[build(branch, entry)].append((None, end))
             return end
+        # Fresh entry and exit states around `?` and `+`, so a loop's back edge and an
+        # optional's skip never meet (sharing them would let `(?:\.[0-9]+)?` read digits without the dot).
+        entry, out = state(), state()
+        edges[start].append((None, entry))
+        end = build(node[1], entry)
+        edges[end].append((None, out))
         if kind == "opt":
-            end = build(node[1], start)
-            edges[start].append((None, end))
-            return end
-        end = build(node[1], start)  # plus
-        edges[end].append((None, start))
-        return end
+            edges[entry].append((None, out))
+        else:  # plus
+            edges[end].append((None, entry))
+        return out
 
     initial = state()
     final = build(_parse_regex(pattern), initial)
