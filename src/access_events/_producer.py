@@ -223,7 +223,23 @@ def producer_catalog(spec: Spec, events: dict[str, str]) -> dict[str, Any]:
     """The engine's catalog for the producer's side: the document itself (its schemas translated
     into 2020-12 in place, ``$schema`` never added) and one ``{"$ref": ...}`` document per event,
     named ``<event_type>.schema.json`` so the engine matches it to the contract's event."""
-    document = copy.deepcopy(spec.document)
+    # Copy on write: only the containers along the translated schemas' paths are copied (the
+    # producer's document is megabytes of paths and models the events never reach).
+    document = dict(spec.document)
+    copied: dict[str, Any] = {"": document}
+
+    def writable(pointer: str) -> Any:
+        if pointer in copied:
+            return copied[pointer]
+        parent_pointer, _, last = pointer.rpartition("/")
+        parent = writable(parent_pointer)
+        key: Any = int(last) if isinstance(parent, list) else _unescape(last)
+        value = parent[key]
+        value = list(value) if isinstance(value, list) else dict(value) if isinstance(value, dict) else value
+        parent[key] = value
+        copied[pointer] = value
+        return value
+
     document.pop("$schema", None)
     # Absolute ids (never fetched) so each event document's $ref reaches the spec from any validator.
     document["$id"] = _BASE + SPEC_NAME
@@ -233,13 +249,12 @@ def producer_catalog(spec: Spec, events: dict[str, str]) -> dict[str, Any]:
             continue  # inside a schema already translated (an event branch of components.schemas.event)
         done.append(pointer)
         parent_pointer, _, last = pointer.rpartition("/")
-        parent = _get(document, parent_pointer)
-        key: Any = int(last) if isinstance(parent, list) else _unescape(last)
-        try:
-            value = parent[key]
-        except (KeyError, IndexError, TypeError):
+        if not isinstance(_get(document, parent_pointer), (dict, list)) or _get(document, pointer) is None:
             continue
-        parent[key] = _dialect.translate(value, spec.dialect)
+        parent = writable(parent_pointer)
+        key: Any = int(last) if isinstance(parent, list) else _unescape(last)
+        value = _dialect.translate(parent[key], spec.dialect)
+        parent[key] = copy.deepcopy(value) if value is parent[key] else value  # never share the caller's
     catalog: dict[str, Any] = {SPEC_NAME: document}
     for event_type, pointer in events.items():
         catalog[f"{event_type}.schema.json"] = {"$id": f"{_BASE}{event_type}.schema.json",
