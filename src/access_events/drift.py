@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import fnmatch
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ from typing import Any, Sequence, TextIO
 from ._locate import line_of
 from ._producer import SPEC_NAME, Spec, SpecError, _event_type, find_events, parse_spec, producer_catalog
 from .gate.config import Config, load_config
-from .gate.evaluation import _GENERIC, _acknowledge
+from .gate.evaluation import _acknowledge, _message
 from .gate.model import _CONFIG_GROUP, FINDINGS, OK, USAGE, Finding, GateError, group_order, plural
 from .gate.renderers import RENDERERS
 from .gate.sources import Source, load_source
@@ -219,7 +220,10 @@ def drift(spec: str, *, contract: str | None = None, events: Sequence[str] | Non
         found = find_events(producer)
     except SpecError as exc:
         raise GateError(str(exc)) from None
-    source = load_source(contract if contract is not None else str(schema_dir()), cwd=cwd)
+    if contract is None:  # the package's own schemas, named relative to here when they are below it
+        contract = os.path.relpath(schema_dir(), cwd) if schema_dir().resolve().is_relative_to(cwd.resolve()) \
+            else str(schema_dir())
+    source = load_source(contract, cwd=cwd)
     if source.kind != "catalog":
         raise GateError(f"--contract {source.spec}: give a folder of schema files or git:REF, not one file")
     own = _contract_events(source)
@@ -235,6 +239,8 @@ def drift(spec: str, *, contract: str | None = None, events: Sequence[str] | Non
                                          policy=policy)
     except compat.CompatInputError as exc:
         raise GateError(str(exc)) from None
+    # The producer's document as a gate Source, for messages naming what it declares.
+    producer_source = Source(display, "catalog", {SPEC_NAME: producer.document}, {SPEC_NAME: text}, {SPEC_NAME: display})
     today = today or _dt.date.today()
     severity = {**_DEFAULT_SEVERITY, **section.severity}
     findings: list[Finding] = []
@@ -255,7 +261,7 @@ def drift(spec: str, *, contract: str | None = None, events: Sequence[str] | Non
         level = severity.get(change.rule, "error") if breaking else "info"
         if severity.get(change.rule) == "off":
             continue
-        message = change.message or _GENERIC.sub("", compat.RULES[change.rule].summary)
+        message = _message(change, source, producer_source)
         findings.append(Finding(change.rule, level, change.event, message,
                                 change.old, change.new, change.old_value, change.new_value, change.instance_path,
                                 (), change.unknown, breaking, witness, effect=_effect(change)))
