@@ -27,6 +27,8 @@ from .compat import _dialect
 #: The name the producer's document has in the engine's catalog (and in reports).
 SPEC_NAME = "producer.openapi.json"
 _BASE = "https://producer.invalid/"
+_NOT_SCHEMAS = frozenset({"paths", "info", "servers", "tags", "security", "externalDocs", "operations",
+                          "defaultContentType"})
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _SCHEMA_LISTS = ("oneOf", "anyOf")
 
@@ -225,7 +227,10 @@ def producer_catalog(spec: Spec, events: dict[str, str]) -> dict[str, Any]:
     named ``<event_type>.schema.json`` so the engine matches it to the contract's event."""
     # Copy on write: only the containers along the translated schemas' paths are copied (the
     # producer's document is megabytes of paths and models the events never reach).
-    document = dict(spec.document)
+    # The document's operations, servers and metadata hold no event schema: left out, so the
+    # engine does not walk megabytes of paths (a $ref into them would be unresolvable, which
+    # the engine reports as undecidable: it fails closed).
+    document = {key: value for key, value in spec.document.items() if key not in _NOT_SCHEMAS}
     copied: dict[str, Any] = {"": document}
 
     def writable(pointer: str) -> Any:

@@ -17,6 +17,9 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
+from .._formats import FORMAT_CHECKER
 from .._locate import pointer_from_path
 from . import _languages, _regex
 from ._model import RULES, Change, Location
@@ -25,8 +28,6 @@ from ._normalize import ARRAY, NUMBER, OBJECT, STRING, Builder, Node, Src, atom_
 _FLIP = {"loosens": "tightens", "tightens": "loosens"}
 #: A property name standing for "any property the schema does not declare".
 UNDECLARED = "undeclared_property"
-#: Property names tried when a pattern's automaton cannot produce one.
-_NAME_GUESSES = ("a", "x", "A", "0", "_", "x-a", "a1", "aa", "x_a", "-", "é")
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,19 @@ def _describe(rule: str, path: tuple, old_value: Any, new_value: Any) -> str:
     return f"{summary}{values}{where}"
 
 
-def _power_of_two(ratio: Any) -> bool:
-    ratio = Fraction(ratio)
-    if ratio < 1:
-        ratio = 1 / ratio
-    return ratio.denominator == 1 and ratio.numerator & (ratio.numerator - 1) == 0
+def _exact_divisor(value: Any) -> bool:
+    """jsonschema's ``multipleOf`` test with this divisor is exact divisibility: an integer
+    (``instance % divisor``, exact in Python for ints and floats alike), or a float ``2**-k``
+    (``k >= 0``), by which dividing is an exact scaling that cannot underflow; when it
+    overflows, jsonschema falls back to exact fractions."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, int):
+        return True
+    if not math.isfinite(value) or value <= 0 or value > 1:
+        return False
+    ratio = Fraction(value)
+    return ratio.numerator == 1 and ratio.denominator & (ratio.denominator - 1) == 0
 
 
 def _integer_bound(value: Any, exclusive: bool, lower: bool) -> int:
@@ -143,6 +152,9 @@ class Differ:
         self._active: set = set()
         self._equivalence: dict = {}
         self._pending: set = set()
+        self._validators: dict = {}
+        self._subsets: dict = {}
+        self._probing: set = set()
 
     def results(self) -> list[Found]:
         """The changes found, each once: a ``$ref`` reached along several paths (a recursive
@@ -187,7 +199,7 @@ class Differ:
         self.found.append(Found(change, o, n))
 
     def guarded(self, reason: str, o: Node, n: Node, old: Location | None, new: Location | None, path: tuple,
-                ctx: Ctx, body) -> None:
+                ctx: Ctx, body, languages_only: bool = False) -> None:
         """Run ``body``; if it found any change, add one ``undecidable`` change for the construct.
 
         The changes inside keep their own rule, so a reader sees what changed, but they are
@@ -196,7 +208,13 @@ class Differ:
         """
         start = len(self.found)
         body()
-        inner = [i for i in range(start, len(self.found)) if self.found[i].change.rule != "annotation-changed"]
+        # ``languages_only``: the construct depends only on which values each part accepts (a
+        # `oneOf`), so a change found to leave that alone (a keyword the types make moot, one
+        # masked by an `enum`) cannot move a payload between branches. Not so for
+        # `unevaluated*`, where declaring `b: true` changes what counts as evaluated.
+        inner = [i for i in range(start, len(self.found)) if self.found[i].change.rule != "annotation-changed" and (
+            not languages_only or self.found[i].change.unknown or self.found[i].change.breaks_forward
+            or self.found[i].change.breaks_backward)]
         for i in inner:
             change = self.found[i].change
             self.found[i].change = replace(change, unknown=True, message=f"{change.message} (undecided: {reason})")
@@ -210,10 +228,73 @@ class Differ:
         if key in self._active:
             return  # a recursive schema: this pair is being compared further up
         self._active.add(key)
+        start = len(self.found)
         try:
             self._diff(o, n, path, ctx, became_false, became_true)
         finally:
             self._active.discard(key)
+        if len(self.found) > start:
+            self._mask_finite(o, n, ctx, start)
+
+    # -- finite places: decided by validating every value ---------------------------------
+    #: Values a place may list (``enum``/``const``) for it to be decided value by value.
+    _FINITE = 64
+
+    def _mask_finite(self, o: Node, n: Node, ctx: Ctx, start: int) -> None:
+        """Where a side lists its values (``enum``/``const``), which values each side accepts
+        is decided exactly, by validating every listed value against both sides' schemas at
+        this place with jsonschema. A direction in which no value moved cannot break here,
+        whatever the keyword-by-keyword comparison said (``maxLength`` dropped beside an
+        ``enum`` of short strings, a number ``enum`` meeting ``type: integer``, a type widened
+        where the ``enum`` admits none of the new type): the changes found at and below this
+        place are cleared in that direction (``not`` flips which direction that is)."""
+        exact = self._finite(o, n)
+        if exact is None:
+            return
+        new_only, old_only = exact
+        forward, backward = (new_only, old_only) if ctx.polarity > 0 else (old_only, new_only)
+        self._clear(start, forward, backward)
+
+    def _finite(self, o: Node, n: Node) -> tuple[bool, bool] | None:
+        """``(some value only new accepts, some value only old accepts)`` where a side lists
+        its values and both sides can be validated here; ``None`` otherwise."""
+        if o.enum is None and n.enum is None:
+            return None
+        if o.unresolved or n.unresolved or o.unevaluated_properties or n.unevaluated_properties or \
+                o.unevaluated_items or n.unevaluated_items or o.unknown or n.unknown:
+            return None
+        values: dict[str, Any] = {}
+        for node in (o, n):
+            if node.enum is not None:
+                for key in node.enum[0]:
+                    values.setdefault(repr(key), node.enum[1][key])
+        if len(values) > self._FINITE or any(isinstance(value, (dict, list)) for value in values.values()):
+            return None
+        old_accepts, new_accepts = self._accepts(self.old, o), self._accepts(self.new, n)
+        if old_accepts is None or new_accepts is None:
+            return None
+        try:
+            verdicts = [(old_accepts(value), new_accepts(value)) for value in values.values()]
+        except Exception:  # a schema the validator cannot run here: keep the keyword-by-keyword verdict
+            return None
+        new_only = any(b and not a for a, b in verdicts) or (n.enum is None and not n.is_false())
+        old_only = any(a and not b for a, b in verdicts) or (o.enum is None and not o.is_false())
+        return new_only, old_only
+
+    def _accepts(self, builder: Builder, node: Node):
+        """A test that a value meets every schema at this place (jsonschema, formats asserted)."""
+        key = (id(builder), id(node))
+        if key not in self._validators:
+            sources = node.inputs or node.srcs
+            try:
+                validators = [Draft202012Validator(src.contents, registry=builder.registry, format_checker=FORMAT_CHECKER,
+                                                   _resolver=builder.registry.resolver(src.base))
+                              for src in sources if not src.virtual]
+            except Exception:
+                validators = None
+            self._validators[key] = (None if validators is None else
+                                     (lambda value, validators=validators: all(v.is_valid(value) for v in validators)))
+        return self._validators[key]
 
     def equivalent(self, o: Node, n: Node) -> bool:
         """Both nodes admit the same instances, as far as this engine can tell."""
@@ -333,12 +414,6 @@ class Differ:
         old, new = o.types, n.types
         if old == new:
             return
-        if o.enum is not None and n.enum is not None:
-            # Both sides list their values: only the types those values have can differ in
-            # effect (`const: "a"` alone equals `type: string, const: "a"`); _enum compares the rest.
-            atoms = {atom_of(value) for node in (o, n) for value in node.enum[1].values()}
-            if old & atoms == new & atoms:
-                return
         rule = "type-widened" if new > old else "type-narrowed" if new < old else "type-changed"
         self.emit(rule, o, n, path, ctx, old=_loc(o.type_src, "type") or _loc(o.origin),
                   new=_loc(n.type_src, "type") or _loc(n.origin),
@@ -394,17 +469,19 @@ class Differ:
                     "wider": "`pattern` now matches more strings (the old language is a strict subset)",
                     "narrower": "`pattern` now matches fewer strings (the new language is a strict subset)",
                     "overlap": "`pattern` changed: each version matches strings the other refuses",
-                }.get(relation or "", "`pattern` changed, and the two could not be compared as regular languages") + where
+                }.get(relation or "", "`pattern` changed, and the two could not be compared as regular languages ("
+                      + _regex.why(old_value, new_value) + ")") + where
             elif keyword == "format":
                 effect = "both"
             else:
                 old_value, new_value = old[old_value][0], new[new_value][0]
                 a, b = _number(old_value), _number(new_value)
-                if (isinstance(old_value, float) and not old_value.is_integer() or (
-                        isinstance(new_value, float) and not new_value.is_integer())) and not _power_of_two(a / b):
-                    # Validators divide in binary floating point (0.35 is a multiple of 0.01 but
-                    # not of 0.001 for jsonschema): exact arithmetic would promise too much. A
-                    # ratio that is a power of two scales the quotient exactly, so it is kept.
+                if not (_exact_divisor(old_value) and _exact_divisor(new_value)):
+                    # jsonschema divides by a float `multipleOf` in binary floating point and
+                    # checks that the rounded quotient is whole, falling back to exact
+                    # arithmetic only when the quotient overflows (0.35 is a multiple of 0.01
+                    # but not of 0.001 for it, and 1e307 is a multiple of 0.1 but not of
+                    # 0.05): exact arithmetic would promise too much either way.
                     effect = "both"
                 else:
                     effect = "tightens" if b % a == 0 else "loosens" if a % b == 0 else "both"
@@ -498,23 +575,13 @@ class Differ:
                 self.emit("required-property-removed", o, n, path + (name,), moot,
                           old=_loc(o.required[name], "required"), new=new_at, old_value=name, applies=OBJECT)
         for name in sorted(o.declared_names() | n.declared_names()):
-            self._declared(o, n, o.property_sources(name), n.property_sources(name), path, name, moot, "property", True)
-        patterns = sorted(o.all_patterns() | n.all_patterns())
-        # Without overlapping patterns, every undeclared name a pattern matches meets the same
-        # schemas, so one sample name per pattern stands for all of them. With overlaps (or
-        # patterns whose overlap cannot be decided), a change found here is undecided.
-        overlapping = any(_regex.overlap(a, b) is not False for i, a in enumerate(patterns) for b in patterns[i + 1:])
-
-        def pattern_regions() -> None:
-            declared = o.declared_names() | n.declared_names()
-            for pattern in patterns:
-                self._pattern_region(o, n, pattern, declared, path, moot)
-
-        if overlapping:
-            self.guarded("overlapping `patternProperties`: a name can meet several patterns", o, n,
-                         _loc(o.origin), _loc(n.origin), path, moot, pattern_regions)
-        else:
-            pattern_regions()
+            old_sources, new_sources = o.property_sources(name), n.property_sources(name)
+            # The lenient policy's exemption is for optional properties: a property required
+            # where it is not declared is in every payload of that side, so declaring it on
+            # the other constrains them all.
+            optional = not ((name in o.required and not old_sources[1]) or (name in n.required and not new_sources[1]))
+            self._declared(o, n, old_sources, new_sources, path, name, moot, "property", optional)
+        self._pattern_regions(o, n, path, moot)
         old_extra, new_extra = o.additional_sources(), n.additional_sources()
         if old_extra or new_extra:
             uneval = bool(o.unevaluated_properties or n.unevaluated_properties) and not any(
@@ -538,27 +605,49 @@ class Differ:
             self._pair_lists(o, n, path, moot, o.dependent_schemas.get(name, []), n.dependent_schemas.get(name, []),
                              "dependent-schema", value=name)
 
-    def _pattern_region(self, o: Node, n: Node, pattern: str, declared: set[str], path: tuple, ctx: Ctx) -> None:
-        sample = next((name for name in _regex.sample_strings(pattern, 4) + list(_NAME_GUESSES)
-                       if name not in declared and search(pattern, name)), None)
-        old_at = [g.patterns[pattern] for g in o.objects if pattern in g.patterns]
-        new_at = [g.patterns[pattern] for g in n.objects if pattern in g.patterns]
-        if sample is None:
-            if not (old_at and new_at and len(old_at) == len(new_at) and all(
-                    canon(a.contents) == canon(b.contents) for a, b in zip(old_at, new_at))):
-                self.emit("undecidable", o, n, path, ctx, old=_loc(old_at[0]) if old_at else _loc(o.origin),
-                          new=_loc(new_at[0]) if new_at else _loc(n.origin), old_value=pattern, new_value=pattern,
-                          message=f"no property name matching {pattern!r} could be built to compare it")
+    def _pattern_regions(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+        """``patternProperties`` compared region by region: the names matched by exactly the
+        same set of patterns (of either version) meet the same schemas on each side, so one
+        name per non-empty region stands for all of them, overlaps included. Declared names
+        are left out (they were compared as properties)."""
+        patterns = tuple(sorted(o.all_patterns() | n.all_patterns()))
+        if not patterns:
             return
-        on = self.old.node(o.property_sources(sample)[0], o.origin)
-        nn = self.new.node(n.property_sources(sample)[0], n.origin)
-        sub = path + (sample,)
+        declared = o.declared_names() | n.declared_names()
+        found = _regex.regions(patterns, frozenset(declared))
+        if found is not None and all(
+                {p for p in patterns if search(p, name)} == set(key) for key, name in found.items()):
+            for key, name in sorted(found.items(), key=lambda item: (len(item[1]), item[1])):
+                self._pattern_region(o, n, key, name, path, ctx)
+            return
+        # Undecidable regions: fail closed unless each pattern meets the same schemas on both sides.
+        old_at = {p: [canon(g.patterns[p].contents) for g in o.objects if p in g.patterns] for p in patterns}
+        new_at = {p: [canon(g.patterns[p].contents) for g in n.objects if p in g.patterns] for p in patterns}
+        if old_at != new_at or self._pattern_siblings_differ(o, n):
+            reason = _regex.why(*patterns) if found is None else "Python's `re` and the automata disagree on a name"
+            self.emit("undecidable", o, n, path, ctx, old=_loc(o.origin), new=_loc(n.origin),
+                      old_value=sorted(o.all_patterns()), new_value=sorted(n.all_patterns()),
+                      message=f"`patternProperties` could not be compared region by region: {reason}")
+
+    def _pattern_siblings_differ(self, o: Node, n: Node) -> bool:
+        """``additionalProperties`` beside patterns applies to the names no pattern matches."""
+        return [canon(g.additional.contents) if g.additional else None for g in o.objects] != [
+            canon(g.additional.contents) if g.additional else None for g in n.objects]
+
+    def _pattern_region(self, o: Node, n: Node, matched: frozenset, name: str, path: tuple, ctx: Ctx) -> None:
+        old_patterns, new_patterns = matched & o.all_patterns(), matched & n.all_patterns()
+        old_at = [g.patterns[p] for p in sorted(old_patterns) for g in o.objects if p in g.patterns]
+        new_at = [g.patterns[p] for p in sorted(new_patterns) for g in n.objects if p in g.patterns]
+        on = self.old.node(o.property_sources(name)[0], o.origin)
+        nn = self.new.node(n.property_sources(name)[0], n.origin)
+        sub = path + (name,)
         if old_at and new_at:
             self.diff(on, nn, sub, ctx)
         elif new_at:
-            self._slot("pattern-property-added", on, nn, sub, ctx, o.origin, new_at[0], pattern, True)
+            self._slot("pattern-property-added", on, nn, sub, ctx, o.origin, new_at[0], sorted(new_patterns)[0], True)
         else:
-            self._slot("pattern-property-removed", on, nn, sub, ctx, old_at[0], n.origin, pattern, True)
+            self._slot("pattern-property-removed", on, nn, sub, ctx, old_at[0], n.origin, sorted(old_patterns)[0],
+                       True)
 
     def _declared(self, o: Node, n: Node, old: tuple[list[Src], bool], new: tuple[list[Src], bool], path: tuple,
                   key: str | int, ctx: Ctx, stem: str, policy_bound: bool) -> None:
@@ -628,13 +717,16 @@ class Differ:
             stem = "additional-items" if length else None
             if not (o.unevaluated_items or n.unevaluated_items) or old_declared or new_declared:
                 if old_declared and not new_declared and not (nn.is_false() or on.is_false()):
-                    if on.is_true():
-                        pass  # `items: {}` dropped: the same meaning
+                    if on.is_true():  # `items: {}` dropped: the same meaning, unless `unevaluatedItems` now applies
+                        if not nn.is_true():
+                            self.diff(on, nn, sub, moot)
                     else:
                         self._slot("items-removed", on, nn, sub, moot, old_sources[0], n.origin, None, False)
                 elif new_declared and not old_declared and not (nn.is_false() or on.is_false()):
                     if not nn.is_true():
                         self._slot("items-added", on, nn, sub, moot, o.origin, new_sources[0], None, False)
+                    elif not on.is_true():  # `items: {}` where `unevaluatedItems` applied
+                        self.diff(on, nn, sub, moot)
                 else:
                     self.diff(on, nn, sub, moot,
                               became_false=f"{stem}-forbidden" if stem else "schema-became-false",
@@ -698,17 +790,39 @@ class Differ:
         pairs = list(zip(o.combos, n.combos))
         for oc, nc in pairs:
             self._combo(o, n, oc, nc, path, ctx)
+        # An `anyOf` added with a branch that holds every value the old schema accepted rejects
+        # none of them; one removed whose branch held every value the new schema accepts let none in.
         for oc in o.combos[len(pairs):]:
+            idle = oc.kind == "anyOf" and len(oc.branches) <= 8 and any(
+                self._within(self.old.node([src]), n, "forward") for src in oc.branches)
             self.emit("any-of-removed", o, n, path, ctx, old=_loc(oc.src, oc.kind), new=_loc(n.origin),
-                      old_value=len(oc.branches))
+                      old_value=len(oc.branches), effect="none" if idle else None)
         for nc in n.combos[len(pairs):]:
+            idle = nc.kind == "anyOf" and len(nc.branches) <= 8 and any(
+                self._within(o, self.new.node([src]), "backward") for src in nc.branches)
             self.emit("any-of-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(nc.src, nc.kind),
-                      new_value=len(nc.branches))
+                      new_value=len(nc.branches), effect="none" if idle else None)
 
     def _disjoint(self, builder: Builder, branches: list[Node], within: frozenset) -> bool:
-        """No instance of the types ``within`` (the enclosing schema's) meets two branches."""
-        for i, a in enumerate(branches):
-            for b in branches[i + 1:]:
+        """No instance of the types ``within`` (the enclosing schema's) meets two branches.
+
+        Branches that are plain ``enum``/``const`` lists are checked together in one pass
+        (a value in two of them is an overlap), so a union of thousands of constants costs
+        linear time; the other branches are compared pairwise with every branch.
+        """
+        values: set = set()
+        listed, others = [], []
+        for branch in branches:
+            if branch.enum is not None and not branch.combos and not branch.nots and not branch.conditionals:
+                listed.append(branch)
+                for value in branch.enum[0]:
+                    if value in values:
+                        return False
+                    values.add(value)
+            else:
+                others.append(branch)
+        for i, a in enumerate(others):
+            for b in others[i + 1:] + listed:
                 if not self._disjoint_pair(builder, a, b, within):
                     return False
         return True
@@ -740,12 +854,13 @@ class Differ:
         if "oneOf" in (oc.kind, nc.kind) and not disjoint:
             self.guarded("`oneOf` branches that can overlap: a change to one branch can also reject payloads "
                          "that now match two branches", o, n, _loc(oc.src, oc.kind), _loc(nc.src, nc.kind), path,
-                         ctx, lambda: self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx))
+                         ctx, lambda: self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx),
+                         languages_only=True)
         else:
-            self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx)
+            self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx, union=True)
 
     def _branches(self, o: Node, n: Node, oc, nc, old_branches: list[Node], new_branches: list[Node],
-                  path: tuple, inner: Ctx) -> None:
+                  path: tuple, inner: Ctx, union: bool = False) -> None:
         old_left = list(range(len(old_branches)))
         new_left = list(range(len(new_branches)))
         matches: list[tuple[int, int]] = []
@@ -762,6 +877,18 @@ class Differ:
             candidates = [i for i in old_left if key is not None and old_keys[i] == key]
             if len(candidates) == 1:
                 take(candidates[0], j)
+        # the same text first (linear), then the same meaning (pairwise, over what is left)
+        by_text: dict = {}
+        for i in old_left:
+            by_text.setdefault(repr(canon(oc.branches[i].contents)), []).append(i)
+        for j in list(new_left):
+            same = by_text.get(repr(canon(nc.branches[j].contents)))
+            if same:
+                i = same.pop(0)
+                if self.equivalent(old_branches[i], new_branches[j]):
+                    take(i, j)
+                else:
+                    same.insert(0, i)
         for j in list(new_left):
             for i in old_left:
                 if self.equivalent(old_branches[i], new_branches[j]):
@@ -769,14 +896,65 @@ class Differ:
                     break
         if len(old_left) == 1 and len(new_left) == 1:
             take(old_left[0], new_left[0])
+        def covered(i: int | None, j: int | None, start: int) -> None:
+            """Under union semantics, what branch ``j`` gained is harmless when another old
+            branch holds all of it, and what branch ``i`` lost when another new branch does."""
+            if not union or len(self.found) == start or len(old_branches) * len(new_branches) > 64:
+                return
+            gains = j is not None and any(self._within(old_branches[k], new_branches[j], "forward")
+                                          for k in range(len(old_branches)) if k != i)
+            losses = i is not None and any(self._within(old_branches[i], new_branches[k], "backward")
+                                           for k in range(len(new_branches)) if k != j)
+            forward, backward = (not gains, not losses) if inner.polarity > 0 else (not losses, not gains)
+            self._clear(start, forward, backward)
+
         for i, j in sorted(matches):
+            start = len(self.found)
             self.diff(old_branches[i], new_branches[j], path, inner)
+            covered(i, j, start)
         for j in new_left:
+            start = len(self.found)
             self.emit("any-of-branch-added", o, n, path, inner, old=_loc(oc.src, oc.kind),
                       new=_loc(nc.branches[j]), new_value=nc.branches[j].contents)
+            covered(None, j, start)
         for i in old_left:
+            start = len(self.found)
             self.emit("any-of-branch-removed", o, n, path, inner, old=_loc(oc.branches[i]),
                       new=_loc(nc.src, nc.kind), old_value=oc.branches[i].contents)
+            covered(i, None, start)
+
+    def _within(self, o: Node, n: Node, direction: str) -> bool:
+        """Nothing breaks ``direction`` between ``o`` and ``n`` (``forward``: ``n`` ⊆ ``o``;
+        ``backward``: ``o`` ⊆ ``n``), as far as this engine can tell (so never wrongly)."""
+        key = (id(o), id(n), direction)
+        if key in self._subsets:
+            return self._subsets[key]
+        if key in self._probing:
+            return False  # a recursive schema: not assumed
+        self._probing.add(key)
+        try:
+            probe = Differ(self.old, self.new, "strict")
+            probe._equivalence, probe._pending = self._equivalence, self._pending
+            probe._subsets, probe._probing, probe._validators = self._subsets, self._probing, self._validators
+            probe.diff(o, n, (), Ctx())
+            result = not any(found.change.breaks(direction) for found in probe.found)
+        finally:
+            self._probing.discard(key)
+        self._subsets[key] = result
+        return result
+
+    def _clear(self, start: int, forward: bool, backward: bool) -> None:
+        """Changes found since ``start`` break at most ``forward``/``backward`` (unknown ones stay,
+        unless neither direction can break)."""
+        for index in range(start, len(self.found)):
+            change = self.found[index].change
+            if change.unknown:
+                if forward or backward:
+                    continue
+                self.found[index].change = replace(change, unknown=False, breaks_forward=False, breaks_backward=False)
+            elif (change.breaks_forward and not forward) or (change.breaks_backward and not backward):
+                self.found[index].change = replace(change, breaks_forward=change.breaks_forward and forward,
+                                                   breaks_backward=change.breaks_backward and backward)
 
     def _branch_key(self, builder: Builder, node: Node) -> tuple | None:
         keys = []
@@ -793,25 +971,70 @@ class Differ:
         pairs = list(zip(o.nots, n.nots))
         for a, b in pairs:
             self.diff(self.old.node([a]), self.new.node([b]), path, flipped)
+        # A `not` whose schema matches no value of the types here (or none at all) rejects nothing.
         for a in o.nots[len(pairs):]:
+            inner = self.old.node([a])
             self.emit("not-removed", o, n, path, ctx, old=_loc(a), new=_loc(n.origin), old_value=a.contents,
-                      effect="none" if self.old.node([a]).is_false() else None)
+                      effect="none" if inner.is_false() or not (inner.types & o.types) else None)
         for b in n.nots[len(pairs):]:
+            inner = self.new.node([b])
             self.emit("not-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(b), new_value=b.contents,
-                      effect="none" if self.new.node([b]).is_false() else None)
+                      effect="none" if inner.is_false() or not (inner.types & n.types) else None)
 
     def _conditionals(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
         pairs = list(zip(o.conditionals, n.conditionals))
         for a, b in pairs:
             if not self.equivalent(self.old.node([a.if_]), self.new.node([b.if_])):
+                shape = self._shape(self.old, a), self._shape(self.new, b)
+                if shape[0] == shape[1] and shape[0] is not None:
+                    # Both read as `true`, as the `if` itself, or as its negation: compare that.
+                    if shape[0] != "true":
+                        flipped = replace(ctx, polarity=-ctx.polarity) if shape[0] == "not-if" else ctx
+                        self.diff(self.old.node([a.if_]), self.new.node([b.if_]), path, flipped)
+                    continue
                 self.emit("undecidable", o, n, path, ctx, old=_loc(a.if_), new=_loc(b.if_),
                           old_value=a.if_.contents, new_value=b.if_.contents,
                           message="the `if` condition changed: which payloads meet `then` or `else` moved")
                 continue
-            for old_branch, new_branch in ((a.then, b.then), (a.else_, b.else_)):
-                self.diff(self.old.node([old_branch] if old_branch else [], a.src),
-                          self.new.node([new_branch] if new_branch else [], b.src), path, ctx)
+            # `then` only ever meets values that match `if` (the same on both sides): compared
+            # as `then` and `if` together, a `then` change that no such value can see is moot.
+            if a.then or b.then:
+                self.diff(self.old.node([a.then, a.if_] if a.then else [a.if_]),
+                          self.new.node([b.then, b.if_] if b.then else [b.if_]), path, ctx)
+            self.diff(self.old.node([a.else_] if a.else_ else [], a.src),
+                      self.new.node([b.else_] if b.else_ else [], b.src), path, ctx)
         for a in o.conditionals[len(pairs):]:
-            self.emit("conditional-removed", o, n, path, ctx, old=_loc(a.src, "if"), new=_loc(n.origin))
+            self.emit("conditional-removed", o, n, path, ctx, old=_loc(a.src, "if"), new=_loc(n.origin),
+                      effect="none" if self._idle(self.old, a, o) else None)
         for b in n.conditionals[len(pairs):]:
-            self.emit("conditional-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(b.src, "if"))
+            self.emit("conditional-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(b.src, "if"),
+                      effect="none" if self._idle(self.new, b, n) else None)
+
+    @staticmethod
+    def _shape(builder: Builder, conditional) -> str | None:
+        """What an ``if``/``then``/``else`` amounts to when its branches are trivial: ``"true"``
+        (nothing constrained), ``"if"`` (``then`` accepts all, ``else`` nothing) or ``"not-if"``
+        (``then`` accepts nothing the ``if`` matches, ``else`` all); ``None`` otherwise."""
+        then_all = conditional.then is None or builder.node([conditional.then]).is_true()
+        then_none = conditional.then is not None and builder.node([conditional.then, conditional.if_]).is_false()
+        else_all = conditional.else_ is None or builder.node([conditional.else_]).is_true()
+        else_none = conditional.else_ is not None and builder.node([conditional.else_]).is_false()
+        if then_all and else_all:
+            return "true"
+        if then_all and else_none:
+            return "if"
+        if then_none and else_all:
+            return "not-if"
+        return None
+
+    @staticmethod
+    def _idle(builder: Builder, conditional, node: Node) -> bool:
+        """An ``if``/``then``/``else`` that constrains nothing here: the branch that can apply
+        (both, unless the ``if`` matches no value of the types here) accepts everything."""
+        def accepts_all(src: Src | None) -> bool:
+            return src is None or builder.node([src]).is_true()
+
+        condition = builder.node([conditional.if_])
+        never = condition.is_false() or not (condition.types & node.types)
+        always = condition.is_true()
+        return (never or accepts_all(conditional.then)) and (always or accepts_all(conditional.else_))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -10,6 +13,8 @@ from urllib.parse import urljoin
 
 import referencing
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+from jsonschema.validators import validator_for
 from referencing.jsonschema import DRAFT202012
 
 from .._formats import FORMAT_CHECKER
@@ -24,7 +29,148 @@ _ANONYMOUS = "https://compat.invalid/{side}/"
 
 
 class CompatInputError(ValueError):
-    """An input that cannot be read as a schema or a catalog (names the file and line)."""
+    """An input that cannot be read as a schema or a catalog (names the file and line), or a
+    document that is not a valid schema (names the document, the JSON pointer and the
+    metaschema validator's message)."""
+
+
+#: JSON nesting a compared document may have: twice what jsonschema validates at Python's
+#: default recursion limit (about 500 levels of `properties`, 1,000 JSON levels). Deeper
+#: documents are refused with a clear error; up to it the walk runs on a deep stack.
+MAX_NESTING = 2_048
+#: Below this nesting the comparison runs in the caller's thread, as it always did.
+_SHALLOW = 150
+#: JSON values in one side's documents above which candidate witnesses are screened with
+#: jsonschema-rs before jsonschema confirms them (a `anyOf` of 3,000 constants costs
+#: jsonschema milliseconds per candidate; the search tries hundreds).
+_BIG = 5_000
+
+
+def _nesting(document: Any) -> tuple[int, list, int]:
+    """The deepest nesting of ``document``, the path to it and the number of JSON values in
+    it, iteratively (any depth)."""
+    deepest, where, count = 0, [], 0
+    stack = [(document, 0, [])]
+    while stack:
+        value, depth, path = stack.pop()
+        count += 1
+        if depth > deepest:
+            deepest, where = depth, path
+        if depth > MAX_NESTING:
+            break
+        if isinstance(value, dict):
+            stack.extend((child, depth + 1, path + [key]) for key, child in value.items())
+        elif isinstance(value, list):
+            stack.extend((child, depth + 1, path + [index]) for index, child in enumerate(value))
+    return deepest, where, count
+
+
+def _pointer(path: Any) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def check_depth(document: Any, name: str) -> int:
+    """Refuse a document nested deeper than :data:`MAX_NESTING`; return its nesting depth."""
+    depth, where, _count = _nesting(document)
+    if depth > MAX_NESTING:
+        raise CompatInputError(f"{name}: nested deeper than {MAX_NESTING} levels (at {_pointer(where[:12])}/…); "
+                               "the compatibility engine compares schemas up to that depth")
+    return depth
+
+
+#: Values that are instances, not schemas: a ``pattern`` key inside them is data.
+_DATA_KEYWORDS = frozenset({"const", "enum", "examples", "default"})
+
+
+def _bad_pattern(document: Any) -> tuple[list, str] | None:
+    """The first ``pattern`` or ``patternProperties`` name that Python's ``re`` (which
+    jsonschema validates with) cannot compile: ``(path, message)``."""
+    stack: list[tuple[Any, list]] = [(document, [])]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            candidates = []
+            if isinstance(value.get("pattern"), str):
+                candidates.append((value["pattern"], path + ["pattern"]))
+            if isinstance(value.get("patternProperties"), dict):
+                candidates.extend((name, path + ["patternProperties", name]) for name in value["patternProperties"])
+            for pattern, where in candidates:
+                try:
+                    re.compile(pattern)
+                except re.error as error:
+                    return where, f"{pattern!r} is not a 'regex' ({error})"
+            stack.extend((child, path + [key]) for key, child in value.items() if key not in _DATA_KEYWORDS)
+        elif isinstance(value, list):
+            stack.extend((child, path + [index]) for index, child in enumerate(value))
+    return None
+
+
+def check_document(document: Any, name: str, depth: int = 0) -> None:
+    """Refuse a document that is not a valid schema of its dialect (2020-12 unless its
+    ``$schema`` names another), with the metaschema validator's message and JSON pointer.
+
+    jsonschema-rs checks the structure (microseconds; jsonschema's own check costs
+    milliseconds, and its ``$dynamicRef`` resolution is quadratic in the nesting), the
+    patterns are compiled with Python's ``re``; only an invalid document is explained by
+    jsonschema's ``best_match`` (the message this package shows everywhere).
+    """
+    if not isinstance(document, (dict, bool)):
+        raise CompatInputError(f"{name}: a schema is a JSON object or a boolean, not {type(document).__name__}")
+    try:
+        import jsonschema_rs
+
+        structure_ok = jsonschema_rs.meta.is_valid(document)
+    except Exception:  # not installed, or a $schema it does not know: jsonschema decides
+        structure_ok = None
+    if structure_ok:
+        bad = _bad_pattern(document)
+        if bad is None:
+            return
+        raise CompatInputError(f"{name}: not a valid JSON Schema at {_pointer(bad[0])}: {bad[1]}")
+    try:
+        cls = validator_for(document, default=Draft202012Validator)
+    except Exception:  # an unknown $schema: hold it to 2020-12, the engine's dialect
+        cls = Draft202012Validator
+    try:
+        error = best_match(cls(cls.META_SCHEMA, format_checker=cls.FORMAT_CHECKER).iter_errors(document))
+    except RecursionError:  # pragma: no cover - run on a deep stack (see _deep)
+        raise CompatInputError(f"{name}: too deeply nested to check against its metaschema") from None
+    if error is not None:
+        raise CompatInputError(f"{name}: not a valid JSON Schema at {_pointer(error.absolute_path) or '/'}: "
+                               f"{error.message}")
+
+
+def _deep(call, depth: int):
+    """Run ``call()``; for a deeply nested input, on a thread with a deep stack and a raised
+    recursion limit (the differ recurses a few frames per level of nesting)."""
+    if depth <= _SHALLOW:
+        return call()
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as error:  # handed back to the caller's thread
+            outcome["error"] = error
+
+    limit = sys.getrecursionlimit()
+    wanted = 40 * MAX_NESTING + 1_000
+    if limit < wanted:
+        sys.setrecursionlimit(wanted)
+    size = threading.stack_size(512 * 1024 * 1024)
+    try:
+        worker = threading.Thread(target=run, name="compat-deep")
+        worker.start()
+    finally:
+        threading.stack_size(size)
+    worker.join()
+    if sys.getrecursionlimit() == wanted:
+        sys.setrecursionlimit(limit)
+    if "error" in outcome:
+        if isinstance(outcome["error"], RecursionError):
+            raise CompatInputError("the schemas are nested too deeply to compare") from None
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def _check_options(direction: str, policy: str) -> None:
@@ -58,6 +204,9 @@ class _Side:
         self.documents = dict(documents)
         self.builder = Builder(self.registry, self.name_of)
         self._validators: dict[str, Any] = {}
+        shapes = [_nesting(document) for document in documents.values()]
+        #: Big or deep documents: the witness search screens candidates with jsonschema-rs first.
+        self.big = sum(shape[2] for shape in shapes) > _BIG or max((shape[0] for shape in shapes), default=0) > _SHALLOW
 
     def name_of(self, uri: str) -> str:
         """How reports name a document: its file name in the catalog, else its URI's last segment."""
@@ -112,12 +261,22 @@ def _witness_for(item: Found, old: _Side, new: _Side, old_name: str, new_name: s
         attempts.append(("new", item.new_node, item.old_node, new.builder, new_validator, old_validator, new_root, old_root))
     if change.breaks_backward:
         attempts.append(("old", item.old_node, item.new_node, old.builder, old_validator, new_validator, old_root, new_root))
+    screened = old.big or new.big
+    fast = {"old": old.union_validator(old_name) if screened else None,
+            "new": new.union_validator(new_name) if screened else None}
     for accepted_by, accepting, rejecting, builder, yes, no, root, other_root in attempts:
+        accepts = yes.is_valid
+        if screened:
+            fast_yes, fast_no = fast[accepted_by], fast["old" if accepted_by == "new" else "new"]
+
+            def accepts(instance: Any, fast_yes=fast_yes, fast_no=fast_no, yes=yes) -> bool:
+                # jsonschema-rs screens; jsonschema (the reference) confirms what passes
+                return fast_yes.is_valid(instance) and not fast_no.is_valid(instance) and yes.is_valid(instance)
         try:
             bases = [value for value in _witness._examples(root) + _witness._examples(other_root)
                      + [_witness.minimal(builder, root)] if yes.is_valid(value)]
             witness = _witness.find(change, accepted_by, accepting, rejecting, builder, bases or [None],
-                                    yes.is_valid, _witness.rejection_of(no))
+                                    accepts, _witness.rejection_of(no))
         except Exception:  # a validator that cannot run (an unresolvable $ref): no witness, not a crash
             return None
         if witness is not None:
@@ -151,6 +310,20 @@ def compare(old: Any, new: Any, *, direction: str = "full", policy: str = "lenie
     _check_options(direction, policy)
     old, new = _translated("old", old, dialect), _translated("new", new, dialect)
     old_name, new_name = _document_name(old, "old"), _document_name(new, "new")
+    names = {"old": f"the old schema ({old_name})", "new": f"the new schema ({new_name})"}
+    depth = max(check_depth(old, names["old"]), check_depth(new, names["new"]))
+
+    def run() -> Report:
+        check_document(old, names["old"])
+        check_document(new, names["new"])
+        return _compare(old, new, old_name, new_name, direction, policy, old_registry, new_registry, witnesses)
+
+    return _deep(run, depth)
+
+
+def _compare(old: Any, new: Any, old_name: str, new_name: str, direction: str, policy: str,
+             old_registry: referencing.Registry | None, new_registry: referencing.Registry | None,
+             witnesses: bool) -> Report:
     old_side = _Side({old_name: old}, "old", old_registry)
     new_side = _Side({new_name: new}, "new", new_registry)
     differ = Differ(old_side.builder, new_side.builder, policy)
@@ -249,6 +422,20 @@ def compare_catalogs(old: Any, new: Any, *, direction: str = "full", policy: str
     _check_options(direction, policy)
     old_docs = {name: _translated(name, doc, dialect) for name, doc in load_catalog(old).items()}
     new_docs = {name: _translated(name, doc, dialect) for name, doc in load_catalog(new).items()}
+    documents = [(document, f"{name} (old)") for name, document in sorted(old_docs.items())] + [
+        (document, f"{name} (new)") for name, document in sorted(new_docs.items())]
+    depth = max([check_depth(document, name) for document, name in documents] + [0])
+
+    def run() -> Report:
+        for document, name in documents:
+            check_document(document, name)
+        return _compare_catalogs(old_docs, new_docs, direction, policy, witnesses)
+
+    return _deep(run, depth)
+
+
+def _compare_catalogs(old_docs: dict[str, Any], new_docs: dict[str, Any], direction: str, policy: str,
+                      witnesses: bool) -> Report:
     old_side, new_side = _Side(old_docs, "old"), _Side(new_docs, "new")
     old_events, new_events = _events(old_side), _events(new_side)
     changes: list[Change] = []

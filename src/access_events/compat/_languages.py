@@ -61,11 +61,26 @@ def _fsms(formats: frozenset, patterns: frozenset, bound: int) -> tuple | None:
     schemas' patterns by ``_regex`` (greenery), and :func:`_search` runs over both."""
     found = [_format_dfa(LANGUAGES[name][bound]) for name in sorted(formats)]
     for pattern in sorted(patterns):
-        fsm = _regex._parse(pattern)
+        fsm = _pattern_fsm(pattern)
         if fsm is None:
             return None
         found.append(fsm)
     return tuple(found)
+
+
+@functools.lru_cache(maxsize=512)
+def _pattern_fsm(pattern: str):  # -> greenery.Fsm | None
+    """A schema's ``pattern`` as a greenery automaton over whole strings, with the search's
+    meaning ``_regex`` gives it (an unanchored side spans anything; ``$`` also matches before
+    a final newline, as in Python). None when ``_regex`` would not compare it either."""
+    try:
+        import greenery
+
+        head, tail, core = _regex._anchored_form(pattern)
+        fsm = greenery.parse(("" if head else ".*") + "(" + core + ")" + ("\n?" if tail else ".*")).to_fsm()
+    except Exception:  # _regex.Undecidable, and greenery's own errors on syntax it lacks
+        return None
+    return fsm if len(fsm.states) <= _regex._MAX_STATES else None
 
 
 class _Class:

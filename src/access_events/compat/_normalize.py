@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable
@@ -353,9 +354,9 @@ class Builder:
         single = False
         seen: set = set()
         parents: list[int] = []
-        queue = [(src, -1) for src in sources]
+        queue = deque((src, -1) for src in sources)
         while queue:
-            src, parent = queue.pop(0)
+            src, parent = queue.popleft()
             if src.key in seen:
                 continue
             seen.add(src.key)
@@ -369,7 +370,7 @@ class Builder:
                 target = self._resolve(src, contents["$ref"])
                 if isinstance(target, str):
                     unresolved.append((contents["$ref"], src, target))
-                elif self._is_ancestor(target, here, expanded, parents):
+                elif target.key in seen and self._is_ancestor(target, here, expanded, parents):
                     # `a: {$ref: a}`: a reference that reaches itself without descending into
                     # any property or item never reaches a schema (validators loop on it).
                     unresolved.append((contents["$ref"], src, f"$ref {contents['$ref']!r} refers back to itself "

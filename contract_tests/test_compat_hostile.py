@@ -1,0 +1,163 @@
+"""The compat engine on hostile inputs (issue 12): it never hangs, never crashes, and refuses
+what is not a schema with the metaschema validator's message and JSON pointer.
+
+Each test checks the *verdict* on an input that used to hang for minutes, crash with a
+``RecursionError``/``TypeError``, or be read as something else. Speed itself is measured in
+``make bench``, not here; a regression to the old behaviour shows up as a test that does
+not finish (or a crash), and the old figures are in the docstrings.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from access_events.cli import main
+from access_events.compat import CompatInputError, compare, compare_catalogs
+from access_events.compat import _regex
+
+
+def pattern_pair(old: str, new: str) -> tuple[dict, dict]:
+    return {"type": "string", "pattern": old}, {"type": "string", "pattern": new}
+
+
+def nest(depth: int, leaf: dict, keyword: str = "properties") -> dict:
+    schema = leaf
+    for _ in range(depth):
+        if keyword == "properties":
+            schema = {"type": "object", "properties": {"a": schema}}
+        elif keyword in ("anyOf", "oneOf"):
+            schema = {keyword: [schema]}
+        else:
+            schema = {keyword: schema}
+    return schema
+
+
+def rules(report) -> set[str]:
+    return {change.rule for change in report.changes}
+
+
+# -- counted repetition: compared without expanding greenery's automata -------------------------
+@pytest.mark.parametrize("old, new, breaks", [
+    # over 120 s before (greenery's minimisation is cubic in the states of a counted repetition)
+    ("^.{1,255}$", "^.{1,256}$", {"forward"}),
+    # 43 s before
+    ("^.{1000}$", "^.{999}$", {"forward", "backward"}),
+    # 4.6 s before; a hostname label
+    ("^[a-z0-9-]{1,63}$", "^[a-z0-9]{1,63}$", {"backward"}),
+    ("^[a-z0-9]{1,63}$", "^[a-z0-9-]{1,63}$", {"forward"}),
+])
+def test_counted_repetition_is_decided(old, new, breaks):
+    """Guards: counted repetitions in patterns hung the engine; they are now decided exactly."""
+    report = compare(*pattern_pair(old, new), direction="full", policy="strict")
+    [change] = report.changes
+    assert change.rule == "pattern-changed" and not change.unknown, change
+    assert {d for d in ("forward", "backward") if change.breaks(d)} == breaks
+    assert change.witness is not None  # checked by jsonschema in the witness search
+
+
+def test_automaton_bound_fails_closed_and_says_why():
+    """Guards: a pattern pair whose comparison would explode (the subset construction of
+    ``(a|b)*a(a|b){16}`` has 2**17 states) is undecidable at the bound, saying why, not a hang."""
+    report = compare(*pattern_pair("^(a|b)*a(a|b){16}$", "^(a|b)*b(a|b){16}$"), direction="full")
+    [change] = report.changes
+    assert change.rule == "pattern-changed" and change.unknown and not report.compatible
+    assert "automaton states" in change.message, change.message
+
+
+def test_pattern_comparisons_are_memoised():
+    """Guards: the same (pattern, pattern) pair across events is compared once (issue 11's
+    drift compares 8 events sharing UUID and date-time patterns: 112 recomputations, 26 s)."""
+    uuid = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    lower = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    old = {"type": "object", "properties": {f"p{i}": {"type": "string", "pattern": uuid} for i in range(8)}}
+    new = {"type": "object", "properties": {f"p{i}": {"type": "string", "pattern": lower} for i in range(8)}}
+    compare(old, new)
+    before = _regex._strings.cache_info()
+    report = compare(old, new)
+    after = _regex._strings.cache_info()
+    assert len(report.changes) == 8 and all(c.rule == "pattern-changed" and c.breaks_backward for c in report.changes)
+    assert after.misses == before.misses, (before, after)
+
+
+# -- depth: at least what jsonschema validates, then a clear error -------------------------------
+@pytest.mark.parametrize("depth", [198, 500])
+def test_deep_properties_are_compared(depth):
+    """Guards: RecursionError at `properties` depth ~198 (jsonschema validates ~450)."""
+    report = compare(nest(depth, {"type": "string"}), nest(depth, {"type": "integer"}), direction="backward")
+    assert rules(report) == {"type-changed"} and not report.compatible
+
+
+@pytest.mark.parametrize("keyword", ["anyOf", "oneOf", "not", "items"])
+def test_very_deep_nesting_is_a_clear_error(keyword):
+    """Guards: 5,000-deep anyOf/oneOf/not/items crashed with RecursionError."""
+    with pytest.raises(CompatInputError, match="nested deeper than"):
+        compare(nest(5000, {"type": "string"}, keyword), nest(5000, {"type": "integer"}, keyword))
+
+
+@pytest.mark.parametrize("keyword", ["anyOf", "items"])
+def test_nesting_jsonschema_handles_is_compared(keyword):
+    report = compare(nest(400, {"type": "string"}, keyword), nest(400, {"type": "integer"}, keyword))
+    assert "type-changed" in rules(report) and not report.compatible
+
+
+# -- invalid schemas are refused with the metaschema's message and pointer -----------------------
+@pytest.mark.parametrize("schema, pointer, needle", [
+    ({"enum": 5}, "/enum", "is not of type 'array'"),                         # was a TypeError
+    ({"type": "foo"}, "/type", "'foo' is not valid"),                           # was read as `false`
+    ({"type": "string", "pattern": "("}, "/pattern", "is not a 'regex'"),       # got a verdict
+    ({"properties": {"a": {"patternProperties": {"[": {}}}}}, "/properties/a/patternProperties/[", "regex"),
+    ({"items": [{}]}, "/items", "is not of type"),                              # draft-07 tuple under 2020-12
+])
+def test_invalid_schema_is_refused(schema, pointer, needle):
+    for old, new, side in ((schema, {}, "old"), ({}, schema, "new")):
+        with pytest.raises(CompatInputError) as caught:
+            compare(old, new)
+        message = str(caught.value)
+        assert f"the {side} schema" in message and f"at {pointer}:" in message and needle in message, message
+
+
+def test_pattern_key_inside_a_value_is_data():
+    """A ``pattern`` inside ``const``/``enum``/``examples`` is an instance, not a regex."""
+    report = compare({"const": {"pattern": "("}}, {"const": {"pattern": "("}, "examples": [{"pattern": "["}]})
+    assert report.compatible
+
+
+def test_invalid_catalog_document_is_refused():
+    with pytest.raises(CompatInputError, match=r"b\.json \(new\): not a valid JSON Schema at /enum"):
+        compare_catalogs({"a.json": {}}, {"a.json": {}, "b.json": {"enum": 5}})
+
+
+def test_gate_turns_an_invalid_schema_into_a_usage_error(tmp_path: Path, capsys):
+    """Guards: the CLI exits 2 with the pointer, no traceback."""
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps({"type": "string"}), "utf-8")
+    new.write_text(json.dumps({"type": "foo"}), "utf-8")
+    code = main(["compat", str(old), str(new)])
+    out, err = capsys.readouterr()
+    assert code == 2, (out, err)
+    assert "/type" in err and "Traceback" not in err, err
+
+
+# -- quadratic inputs -----------------------------------------------------------------------------
+def ref_chain(length: int, leaf: dict) -> dict:
+    defs = {f"d{i}": {"$ref": f"#/$defs/d{i + 1}"} for i in range(length)}
+    defs[f"d{length}"] = leaf
+    return {"$ref": "#/$defs/d0", "$defs": defs}
+
+
+def test_long_ref_chain():
+    """Guards: a 5,000-link $ref chain took 22 s (an ancestor walk per link)."""
+    report = compare(ref_chain(5000, {"type": "string"}), ref_chain(5000, {"type": "integer"}), direction="forward")
+    assert rules(report) == {"type-changed"} and not report.compatible
+
+
+def test_any_of_thousands_of_consts():
+    """Guards: anyOf of 3,000 consts took ~10 s (pairwise disjointness and branch matching)."""
+    old = {"anyOf": [{"const": i} for i in range(3000)]}
+    new = {"anyOf": [{"const": i} for i in range(3001)]}
+    forward = compare(old, new, direction="forward")
+    assert rules(forward) == {"any-of-branch-added"} and not forward.compatible
+    assert compare(old, new, direction="backward").compatible
