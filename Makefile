@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: install install-node generate check-generated lint compat test check demo bench clean
+.PHONY: install install-node generate check-generated lint compat drift producer-openapi test check demo bench clean
 
 ## install: .venv with the package and its dev tools; node_modules too when npm is on PATH
 install: $(STAMP)
@@ -43,12 +43,23 @@ lint: $(STAMP)
 compat: $(STAMP)
 	$(BIN)/access-events compat contract_tests/released schemas --config contract_tests/compat.yaml
 
+## producer-openapi: the producer's OpenAPI document, extracted from its pinned npm package (never committed)
+PRODUCER_OPENAPI := build/producer/openapi.json
+producer-openapi: $(STAMP) $(NODE_STAMP)
+	mkdir -p build/producer
+	node contract_tests/js/producer_openapi.mjs @seamapi/types > $(PRODUCER_OPENAPI).tmp
+	mv $(PRODUCER_OPENAPI).tmp $(PRODUCER_OPENAPI)
+
+## drift: the contract against the producer's current published document (README "Is our contract still what the producer sends?")
+drift: producer-openapi
+	$(BIN)/access-events drift $(PRODUCER_OPENAPI) --config contract_tests/compat.yaml
+
 ## test: the contract tests
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
 ## check: everything CI checks
-check: check-generated lint compat test
+check: check-generated lint compat drift test
 
 ## demo: set up, then run the main job on the bundled samples
 demo: $(STAMP)

@@ -42,6 +42,11 @@ def test_quick_benchmark_writes_its_report(tmp_path, capsys):
     # lenient: a declared optional field breaks nothing; the rest each break one direction
     assert tools["compat_breaking"] == tools["compat_witnesses"] == sum(edits.values()) - edits["optional-field-added"]
     assert tools["generate_seconds"] > 0
+    # drift over the producer's whole catalog: run when node_modules has it, else said why
+    if tools["drift_seconds"] is None:
+        assert tools["drift_skipped"]
+    else:
+        assert tools["drift_errors"] == 0 and tools["drift_event_types"] >= 100
     out = capsys.readouterr().out
     assert "parse_event is" in out and "compat over the same catalog and a modified copy" in out
     # issue 12's hostile inputs are timed, each to completion

@@ -36,7 +36,16 @@ SPECIAL_GROUPS = frozenset({"refactor", "combinator", "ref", "nested", "unknown"
 POLICIES = ("strict", "lenient")
 DIRECTIONS = ("forward", "backward", "full")
 BREAKABLE = frozenset({"forward", "backward"})
-EXPECTED_KEYS = frozenset({"description", "rules", "breaks", "witnesses", "unknown"})
+EXPECTED_KEYS = frozenset({"description", "rules", "breaks", "witnesses", "unknown", "dialect"})
+#: Cases in other dialects: the ``$schema`` their files carry (None: none, the dialect is named
+#: by ``dialect:`` in expected.yaml and passed to the engine), and the validator that is the
+#: reference for that dialect (never the engine's own translation into 2020-12).
+DIALECT_SCHEMAS = {
+    "draft-07": "http://json-schema.org/draft-07/schema#",
+    "draft-06": "http://json-schema.org/draft-06/schema#",
+    "draft-04": "http://json-schema.org/draft-04/schema#",
+    "openapi-3.0": None,
+}
 #: Which version a witness of each direction must be accepted by.
 WITNESS_SIDE = {"forward": "new", "backward": "old"}
 MIN_CASES = 150
@@ -69,8 +78,20 @@ def expected_compatible(breaks: set[str], direction: str) -> bool:
     return not breaks if direction == "full" else direction not in breaks
 
 
-def validator(schema: Any) -> Draft202012Validator:
-    return Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+def validator_class(schema: Any, dialect: str | None = None) -> Any:
+    """The reference validator of a case's dialect: jsonschema's own for drafts 04/06/07 (by
+    ``$schema``), openapi-schema-validator's ``OAS30Validator`` for OpenAPI 3.0 Schema Objects."""
+    if dialect == "openapi-3.0":
+        from openapi_schema_validator import OAS30Validator
+
+        return OAS30Validator
+    from jsonschema.validators import validator_for
+
+    return validator_for(schema, default=Draft202012Validator)
+
+
+def validator(schema: Any, dialect: str | None = None) -> Any:
+    return validator_class(schema, dialect)(schema, format_checker=FORMAT_CHECKER)
 
 
 def witness_problem(old: Draft202012Validator, new: Draft202012Validator, instance: Any, accepted_by: str) -> str | None:
@@ -152,6 +173,8 @@ def test_fixture_case_is_consistent(path: Path):
         problems.append(f"lenient breaks {sorted(lenient)} more than strict {sorted(strict)}")
     unknown = expected.get("unknown", False)
     assert unknown in (True, False), "unknown must be a boolean"
+    dialect = expected.get("dialect")
+    assert dialect is None or dialect in DIALECT_SCHEMAS, f"dialect must be one of {sorted(DIALECT_SCHEMAS)}"
 
     # the group names what the case is about
     if group not in SPECIAL_GROUPS:
@@ -172,11 +195,16 @@ def test_fixture_case_is_consistent(path: Path):
     elif set(rules) & {"unknown-keyword", "undecidable"}:
         problems.append("unknown-keyword/undecidable expected but `unknown: true` missing")
 
-    # the schemas: complete draft 2020-12 documents with internal references only
+    # the schemas: complete documents (draft 2020-12 unless the case names or declares another
+    # dialect) with internal references only
     for name, schema in (("previous", previous), ("current", current)):
-        Draft202012Validator.check_schema(schema)
-        if not isinstance(schema, dict) or schema.get("$schema") != DRAFT:
-            problems.append(f"{name}: `$schema` must be {DRAFT}")
+        validator_class(schema, dialect).check_schema(schema)
+        declared = schema.get("$schema") if isinstance(schema, dict) else None
+        if dialect == "openapi-3.0":
+            if declared is not None:
+                problems.append(f"{name}: an OpenAPI 3.0 Schema Object has no `$schema`")
+        elif declared not in (DRAFT, *[uri for uri in DIALECT_SCHEMAS.values() if uri]):
+            problems.append(f"{name}: `$schema` must be {DRAFT} (or a draft-04/06/07 URI)")
         if bad := internal_refs(schema):
             problems.append(f"{name}: non-internal references {bad}")
     if (path / "previous.schema.json").read_bytes() == (path / "current.schema.json").read_bytes():
@@ -189,7 +217,7 @@ def test_fixture_case_is_consistent(path: Path):
         problems.append(f"witness directions must be among {sorted(BREAKABLE)}: {sorted(witnesses)}")
     if not unknown and set(witnesses) != strict:
         problems.append(f"witnesses given for {sorted(witnesses)} but strict breaks {sorted(strict)}")
-    old, new = validator(previous), validator(current)
+    old, new = validator(previous, dialect), validator(current, dialect)
     for direction, witness in sorted(witnesses.items()):
         if not isinstance(witness, dict) or set(witness) != {"instance", "accepted_by"}:
             problems.append(f"{direction} witness must have exactly `instance` and `accepted_by`")
@@ -234,13 +262,16 @@ def test_engine_matches_expected(path: Path):
     previous, current, expected = load_case(path)
     want_rules = set(expected["rules"])
     unknown = expected.get("unknown", False)
-    old, new = validator(previous), validator(current)
+    dialect = expected.get("dialect")
+    old, new = validator(previous, dialect), validator(current, dialect)
     problems: list[str] = []
     shown: set[tuple[str, ...]] = set()
     for policy in POLICIES:
         breaks = expected_breaks(expected, policy)
         for direction in DIRECTIONS:
-            report = compare(copy.deepcopy(previous), copy.deepcopy(current), direction=direction, policy=policy)
+            # Drafts are recognised by their $schema; OpenAPI 3.0 has none and is named.
+            report = compare(copy.deepcopy(previous), copy.deepcopy(current), direction=direction, policy=policy,
+                             dialect=dialect if DIALECT_SCHEMAS.get(dialect or "") is None and dialect else None)
             found: list[str] = []
             want_compatible = expected_compatible(breaks, direction)
             if report.compatible != want_compatible:

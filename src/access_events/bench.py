@@ -358,6 +358,7 @@ def tooling(events: int) -> dict:
         results["lint_findings"] = len(found.findings)
     results.update(compat(events))
     results.update(compat_hostile())
+    results.update(producer_drift())
     codegen = Path(__file__).resolve().parents[2] / "codegen" / "generate.py"
     if codegen.is_file():  # a source checkout; an installed wheel has no codegen
         with tempfile.TemporaryDirectory() as tmp:
@@ -400,6 +401,45 @@ def node_scenario(quick: bool) -> dict:
     return results
 
 
+def producer_drift() -> dict:
+    """``access-events drift`` over the producer's whole catalog (``--events '*'``, 100+ types)
+    from its pinned npm package, cold (first in the process) and warm, against a baseline in the
+    same process: reading and decoding the producer's document. Not run without Node or
+    ``node_modules/@seamapi/types`` (the report says so)."""
+    import shutil
+    import subprocess
+    import tempfile
+    from collections import Counter
+
+    root = Path(__file__).resolve().parents[2]
+    script = root / "contract_tests" / "js" / "producer_openapi.mjs"
+    if not script.is_file() or shutil.which("node") is None or not (root / "node_modules" / "@seamapi" / "types").is_dir():
+        return {"drift_seconds": None, "drift_skipped": "no Node or no node_modules/@seamapi/types (make install)"}
+    proc = subprocess.run(["node", str(script)], cwd=root, capture_output=True)
+    if proc.returncode != 0:
+        return {"drift_seconds": None, "drift_skipped": proc.stderr.decode("utf-8", "replace")[:200]}
+    from .drift import drift
+
+    config = root / "contract_tests" / "compat.yaml"
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = Path(tmp) / "openapi.json"
+        spec.write_bytes(proc.stdout)
+        start = time.perf_counter()
+        json.loads(spec.read_text("utf-8"))
+        baseline = time.perf_counter() - start
+        timings, result = [], None
+        for _ in range(2):
+            start = time.perf_counter()
+            result = drift(str(spec), events=["*"], config=config)
+            timings.append(time.perf_counter() - start)
+    counts = Counter(result.statuses.values())  # type: ignore[union-attr]
+    return {"drift_seconds": round(timings[0], 3), "drift_warm_seconds": round(timings[1], 3),
+            "drift_baseline_read_seconds": round(baseline, 3), "drift_ratio_to_read": round(timings[0] / baseline, 1),
+            "drift_event_types": len(result.statuses), "drift_statuses": dict(sorted(counts.items())),  # type: ignore[union-attr]
+            "drift_errors": result.count("error"), "drift_target_seconds": 2.0,  # type: ignore[union-attr]
+            "drift_target_met": timings[0] < 2.0}
+
+
 def render(results: dict) -> str:
     lines = [f"payload: {results['payload_bytes']} bytes; {results['machine']['cores']} cores; Python {results['machine']['python']}",
              f"{'operation':<16} {'median µs':>10} {'calls/s':>12}"]
@@ -430,6 +470,13 @@ def render(results: dict) -> str:
         if "compat_hostile_seconds" in tools:
             lines.append("compat on hostile inputs: " + ", ".join(
                 f"{name} {value} s" for name, value in tools["compat_hostile_seconds"].items()))
+        if tools.get("drift_seconds") is None:
+            lines.append(f"drift over the producer's whole catalog: not run ({tools.get('drift_skipped')})")
+        else:
+            lines.append(f"drift over the producer's whole catalog ({tools['drift_event_types']} event types, --events '*'): "
+                         f"{tools['drift_seconds']} s cold, {tools['drift_warm_seconds']} s warm, "
+                         f"{tools['drift_ratio_to_read']}x reading its document ({tools['drift_baseline_read_seconds']} s); "
+                         f"target < 2 s cold: {'met' if tools['drift_target_met'] else 'NOT met'}; {tools['drift_errors']} errors")
         generate = tools["generate_seconds"]
         lines.append(f"make generate on the real catalog: {generate} s" if generate is not None else "make generate: not run (no codegen/ here)")
     node = results.get("node")

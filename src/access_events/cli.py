@@ -387,6 +387,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json", "markdown", "github", "junit"), default="text")
     p.add_argument("--config", metavar="FILE", help="YAML: direction, policy, severity per rule, acknowledged changes")
     p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
+    p.add_argument("--dialect", help="read every schema in this dialect: 2020-12, 2019-09, draft-07, draft-06, draft-04, openapi-3.0, openapi-3.1 (default: each one's $schema, else 2020-12)")
+    p = sub.add_parser("drift", help="the contract against the producer's published OpenAPI/AsyncAPI document")
+    p.add_argument("spec", metavar="SPEC", help="the producer's document (OpenAPI 3.0/3.1 or AsyncAPI 3.0; JSON or YAML), or - for stdin")
+    p.add_argument("--contract", metavar="SOURCE", help="the contract: a folder of schemas or git:REF[:path] (default: the package's own)")
+    p.add_argument("--events", metavar="GLOB", nargs="+", action="extend",
+                   help="the producer's event types that belong to the contract (default: the contract's own prefixes, e.g. 'access_method.*')")
+    p.add_argument("--config", metavar="FILE", help="YAML with a drift: section (severity, acknowledged)")
+    p.add_argument("--format", choices=("text", "json", "markdown", "github", "junit"), default="text")
+    p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
+    p.add_argument("--dialect", help="read the producer's schemas in this dialect (default: from the document: OpenAPI 3.0, 3.1, AsyncAPI)")
     return parser
 
 
@@ -423,7 +433,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .gate import run_compat
 
             return run_compat(args.old, args.new, direction=args.direction, policy=args.policy, fmt=args.format,
-                              config=args.config, output=args.output, out=out, err=err)
+                              config=args.config, output=args.output, out=out, err=err, dialect=args.dialect)
+        if args.command == "drift":
+            from .drift import run_drift
+
+            return run_drift(args.spec, contract=args.contract, events=args.events, fmt=args.format,
+                             config=args.config, output=args.output, dialect=args.dialect, out=out, err=err)
         return run_schema(args.event_type, out, err)
     except KeyboardInterrupt:
         err.write("interrupted\n")

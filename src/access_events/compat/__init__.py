@@ -27,9 +27,11 @@ from ._model import (
     Rule,
     Witness,
 )
+from ._dialect import DIALECTS
 from ._engine import CompatInputError, compare, compare_catalogs, load_catalog
 
 __all__ = [
+    "DIALECTS",
     "DIRECTIONS",
     "POLICIES",
     "RULES",

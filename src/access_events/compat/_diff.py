@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 
 from .._formats import FORMAT_CHECKER
 from .._locate import pointer_from_path
-from . import _regex
+from . import _languages, _regex
 from ._model import RULES, Change, Location
 from ._normalize import ARRAY, NUMBER, OBJECT, STRING, Builder, Node, Src, atom_of, canon, search
 
@@ -126,6 +126,22 @@ def _integer_bound(value: Any, exclusive: bool, lower: bool) -> int:
         return math.floor(value) + 1 if exclusive else math.ceil(value)
     return math.ceil(value) - 1 if exclusive else math.floor(value)
 
+
+
+def _enum_decides(o: Node, n: Node) -> bool:
+    """Both sides have an ``enum``/``const`` and every string value of either passes every
+    ``pattern`` and asserted ``format`` of both: the string keywords then remove no value, and
+    the ``enum`` comparison alone decides (``const: "a.b"`` beside a ``pattern`` it matches
+    equals ``enum: ["a.b"]``)."""
+    from .._formats import FORMAT_CHECKER
+
+    if o.enum is None or n.enum is None:
+        return False
+    values = [value for node in (o, n) for value in node.enum[1].values() if isinstance(value, str)]
+    patterns = set(o.patterns) | set(n.patterns)
+    formats = set(o.formats) | set(n.formats)
+    return all(search(pattern, value) for value in values for pattern in patterns) and all(
+        FORMAT_CHECKER.conforms(value, name) for value in values for name in formats)
 
 class Differ:
     def __init__(self, old: Builder, new: Builder, policy: str):
@@ -545,8 +561,14 @@ class Differ:
                       old_value=shown, applies=applies)
 
     def _strings(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
-        self._sets(o, n, path, ctx, o.formats, n.formats, "format", "format", STRING)
-        self._sets(o, n, path, ctx, o.patterns, n.patterns, "pattern", "pattern", STRING)
+        # Formats read as languages (_languages): a pattern that only restates its format is
+        # no change. Otherwise each keyword is compared on its own, as before (a narrower or
+        # wider pattern is still found; raw pattern relations are sound under a shared format).
+        same = (o.formats.keys() != n.formats.keys() or o.patterns.keys() != n.patterns.keys()) and (
+            _enum_decides(o, n) or _languages.relation(o.formats, o.patterns, n.formats, n.patterns) == "equal")
+        if not same:
+            self._sets(o, n, path, ctx, o.formats, n.formats, "format", "format", STRING)
+            self._sets(o, n, path, ctx, o.patterns, n.patterns, "pattern", "pattern", STRING)
         self._counts(o, n, path, ctx, "minLength", "min-length", True, STRING)
         self._counts(o, n, path, ctx, "maxLength", "max-length", False, STRING)
 

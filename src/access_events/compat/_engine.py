@@ -18,7 +18,7 @@ from jsonschema.validators import validator_for
 from referencing.jsonschema import DRAFT202012
 
 from .._formats import FORMAT_CHECKER
-from . import _witness
+from . import _dialect, _witness
 from ._diff import Ctx, Differ, Found
 from ._model import DIRECTIONS, POLICIES, VERSION_KEYWORD, Change, Location, Report, document_name
 from ._normalize import HANDLED, Builder
@@ -297,12 +297,24 @@ def _document_name(document: Any, default: str) -> str:
     return default
 
 
+def _translated(name: str, document: Any, dialect: str | None) -> Any:
+    """``document`` in draft 2020-12, from its ``$schema`` dialect or ``dialect`` (``_dialect``)."""
+    try:
+        return _dialect.translate(document, dialect)
+    except _dialect.DialectError as error:
+        raise CompatInputError(f"{name}: {error}") from None
+
+
 def compare(old: Any, new: Any, *, direction: str = "full", policy: str = "lenient",
             old_registry: referencing.Registry | None = None,
             new_registry: referencing.Registry | None = None,
-            witnesses: bool = True) -> Report:
-    """Compare two versions of one schema document (``$ref``s may reach into the registries)."""
+            witnesses: bool = True, dialect: str | None = None) -> Report:
+    """Compare two versions of one schema document (``$ref``s may reach into the registries).
+
+    Each document is read in the dialect its ``$schema`` names (draft 2020-12 without one),
+    or in ``dialect`` (one of ``DIALECTS``: OpenAPI 3.0, drafts 04 to 2019-09) when given."""
     _check_options(direction, policy)
+    old, new = _translated("old", old, dialect), _translated("new", new, dialect)
     old_name, new_name = _document_name(old, "old"), _document_name(new, "new")
     names = {"old": f"the old schema ({old_name})", "new": f"the new schema ({new_name})"}
     depth = max(check_depth(old, names["old"]), check_depth(new, names["new"]))
@@ -409,11 +421,13 @@ def _version(document: Any) -> str | None:
 
 
 def compare_catalogs(old: Any, new: Any, *, direction: str = "full", policy: str = "lenient",
-                     witnesses: bool = True) -> Report:
+                     witnesses: bool = True, dialect: str | None = None) -> Report:
     """Compare two catalogs: events matched by ``event_type`` (else ``$id``/file name), each
-    compared with ``$ref``s followed across its catalog, plus events added and removed."""
+    compared with ``$ref``s followed across its catalog, plus events added and removed.
+    Documents are read as in :func:`compare` (``$schema``, or ``dialect``)."""
     _check_options(direction, policy)
-    old_docs, new_docs = load_catalog(old), load_catalog(new)
+    old_docs = {name: _translated(name, doc, dialect) for name, doc in load_catalog(old).items()}
+    new_docs = {name: _translated(name, doc, dialect) for name, doc in load_catalog(new).items()}
     documents = [(document, f"{name} (old)") for name, document in sorted(old_docs.items())] + [
         (document, f"{name} (new)") for name, document in sorted(new_docs.items())]
     depth = max([check_depth(document, name) for document, name in documents] + [0])

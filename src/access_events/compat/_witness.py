@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 from jsonschema.exceptions import best_match
 
-from . import _regex
+from . import _languages, _regex
 from ._model import Change, Witness
 from ._normalize import Builder, Node
 
@@ -147,6 +147,8 @@ def _place(instance: Any, tokens: list[str], value: Any) -> Any:
 
 
 def _candidates(change: Change, accepting: Node | None, rejecting: Node | None, builder: Builder) -> Iterator[Any]:
+    if change.rule.startswith("required-property-"):
+        yield _DELETE  # the payload without the property is what the change is about
     # A `pattern`'s or `format`'s value is schema text, not a payload value: offered as one, it
     # made witnesses that read like a misprint (`'^[0-9]+$' does not match '^[0-9]+$'`).
     own = () if change.rule.startswith(("pattern-", "format-")) else (change.old_value, change.new_value)
@@ -171,6 +173,10 @@ def _candidates(change: Change, accepting: Node | None, rejecting: Node | None, 
         elif isinstance(value, float):
             for delta in (0, -1, 1, -0.5, 0.5, -0.25, 0.25):
                 yield value + delta
+    # Formats read as languages (_languages): cheap, and exact where formats are involved.
+    if accepting is not None and rejecting is not None:
+        yield from _languages.sample_difference(accepting.formats, accepting.patterns, rejecting.formats,
+                                                rejecting.patterns, 2)
     patterns_accepting = sorted(accepting.patterns) if accepting else []
     patterns_rejecting = sorted(rejecting.patterns) if rejecting else []
     for pattern in patterns_accepting or [None]:

@@ -11,14 +11,15 @@ from .config import Config, load_config
 from .evaluation import DEFAULT_DIRECTION, DEFAULT_POLICY, compare_sources, evaluate
 from .model import USAGE, GateError, GateResult
 from .renderers import RENDERERS
-from .sources import load_source
+from .sources import DIALECT, load_source
 
 
 def gate(old: str, new: str, *, direction: str | None = None, policy: str | None = None,
          config: str | Path | Config | None = None, today: _dt.date | None = None,
-         cwd: str | Path | None = None) -> GateResult:
-    """Load both sides and the config, compare, evaluate. Raises GateError for exit 2."""
-    from ..compat import DIRECTIONS, POLICIES
+         cwd: str | Path | None = None, dialect: str | None = None) -> GateResult:
+    """Load both sides and the config, compare, evaluate. Raises GateError for exit 2.
+    ``dialect`` reads every document in that dialect (``compat.DIALECTS``) instead of its ``$schema``."""
+    from ..compat import DIALECTS, DIRECTIONS, POLICIES
 
     cfg = config if isinstance(config, Config) else (load_config(config) if config is not None else Config())
     direction = direction or cfg.direction or DEFAULT_DIRECTION
@@ -27,18 +28,25 @@ def gate(old: str, new: str, *, direction: str | None = None, policy: str | None
         raise GateError(f"direction {direction!r} is not one of {', '.join(DIRECTIONS)}")
     if policy not in POLICIES:
         raise GateError(f"policy {policy!r} is not one of {', '.join(POLICIES)}")
-    old_source, new_source = load_source(old, cwd=cwd), load_source(new, cwd=cwd)
-    report, notes = compare_sources(old_source, new_source, direction=direction, policy=policy)
+    if dialect is not None and dialect not in DIALECTS:
+        raise GateError(f"dialect {dialect!r} is not one of {', '.join(DIALECTS)}")
+    token = DIALECT.set(dialect)
+    try:
+        old_source, new_source = load_source(old, cwd=cwd), load_source(new, cwd=cwd)
+    finally:
+        DIALECT.reset(token)
+    report, notes = compare_sources(old_source, new_source, direction=direction, policy=policy, dialect=dialect)
     result = evaluate(report, old_source, new_source, cfg, today=today)
     return replace(result, notes=(*notes, *result.notes)) if notes else result
 
 
 def run_compat(old: str, new: str, *, direction: str | None = None, policy: str | None = None, fmt: str = "text",
                config: str | None = None, output: str | None = None, out: TextIO, err: TextIO,
-               today: _dt.date | None = None, cwd: str | Path | None = None) -> int:
+               today: _dt.date | None = None, cwd: str | Path | None = None, dialect: str | None = None) -> int:
     """The ``compat`` command: write the report, return the exit code."""
     try:
-        result = gate(old, new, direction=direction, policy=policy, config=config, today=today, cwd=cwd)
+        result = gate(old, new, direction=direction, policy=policy, config=config, today=today, cwd=cwd,
+                      dialect=dialect)
     except GateError as exc:
         err.write(f"access-events compat: error: {exc}\n")
         return USAGE

@@ -47,6 +47,8 @@ class Config:
     severity: dict[str, str] = field(default_factory=dict)
     acknowledged: tuple[Acknowledgement, ...] = ()
     path: str | None = None
+    #: The ``drift:`` section (``access-events drift``): its own severity and acknowledged.
+    drift: Config | None = None
 
 
 def _known_rules() -> dict[str, Any]:
@@ -85,8 +87,9 @@ def _parse_pointer(value: Any, where: str) -> tuple[str | None, str]:
     return (file or None) if hash_ else None, pointer
 
 
-def _ack_lines(text: str) -> list[int]:
-    """Line of each entry of ``acknowledged`` (for annotations), best effort."""
+def _ack_lines(text: str, section: str | None = None) -> list[int]:
+    """Line of each entry of ``acknowledged`` (for annotations), best effort; ``section``:
+    of that top-level key's own ``acknowledged`` (``drift``)."""
     import yaml
 
     try:
@@ -95,6 +98,10 @@ def _ack_lines(text: str) -> list[int]:
         return []
     if not isinstance(root, yaml.MappingNode):
         return []
+    if section is not None:
+        root = next((value for key, value in root.value if getattr(key, "value", None) == section), None)
+        if not isinstance(root, yaml.MappingNode):
+            return []
     for key, value in root.value:
         if getattr(key, "value", None) == "acknowledged" and isinstance(value, yaml.SequenceNode):
             return [item.start_mark.line + 1 for item in value.value]
@@ -128,32 +135,51 @@ def load_config(path: str | Path) -> Config:
         raise GateError(f"{shown}: expected a mapping with direction, policy, severity, acknowledged")
     from ..compat import DIRECTIONS, POLICIES
 
-    unknown = sorted(set(map(str, data)) - {"direction", "policy", "severity", "acknowledged"})
+    unknown = sorted(set(map(str, data)) - {"direction", "policy", "severity", "acknowledged", "drift"})
     if unknown:
-        raise GateError(f"{shown}: unknown key {unknown[0]!r}; expected direction, policy, severity, acknowledged")
+        raise GateError(f"{shown}: unknown key {unknown[0]!r}; expected direction, policy, severity, acknowledged, drift")
     for key, allowed in (("direction", DIRECTIONS), ("policy", POLICIES)):
         if key in data and data[key] not in allowed:
             raise GateError(f"{shown}: {key}: {data[key]!r} is not one of {', '.join(allowed)}")
-    rules = _known_rules()
+    drift = None
+    if data.get("drift") is not None:
+        from ..drift import DRIFT_RULES
+
+        section = data["drift"]
+        if not isinstance(section, dict):
+            raise GateError(f"{shown}: drift: expected a mapping with severity, acknowledged")
+        extra = sorted(set(map(str, section)) - {"severity", "acknowledged"})
+        if extra:
+            raise GateError(f"{shown}: drift: unknown key {extra[0]!r}; expected severity, acknowledged")
+        severity, acks = _rules_section(section, text, shown, f"{shown}: drift: ", "drift",
+                                        {**_known_rules(), **DRIFT_RULES})
+        drift = Config(None, None, severity, acks, shown)
+    severity, acks = _rules_section(data, text, shown, f"{shown}: ", None, _known_rules())
+    return Config(data.get("direction"), data.get("policy"), severity, acks, shown, drift)
+
+
+def _rules_section(data: dict, text: str, shown: str, prefix: str, section: str | None,
+                   rules: Mapping[str, Any]) -> tuple[dict[str, str], tuple[Acknowledgement, ...]]:
+    """A ``severity`` map and an ``acknowledged`` list, checked against ``rules``."""
     severity = data.get("severity") or {}
     if not isinstance(severity, dict):
-        raise GateError(f"{shown}: severity: expected a mapping of rule ID to {'|'.join(SEVERITIES)}")
+        raise GateError(f"{prefix}severity: expected a mapping of rule ID to {'|'.join(SEVERITIES)}")
     checked: dict[str, str] = {}
     for rule, level in severity.items():
         if not isinstance(rule, str) or rule not in rules:
-            raise GateError(f"{shown}: severity: unknown rule {rule!r}{_suggest(rule, rules)}")
+            raise GateError(f"{prefix}severity: unknown rule {rule!r}{_suggest(rule, rules)}")
         if level is False:  # YAML 1.1 reads a bare `off` as false
             level = "off"
         if level not in SEVERITIES:
-            raise GateError(f"{shown}: severity: {rule}: {level!r} is not one of {', '.join(SEVERITIES)}")
+            raise GateError(f"{prefix}severity: {rule}: {level!r} is not one of {', '.join(SEVERITIES)}")
         checked[rule] = level
     entries = data.get("acknowledged") or []
     if not isinstance(entries, list):
-        raise GateError(f"{shown}: acknowledged: expected a list of {{rule, pointer, event, reason, expires}}")
-    lines = _ack_lines(text)
+        raise GateError(f"{prefix}acknowledged: expected a list of {{rule, pointer, event, reason, expires}}")
+    lines = _ack_lines(text, section)
     acks = []
     for i, entry in enumerate(entries):
-        where = f"{shown}: acknowledged[{i}]"
+        where = f"{prefix}acknowledged[{i}]"
         if not isinstance(entry, dict):
             raise GateError(f"{where}: expected a mapping with rule, pointer, reason, expires (and optionally event)")
         extra = sorted(set(map(str, entry)) - {"rule", "pointer", "event", "reason", "expires"})
@@ -172,4 +198,4 @@ def load_config(path: str | Path) -> Config:
         file, pointer = _parse_pointer(entry["pointer"], where)
         acks.append(Acknowledgement(entry["rule"], pointer, file, event, entry["reason"].strip(),
                                     _parse_date(entry["expires"], where), lines[i] if i < len(lines) else None))
-    return Config(data.get("direction"), data.get("policy"), checked, tuple(acks), shown)
+    return checked, tuple(acks)

@@ -316,7 +316,7 @@ def _rule_summary(rule: str) -> str:
     return RULES[rule].summary if rule in RULES else GATE_RULES.get(rule, rule)
 
 
-def compare_sources(old: Source, new: Source, *, direction: str, policy: str) -> Any:
+def compare_sources(old: Source, new: Source, *, direction: str, policy: str, dialect: str | None = None) -> Any:
     """The engine's report for two sources: single documents or catalogs."""
     from .. import compat
 
@@ -329,9 +329,9 @@ def compare_sources(old: Source, new: Source, *, direction: str, policy: str) ->
         if old.kind == "file":
             (old_doc,), (new_doc,) = old.documents.values(), new.documents.values()
             return compat.compare(old_doc, new_doc, direction=direction, policy=policy, witnesses=witnesses,
-                                  old_registry=_registry(old), new_registry=_registry(new))
+                                  old_registry=_registry(old), new_registry=_registry(new), dialect=dialect)
         return compat.compare_catalogs(old.documents, new.documents, direction=direction, policy=policy,
-                                       witnesses=witnesses)
+                                       witnesses=witnesses, dialect=dialect)
 
     try:
         try:

@@ -7,6 +7,7 @@ problem is a ``GateError`` naming the file and line.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import os
@@ -87,6 +88,10 @@ def _decode(where: str, data: bytes) -> tuple[str, dict]:
     return text, doc
 
 
+#: The dialect every document is read in (``compat --dialect``); None: each one's ``$schema``.
+DIALECT: contextvars.ContextVar[str | None] = contextvars.ContextVar("DIALECT", default=None)
+
+
 @functools.lru_cache(maxsize=1)
 def _metaschema_validator() -> Any:
     from jsonschema import Draft202012Validator
@@ -100,6 +105,12 @@ def _check_schema(where: str, text: str, doc: dict) -> None:
 
     from .._locate import pointer_from_path
 
+    from ..compat import _dialect
+
+    try:  # read in its own dialect ($schema, or compat's --dialect): the engine translates it so
+        doc = _dialect.translate(doc, DIALECT.get())
+    except _dialect.DialectError as exc:
+        raise GateError(f"{where}: {exc}") from None
     try:
         error = best_match(_metaschema_validator().iter_errors(doc))
     except RecursionError:
