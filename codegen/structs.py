@@ -19,9 +19,16 @@ same text reads those members as strings and holds them to the schema:
 Those claims about msgspec are held by ``contract_tests/test_differential.py`` (a
 mutation corpus of UUIDs and date-times run through both paths).
 
-Unknown members make msgspec skip their values without all of JSON's checks (invalid
-UTF-8, numbers beyond a double's range), so the Structs forbid them: a payload carrying
-members its schema does not declare goes to the jsonschema-rs path.
+Members a schema does not declare are accepted (the objects are open: ``properties`` only
+admits object schemas without ``additionalProperties`` and the like), and msgspec skips their
+values. Skipping checks JSON's grammar, escapes, escaped surrogates and control characters,
+but not everything the reference decoder (orjson) checks: invalid UTF-8, numbers beyond a
+double's range, and (on Pythons whose C recursion limit is above orjson's) nesting deeper
+than 1024. So each parser counts the quotes of the raw text against the strings its
+declared members hold (``_quotes``): when they differ, the payload has members msgspec
+skipped (or an escaped quote), and ``orjson.loads`` decodes it, with every
+check the reference makes; its dict then gives the lax members' text. Payloads with only
+declared members pay nothing for that: their every value was decoded by msgspec.
 """
 
 from __future__ import annotations
@@ -152,11 +159,14 @@ def properties(resolve, file: str, node: dict, event_type: str, found: dict, req
 HEADER_DOC = '''"""One-pass decoders for ``parse_event``: msgspec Structs exactly as strict as the schemas.
 
 Written by ``codegen/structs.py``, which says why each type is exact.
-``DECODER`` decodes a payload of any event type into its Struct (unknown members refused);
+``DECODER`` decodes a payload of any event type into its Struct (undeclared members skipped);
 ``PARSERS[type(struct)](struct, raw)`` holds the members msgspec parses more laxly than the
 schema to the schema, with a second decode of the same text as strings (raising
 ``msgspec.ValidationError`` or returning None when they fail), and makes the event's
-dataclass. Events missing here are in ``NOT_EXACT``, with the reason.
+dataclass. When the raw text holds more strings than the declared members (undeclared
+members, which msgspec skipped without all of JSON's checks), that second decode is
+``orjson.loads``, the reference decoder, raising ``orjson.JSONDecodeError`` for what it
+refuses. Events missing here are in ``NOT_EXACT``, with the reason.
 """
 '''
 
@@ -171,6 +181,38 @@ def _spelling_check(name: str, m: Member, required: bool) -> str:
     else:  # rfc3339_spelling inlined: a call is a tenth of the check's time
         check = f"{name}[10] != \" \" and ({name}[-3] == \":\" or {name}[-1] in \"Zz\")"
     return f"({check})" if required else f"({name} is UNSET or {check})"
+
+
+def _strings(m: Member, name: str) -> str | int:
+    """How many JSON strings the value of member ``m`` (``s.<name>``) holds."""
+    item = m.typed.removeprefix("Annotated[")
+    if m.array:
+        return 0 if item.startswith("list[bool]") else f"len(s.{name})"
+    return 0 if item.startswith("bool") else 1
+
+
+def _quotes(names: list[str], found: dict, required: set) -> str:
+    """The number of JSON strings in a payload whose members are exactly the declared ones, each
+    once: its member names (``event_type`` too) and the strings their values hold.
+
+    Its raw text holds two ``"`` per string plus one per escaped quote (``\\"``) inside
+    them, and nothing else can hold a ``"``: so exactly twice as many ``"`` means no member
+    msgspec skipped (an undeclared one, or a declared one twice, adds at least two), and
+    any other count sends the payload through ``orjson.loads``.
+    """
+    fixed, terms = 2, []  # event_type: its name and its value
+    for n in names:
+        count = _strings(found[n], n)
+        if n in required:
+            if isinstance(count, int):
+                fixed += 1 + count
+            else:
+                fixed += 1
+                terms.append(count)
+        else:
+            inner = f"1 + {count}" if not isinstance(count, int) else str(1 + count)
+            terms.append(f"(0 if s.{n} is UNSET else {inner})")
+    return "\n               + ".join([str(fixed), *terms])
 
 
 def structs_module(header: str, events: list, docs: dict, resolve) -> str:
@@ -195,7 +237,7 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
         base = ev.module.removesuffix("_schema")
         names = sorted(found)
         body.append(f"\n\nclass {ev.class_name}Struct(Struct, tag_field=\"event_type\", tag={ev.event_type!r}, "
-                    "forbid_unknown_fields=True, kw_only=True, gc=False):\n")
+                    "kw_only=True, gc=False):\n")
         body += [f"    {n}: {found[n].typed if n in required else _optional(found[n].typed)}\n" for n in names]
         texts = [n for n in names if found[n].text]
         members = tuple(f"    {n}: {found[n].text if n in required else _optional(found[n].text)}\n" for n in texts)
@@ -208,8 +250,18 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
             body.append(f"\n\n_{name.lower()} = Decoder({name}).decode\n")
         body.append(f"\n\ndef {base}_parse(s: {ev.class_name}Struct, raw: bytes | str) -> {ev.class_name} | None:\n")
         spelled = [n for n in texts if found[n].date_time]
+        assign = "text = " if spelled else ""
+        body.append(f"    strings = ({_quotes(names, found, required)})\n")
+        body.append("    if raw.count(_QUOTE[type(raw)]) == 2 * strings:  # only the declared members, each once\n")
         if texts:
-            body.append(f"    {'text = ' if spelled else ''}_{text_structs[members].lower()}(raw)  # raises ValidationError for a lax UUID\n")
+            body.append(f"        {assign}_{text_structs[members].lower()}(raw)  # raises ValidationError for a lax UUID\n")
+        else:
+            body.append("        pass\n")
+        body.append("    else:  # members msgspec skipped (undeclared, or one twice): orjson decodes them with every JSON check\n")
+        if texts:
+            body.append(f"        {assign}_convert(_loads(raw), {text_structs[members]})\n")
+        else:
+            body.append("        _loads(raw)\n")
         if spelled:
             checks = "\n            and ".join(_spelling_check(n, found[n], n in required) for n in spelled)
             body.append(f"    {', '.join(spelled)} = {', '.join('text.' + n for n in spelled)}\n")
@@ -230,7 +282,8 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
            "from datetime import datetime\n",
            f"from typing import Annotated, Any, Callable, {'Literal, ' if 'Literal[' in source else ''}Union\n",
            "from uuid import UUID\n\n",
-           "from msgspec import UNSET, Meta, Struct, UnsetType\nfrom msgspec.json import Decoder\n\n",
+           "from msgspec import UNSET, Meta, Struct, UnsetType\nfrom msgspec import convert as _convert\n"
+           "from msgspec.json import Decoder\nfrom orjson import loads as _loads\n\n",
            "from access_events._rfc3339 import rfc3339_spelling\n\n" if "rfc3339_spelling(" in source else ""]
     out += [f"from .{ev.module} import {ev.class_name}\n" for ev in events if ev.event_type not in not_exact]
     out.append("\n#: A UUID's text: with msgspec's UUID type, exactly the 8-4-4-4-12 spelling.\n"
@@ -239,7 +292,9 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
                "_new = object.__new__\n"
                "#: The dataclasses are frozen, without __post_init__: their instance dict is set whole, as msgspec\n"
                "#: fills dataclasses without calling __init__ (test_differential compares with the converters).\n"
-               "_set = object.__setattr__\n")
+               "_set = object.__setattr__\n"
+               "#: The raw text's type -> its quote character.\n"
+               "_QUOTE: dict[type, Any] = {bytes: b'\"', str: '\"'}\n")
     out.append(source)
     structs = [line.split(":")[0].strip() for line in plans]
     out.append("\n\n#: Decodes a payload of any event type below into its Struct.\n")

@@ -2,11 +2,14 @@
 """One-pass decoders for ``parse_event``: msgspec Structs exactly as strict as the schemas.
 
 Written by ``codegen/structs.py``, which says why each type is exact.
-``DECODER`` decodes a payload of any event type into its Struct (unknown members refused);
+``DECODER`` decodes a payload of any event type into its Struct (undeclared members skipped);
 ``PARSERS[type(struct)](struct, raw)`` holds the members msgspec parses more laxly than the
 schema to the schema, with a second decode of the same text as strings (raising
 ``msgspec.ValidationError`` or returning None when they fail), and makes the event's
-dataclass. Events missing here are in ``NOT_EXACT``, with the reason.
+dataclass. When the raw text holds more strings than the declared members (undeclared
+members, which msgspec skipped without all of JSON's checks), that second decode is
+``orjson.loads``, the reference decoder, raising ``orjson.JSONDecodeError`` for what it
+refuses. Events missing here are in ``NOT_EXACT``, with the reason.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from typing import Annotated, Any, Callable, Union
 from uuid import UUID
 
 from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec import convert as _convert
 from msgspec.json import Decoder
+from orjson import loads as _loads
 
 from .access_method_issued_schema import AccessMethodIssuedEvent
 from .access_method_revoked_schema import AccessMethodRevokedEvent
@@ -35,9 +40,11 @@ _new = object.__new__
 #: The dataclasses are frozen, without __post_init__: their instance dict is set whole, as msgspec
 #: fills dataclasses without calling __init__ (test_differential compares with the converters).
 _set = object.__setattr__
+#: The raw text's type -> its quote character.
+_QUOTE: dict[type, Any] = {bytes: b'"', str: '"'}
 
 
-class AccessMethodIssuedEventStruct(Struct, tag_field="event_type", tag='access_method.issued', forbid_unknown_fields=True, kw_only=True, gc=False):
+class AccessMethodIssuedEventStruct(Struct, tag_field="event_type", tag='access_method.issued', kw_only=True, gc=False):
     access_grant_ids: list[UUID]
     access_grant_keys: list[str] | UnsetType = UNSET
     access_method_id: UUID
@@ -65,7 +72,16 @@ _text1 = Decoder(Text1).decode
 
 
 def access_method_issued_parse(s: AccessMethodIssuedEventStruct, raw: bytes | str) -> AccessMethodIssuedEvent | None:
-    text = _text1(raw)  # raises ValidationError for a lax UUID
+    strings = (13
+               + len(s.access_grant_ids)
+               + (0 if s.access_grant_keys is UNSET else 1 + len(s.access_grant_keys))
+               + (0 if s.code is UNSET else 2)
+               + (0 if s.event_description is UNSET else 2)
+               + (0 if s.is_backup_code is UNSET else 1))
+    if raw.count(_QUOTE[type(raw)]) == 2 * strings:  # only the declared members, each once
+        text = _text1(raw)  # raises ValidationError for a lax UUID
+    else:  # members msgspec skipped (undeclared, or one twice): orjson decodes them with every JSON check
+        text = _convert(_loads(raw), Text1)
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
@@ -87,7 +103,7 @@ def access_method_issued_parse(s: AccessMethodIssuedEventStruct, raw: bytes | st
     return event
 
 
-class AccessMethodRevokedEventStruct(Struct, tag_field="event_type", tag='access_method.revoked', forbid_unknown_fields=True, kw_only=True, gc=False):
+class AccessMethodRevokedEventStruct(Struct, tag_field="event_type", tag='access_method.revoked', kw_only=True, gc=False):
     access_grant_ids: list[UUID]
     access_grant_keys: list[str] | UnsetType = UNSET
     access_method_id: UUID
@@ -99,7 +115,14 @@ class AccessMethodRevokedEventStruct(Struct, tag_field="event_type", tag='access
 
 
 def access_method_revoked_parse(s: AccessMethodRevokedEventStruct, raw: bytes | str) -> AccessMethodRevokedEvent | None:
-    text = _text1(raw)  # raises ValidationError for a lax UUID
+    strings = (13
+               + len(s.access_grant_ids)
+               + (0 if s.access_grant_keys is UNSET else 1 + len(s.access_grant_keys))
+               + (0 if s.event_description is UNSET else 2))
+    if raw.count(_QUOTE[type(raw)]) == 2 * strings:  # only the declared members, each once
+        text = _text1(raw)  # raises ValidationError for a lax UUID
+    else:  # members msgspec skipped (undeclared, or one twice): orjson decodes them with every JSON check
+        text = _convert(_loads(raw), Text1)
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
@@ -119,7 +142,7 @@ def access_method_revoked_parse(s: AccessMethodRevokedEventStruct, raw: bytes | 
     return event
 
 
-class AccessMethodCardEncodingRequiredEventStruct(Struct, tag_field="event_type", tag='access_method.card_encoding_required', forbid_unknown_fields=True, kw_only=True, gc=False):
+class AccessMethodCardEncodingRequiredEventStruct(Struct, tag_field="event_type", tag='access_method.card_encoding_required', kw_only=True, gc=False):
     access_grant_ids: list[UUID]
     access_grant_keys: list[str] | UnsetType = UNSET
     access_method_id: UUID
@@ -131,7 +154,14 @@ class AccessMethodCardEncodingRequiredEventStruct(Struct, tag_field="event_type"
 
 
 def access_method_card_encoding_required_parse(s: AccessMethodCardEncodingRequiredEventStruct, raw: bytes | str) -> AccessMethodCardEncodingRequiredEvent | None:
-    text = _text1(raw)  # raises ValidationError for a lax UUID
+    strings = (13
+               + len(s.access_grant_ids)
+               + (0 if s.access_grant_keys is UNSET else 1 + len(s.access_grant_keys))
+               + (0 if s.event_description is UNSET else 2))
+    if raw.count(_QUOTE[type(raw)]) == 2 * strings:  # only the declared members, each once
+        text = _text1(raw)  # raises ValidationError for a lax UUID
+    else:  # members msgspec skipped (undeclared, or one twice): orjson decodes them with every JSON check
+        text = _convert(_loads(raw), Text1)
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
@@ -151,7 +181,7 @@ def access_method_card_encoding_required_parse(s: AccessMethodCardEncodingRequir
     return event
 
 
-class AccessMethodDeletedEventStruct(Struct, tag_field="event_type", tag='access_method.deleted', forbid_unknown_fields=True, kw_only=True, gc=False):
+class AccessMethodDeletedEventStruct(Struct, tag_field="event_type", tag='access_method.deleted', kw_only=True, gc=False):
     access_grant_ids: list[UUID]
     access_grant_keys: list[str] | UnsetType = UNSET
     access_method_id: UUID
@@ -163,7 +193,14 @@ class AccessMethodDeletedEventStruct(Struct, tag_field="event_type", tag='access
 
 
 def access_method_deleted_parse(s: AccessMethodDeletedEventStruct, raw: bytes | str) -> AccessMethodDeletedEvent | None:
-    text = _text1(raw)  # raises ValidationError for a lax UUID
+    strings = (13
+               + len(s.access_grant_ids)
+               + (0 if s.access_grant_keys is UNSET else 1 + len(s.access_grant_keys))
+               + (0 if s.event_description is UNSET else 2))
+    if raw.count(_QUOTE[type(raw)]) == 2 * strings:  # only the declared members, each once
+        text = _text1(raw)  # raises ValidationError for a lax UUID
+    else:  # members msgspec skipped (undeclared, or one twice): orjson decodes them with every JSON check
+        text = _convert(_loads(raw), Text1)
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
@@ -183,7 +220,7 @@ def access_method_deleted_parse(s: AccessMethodDeletedEventStruct, raw: bytes | 
     return event
 
 
-class AccessMethodReissuedEventStruct(Struct, tag_field="event_type", tag='access_method.reissued', forbid_unknown_fields=True, kw_only=True, gc=False):
+class AccessMethodReissuedEventStruct(Struct, tag_field="event_type", tag='access_method.reissued', kw_only=True, gc=False):
     access_grant_ids: list[UUID]
     access_grant_keys: list[str] | UnsetType = UNSET
     access_method_id: UUID
@@ -197,7 +234,16 @@ class AccessMethodReissuedEventStruct(Struct, tag_field="event_type", tag='acces
 
 
 def access_method_reissued_parse(s: AccessMethodReissuedEventStruct, raw: bytes | str) -> AccessMethodReissuedEvent | None:
-    text = _text1(raw)  # raises ValidationError for a lax UUID
+    strings = (13
+               + len(s.access_grant_ids)
+               + (0 if s.access_grant_keys is UNSET else 1 + len(s.access_grant_keys))
+               + (0 if s.code is UNSET else 2)
+               + (0 if s.event_description is UNSET else 2)
+               + (0 if s.is_backup_code is UNSET else 1))
+    if raw.count(_QUOTE[type(raw)]) == 2 * strings:  # only the declared members, each once
+        text = _text1(raw)  # raises ValidationError for a lax UUID
+    else:  # members msgspec skipped (undeclared, or one twice): orjson decodes them with every JSON check
+        text = _convert(_loads(raw), Text1)
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
@@ -219,7 +265,7 @@ def access_method_reissued_parse(s: AccessMethodReissuedEventStruct, raw: bytes 
     return event
 
 
-class AccessMethodCreatedEventStruct(Struct, tag_field="event_type", tag='access_method.created', forbid_unknown_fields=True, kw_only=True, gc=False):
+class AccessMethodCreatedEventStruct(Struct, tag_field="event_type", tag='access_method.created', kw_only=True, gc=False):
     access_grant_ids: list[UUID]
     access_grant_keys: list[str] | UnsetType = UNSET
     access_method_id: UUID
@@ -231,7 +277,14 @@ class AccessMethodCreatedEventStruct(Struct, tag_field="event_type", tag='access
 
 
 def access_method_created_parse(s: AccessMethodCreatedEventStruct, raw: bytes | str) -> AccessMethodCreatedEvent | None:
-    text = _text1(raw)  # raises ValidationError for a lax UUID
+    strings = (13
+               + len(s.access_grant_ids)
+               + (0 if s.access_grant_keys is UNSET else 1 + len(s.access_grant_keys))
+               + (0 if s.event_description is UNSET else 2))
+    if raw.count(_QUOTE[type(raw)]) == 2 * strings:  # only the declared members, each once
+        text = _text1(raw)  # raises ValidationError for a lax UUID
+    else:  # members msgspec skipped (undeclared, or one twice): orjson decodes them with every JSON check
+        text = _convert(_loads(raw), Text1)
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
@@ -251,7 +304,7 @@ def access_method_created_parse(s: AccessMethodCreatedEventStruct, raw: bytes | 
     return event
 
 
-class AccessMethodDelayInIssuingEventStruct(Struct, tag_field="event_type", tag='access_method.delay_in_issuing', forbid_unknown_fields=True, kw_only=True, gc=False):
+class AccessMethodDelayInIssuingEventStruct(Struct, tag_field="event_type", tag='access_method.delay_in_issuing', kw_only=True, gc=False):
     access_grant_ids: list[UUID]
     access_grant_keys: list[str] | UnsetType = UNSET
     access_method_id: UUID
@@ -263,7 +316,14 @@ class AccessMethodDelayInIssuingEventStruct(Struct, tag_field="event_type", tag=
 
 
 def access_method_delay_in_issuing_parse(s: AccessMethodDelayInIssuingEventStruct, raw: bytes | str) -> AccessMethodDelayInIssuingEvent | None:
-    text = _text1(raw)  # raises ValidationError for a lax UUID
+    strings = (13
+               + len(s.access_grant_ids)
+               + (0 if s.access_grant_keys is UNSET else 1 + len(s.access_grant_keys))
+               + (0 if s.event_description is UNSET else 2))
+    if raw.count(_QUOTE[type(raw)]) == 2 * strings:  # only the declared members, each once
+        text = _text1(raw)  # raises ValidationError for a lax UUID
+    else:  # members msgspec skipped (undeclared, or one twice): orjson decodes them with every JSON check
+        text = _convert(_loads(raw), Text1)
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
@@ -283,7 +343,7 @@ def access_method_delay_in_issuing_parse(s: AccessMethodDelayInIssuingEventStruc
     return event
 
 
-class AccessMethodFailedToIssueEventStruct(Struct, tag_field="event_type", tag='access_method.failed_to_issue', forbid_unknown_fields=True, kw_only=True, gc=False):
+class AccessMethodFailedToIssueEventStruct(Struct, tag_field="event_type", tag='access_method.failed_to_issue', kw_only=True, gc=False):
     access_grant_ids: list[UUID]
     access_grant_keys: list[str] | UnsetType = UNSET
     access_method_id: UUID
@@ -295,7 +355,14 @@ class AccessMethodFailedToIssueEventStruct(Struct, tag_field="event_type", tag='
 
 
 def access_method_failed_to_issue_parse(s: AccessMethodFailedToIssueEventStruct, raw: bytes | str) -> AccessMethodFailedToIssueEvent | None:
-    text = _text1(raw)  # raises ValidationError for a lax UUID
+    strings = (13
+               + len(s.access_grant_ids)
+               + (0 if s.access_grant_keys is UNSET else 1 + len(s.access_grant_keys))
+               + (0 if s.event_description is UNSET else 2))
+    if raw.count(_QUOTE[type(raw)]) == 2 * strings:  # only the declared members, each once
+        text = _text1(raw)  # raises ValidationError for a lax UUID
+    else:  # members msgspec skipped (undeclared, or one twice): orjson decodes them with every JSON check
+        text = _convert(_loads(raw), Text1)
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
