@@ -73,23 +73,30 @@ def _agree(instance) -> bool:
 
 
 def _agree_raw(raw: bytes | str) -> bool:
-    """The one-pass tier takes nothing the reference refuses and builds the reference's event;
-    ``parse_event`` gives the reference's outcome. Returns whether the one-pass tier took ``raw``."""
-    taken = _fast.one_pass(raw)
+    """Each route of the one-pass tier (msgspec's decode, orjson's dict converted) takes nothing
+    the reference refuses and builds the reference's event; ``parse_event`` gives the reference's
+    outcome, whichever route it tries first. Returns whether the one-pass tier took ``raw``."""
+    routes = {"decoded": _fast.decoded(raw), "loaded": _fast.loaded(raw)}
     try:
         instance = decode(raw)
         event_type = check(instance)
     except (InvalidEvent, UnknownEventType) as refused:
-        assert taken is None, f"the one-pass tier took what the reference refuses: {raw[:300]!r}"
-        with pytest.raises(type(refused)):
-            access_events.parse_event(raw)
+        for route, taken in routes.items():
+            assert taken is None, f"the one-pass tier ({route}) took what the reference refuses: {raw[:300]!r}"
+        for first in (True, False):
+            _fast._decode_first = first
+            with pytest.raises(type(refused)):
+                access_events.parse_event(raw)
         return False
     expected = FROM_DICT[event_type](instance)
-    if taken is not None:
-        assert type(taken) is EVENT_CLASSES[event_type] and _same(taken, expected), raw[:300]
-        assert repr(taken) == repr(expected), raw[:300]
-    assert _same(access_events.parse_event(raw), expected), raw[:300]
-    return taken is not None
+    for route, taken in routes.items():
+        if taken is not None:
+            assert type(taken) is EVENT_CLASSES[event_type] and _same(taken, expected), (route, raw[:300])
+            assert repr(taken) == repr(expected), (route, raw[:300])
+    for first in (True, False):
+        _fast._decode_first = first
+        assert _same(access_events.parse_event(raw), expected), raw[:300]
+    return any(taken is not None for taken in routes.values())
 
 
 def _edge_cases() -> list[tuple[str, object]]:
@@ -207,8 +214,8 @@ def test_hostile_undeclared_members(name, raw):
     """msgspec skips an undeclared value without checking its UTF-8, a number's range (1e400 is
     infinity) or (on some Pythons) orjson's depth limit: the one-pass tier must still refuse
     exactly what the reference refuses, and give the reference's event for the rest. Guards
-    the quote count in ``_structs.py`` that sends such payloads through ``orjson.loads``:
-    with it planted to always trust msgspec's skipping, the invalid UTF-8 and 1e400 cases fail."""
+    ``forbid_unknown_fields`` on the decoded Structs (undeclared members go through
+    ``orjson.loads``): with it planted off, the invalid UTF-8 and 1e400 cases fail."""
     _agree_raw(raw)
     try:
         text = raw.decode("utf-8")
@@ -238,8 +245,8 @@ def test_fuzzed_undeclared_members(members, rnd, noise):
 
 
 def test_escaped_quotes_and_duplicates_in_declared_members_take_the_checked_path():
-    """The quote count that tells undeclared members apart also counts an escaped quote and a
-    member given twice; those payloads are decoded by orjson too, to the same event."""
+    """An escaped quote in a declared member and a member given twice: both routes of the
+    one-pass tier take them, to the reference's event."""
     for raw in (orjson.dumps(dict(BASE, code='12"34')), (BASE_TEXT[:-1] + ', "code": "9", "code": "1234"}').encode()):
         assert _agree_raw(raw), raw
 
@@ -460,3 +467,15 @@ def test_hot_path_without_the_uuid_pattern_gives_the_same_verdicts():
             assert fast == (not reference_problems("access_method.issued", instance)), value
             checked += 1
     assert checked > 1000
+
+
+def test_parse_event_tries_first_the_route_that_took_the_last_payload():
+    """Issue 14's speed: after a payload with undeclared members ``parse_event`` tries orjson's
+    route first (no failed msgspec decode paid per payload), after a declared-only one msgspec's
+    single pass again. Fails when the route never changes (every such payload pays both)."""
+    declared = BASE_TEXT.encode()
+    extended = (BASE_TEXT[:-1] + ', "acs_system_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"}').encode()
+    _fast._decode_first = True
+    first = access_events.parse_event(extended)
+    assert _fast._decode_first is False
+    assert _same(access_events.parse_event(declared), first) and _fast._decode_first is True

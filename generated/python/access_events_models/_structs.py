@@ -2,14 +2,13 @@
 """One-pass decoders for ``parse_event``: msgspec Structs exactly as strict as the schemas.
 
 Written by ``codegen/structs.py``, which says why each type is exact.
-``DECODER`` decodes a payload of any event type into its Struct (undeclared members skipped);
+``DECODER`` decodes a payload with only declared members, of any event type, into its Struct;
 ``PARSERS[type(struct)](struct, raw)`` holds the members msgspec parses more laxly than the
 schema to the schema, with a second decode of the same text as strings (raising
 ``msgspec.ValidationError`` or returning None when they fail), and makes the event's
-dataclass. When the raw text holds more strings than the declared members (undeclared
-members, which msgspec skipped without all of JSON's checks), that second decode is
-``orjson.loads``, the reference decoder, raising ``orjson.JSONDecodeError`` for what it
-refuses. Events missing here are in ``NOT_EXACT``, with the reason.
+dataclass. ``FROM_DICT[event_type][0](d)`` does the same from orjson's dict of a payload
+(undeclared members ignored), checking the lax members on the dict's strings.
+Events missing here are in ``NOT_EXACT``, with the reason.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from uuid import UUID
 from msgspec import UNSET, Meta, Struct, UnsetType
 from msgspec import convert as _convert
 from msgspec.json import Decoder
-from orjson import loads as _loads
 
 from .access_method_issued_schema import AccessMethodIssuedEvent
 from .access_method_revoked_schema import AccessMethodRevokedEvent
@@ -40,11 +38,9 @@ _new = object.__new__
 #: The dataclasses are frozen, without __post_init__: their instance dict is set whole, as msgspec
 #: fills dataclasses without calling __init__ (test_differential compares with the converters).
 _set = object.__setattr__
-#: The raw text's type -> its quote character.
-_QUOTE: dict[type, Any] = {bytes: b'"', str: '"'}
 
 
-class AccessMethodIssuedEventStruct(Struct, tag_field="event_type", tag='access_method.issued', kw_only=True, gc=False):
+class AccessMethodIssuedEventStruct(Struct, tag_field="event_type", tag='access_method.issued', forbid_unknown_fields=True, kw_only=True, gc=False):
     access_grant_ids: list[UUID]
     access_grant_keys: list[str] | UnsetType = UNSET
     access_method_id: UUID
@@ -71,17 +67,15 @@ class Text1(Struct, kw_only=True, gc=False):
 _text1 = Decoder(Text1).decode
 
 
+class AccessMethodIssuedEventOpen(AccessMethodIssuedEventStruct, tag='access_method.issued', forbid_unknown_fields=False):
+    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
+
+_KEYS_ACCESS_METHOD_ISSUED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'code', 'created_at', 'event_description', 'event_id', 'event_type', 'is_backup_code', 'occurred_at', 'workspace_id'])
+
+
 def access_method_issued_parse(s: AccessMethodIssuedEventStruct, raw: bytes | str) -> AccessMethodIssuedEvent | None:
-    strings = (13
-               + len(s.access_grant_ids)
-               + (0 if s.access_grant_keys is UNSET else 1 + len(s.access_grant_keys))
-               + (0 if s.code is UNSET else 2)
-               + (0 if s.event_description is UNSET else 2)
-               + (0 if s.is_backup_code is UNSET else 1))
-    if raw.count(_QUOTE[type(raw)]) == 2 * strings:  # only the declared members, each once
-        text = _text1(raw)  # raises ValidationError for a lax UUID
-    else:  # members msgspec skipped (undeclared, or one twice): orjson decodes them with every JSON check
-        text = _convert(_loads(raw), Text1)
+    text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
@@ -103,7 +97,34 @@ def access_method_issued_parse(s: AccessMethodIssuedEventStruct, raw: bytes | st
     return event
 
 
-class AccessMethodRevokedEventStruct(Struct, tag_field="event_type", tag='access_method.revoked', kw_only=True, gc=False):
+def access_method_issued_from_dict(d: dict[str, Any]) -> AccessMethodIssuedEvent | None:
+    s = _convert(d, AccessMethodIssuedEventOpen, strict=True)
+    created_at, occurred_at = d['created_at'], d['occurred_at']
+    if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
+            and (len(d['access_method_id']) == 36)
+            and (len(d['event_id']) == 36)
+            and (len(d['workspace_id']) == 36)
+            and (created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
+            and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
+        return None
+    event = _new(AccessMethodIssuedEvent)
+    _set(event, "__dict__", {
+        'access_grant_ids': s.access_grant_ids,
+        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_method_id': s.access_method_id,
+        'code': None if s.code is UNSET else s.code,
+        'created_at': s.created_at,
+        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_id': s.event_id,
+        'event_type': 'access_method.issued',
+        'is_backup_code': None if s.is_backup_code is UNSET else s.is_backup_code,
+        'occurred_at': s.occurred_at,
+        'workspace_id': s.workspace_id,
+    })
+    return event
+
+
+class AccessMethodRevokedEventStruct(Struct, tag_field="event_type", tag='access_method.revoked', forbid_unknown_fields=True, kw_only=True, gc=False):
     access_grant_ids: list[UUID]
     access_grant_keys: list[str] | UnsetType = UNSET
     access_method_id: UUID
@@ -114,15 +135,15 @@ class AccessMethodRevokedEventStruct(Struct, tag_field="event_type", tag='access
     workspace_id: UUID
 
 
+class AccessMethodRevokedEventOpen(AccessMethodRevokedEventStruct, tag='access_method.revoked', forbid_unknown_fields=False):
+    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
+
+_KEYS_ACCESS_METHOD_REVOKED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
+
+
 def access_method_revoked_parse(s: AccessMethodRevokedEventStruct, raw: bytes | str) -> AccessMethodRevokedEvent | None:
-    strings = (13
-               + len(s.access_grant_ids)
-               + (0 if s.access_grant_keys is UNSET else 1 + len(s.access_grant_keys))
-               + (0 if s.event_description is UNSET else 2))
-    if raw.count(_QUOTE[type(raw)]) == 2 * strings:  # only the declared members, each once
-        text = _text1(raw)  # raises ValidationError for a lax UUID
-    else:  # members msgspec skipped (undeclared, or one twice): orjson decodes them with every JSON check
-        text = _convert(_loads(raw), Text1)
+    text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
@@ -142,7 +163,32 @@ def access_method_revoked_parse(s: AccessMethodRevokedEventStruct, raw: bytes | 
     return event
 
 
-class AccessMethodCardEncodingRequiredEventStruct(Struct, tag_field="event_type", tag='access_method.card_encoding_required', kw_only=True, gc=False):
+def access_method_revoked_from_dict(d: dict[str, Any]) -> AccessMethodRevokedEvent | None:
+    s = _convert(d, AccessMethodRevokedEventOpen, strict=True)
+    created_at, occurred_at = d['created_at'], d['occurred_at']
+    if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
+            and (len(d['access_method_id']) == 36)
+            and (len(d['event_id']) == 36)
+            and (len(d['workspace_id']) == 36)
+            and (created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
+            and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
+        return None
+    event = _new(AccessMethodRevokedEvent)
+    _set(event, "__dict__", {
+        'access_grant_ids': s.access_grant_ids,
+        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_method_id': s.access_method_id,
+        'created_at': s.created_at,
+        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_id': s.event_id,
+        'event_type': 'access_method.revoked',
+        'occurred_at': s.occurred_at,
+        'workspace_id': s.workspace_id,
+    })
+    return event
+
+
+class AccessMethodCardEncodingRequiredEventStruct(Struct, tag_field="event_type", tag='access_method.card_encoding_required', forbid_unknown_fields=True, kw_only=True, gc=False):
     access_grant_ids: list[UUID]
     access_grant_keys: list[str] | UnsetType = UNSET
     access_method_id: UUID
@@ -153,15 +199,15 @@ class AccessMethodCardEncodingRequiredEventStruct(Struct, tag_field="event_type"
     workspace_id: UUID
 
 
+class AccessMethodCardEncodingRequiredEventOpen(AccessMethodCardEncodingRequiredEventStruct, tag='access_method.card_encoding_required', forbid_unknown_fields=False):
+    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
+
+_KEYS_ACCESS_METHOD_CARD_ENCODING_REQUIRED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
+
+
 def access_method_card_encoding_required_parse(s: AccessMethodCardEncodingRequiredEventStruct, raw: bytes | str) -> AccessMethodCardEncodingRequiredEvent | None:
-    strings = (13
-               + len(s.access_grant_ids)
-               + (0 if s.access_grant_keys is UNSET else 1 + len(s.access_grant_keys))
-               + (0 if s.event_description is UNSET else 2))
-    if raw.count(_QUOTE[type(raw)]) == 2 * strings:  # only the declared members, each once
-        text = _text1(raw)  # raises ValidationError for a lax UUID
-    else:  # members msgspec skipped (undeclared, or one twice): orjson decodes them with every JSON check
-        text = _convert(_loads(raw), Text1)
+    text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
@@ -181,7 +227,32 @@ def access_method_card_encoding_required_parse(s: AccessMethodCardEncodingRequir
     return event
 
 
-class AccessMethodDeletedEventStruct(Struct, tag_field="event_type", tag='access_method.deleted', kw_only=True, gc=False):
+def access_method_card_encoding_required_from_dict(d: dict[str, Any]) -> AccessMethodCardEncodingRequiredEvent | None:
+    s = _convert(d, AccessMethodCardEncodingRequiredEventOpen, strict=True)
+    created_at, occurred_at = d['created_at'], d['occurred_at']
+    if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
+            and (len(d['access_method_id']) == 36)
+            and (len(d['event_id']) == 36)
+            and (len(d['workspace_id']) == 36)
+            and (created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
+            and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
+        return None
+    event = _new(AccessMethodCardEncodingRequiredEvent)
+    _set(event, "__dict__", {
+        'access_grant_ids': s.access_grant_ids,
+        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_method_id': s.access_method_id,
+        'created_at': s.created_at,
+        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_id': s.event_id,
+        'event_type': 'access_method.card_encoding_required',
+        'occurred_at': s.occurred_at,
+        'workspace_id': s.workspace_id,
+    })
+    return event
+
+
+class AccessMethodDeletedEventStruct(Struct, tag_field="event_type", tag='access_method.deleted', forbid_unknown_fields=True, kw_only=True, gc=False):
     access_grant_ids: list[UUID]
     access_grant_keys: list[str] | UnsetType = UNSET
     access_method_id: UUID
@@ -192,15 +263,15 @@ class AccessMethodDeletedEventStruct(Struct, tag_field="event_type", tag='access
     workspace_id: UUID
 
 
+class AccessMethodDeletedEventOpen(AccessMethodDeletedEventStruct, tag='access_method.deleted', forbid_unknown_fields=False):
+    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
+
+_KEYS_ACCESS_METHOD_DELETED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
+
+
 def access_method_deleted_parse(s: AccessMethodDeletedEventStruct, raw: bytes | str) -> AccessMethodDeletedEvent | None:
-    strings = (13
-               + len(s.access_grant_ids)
-               + (0 if s.access_grant_keys is UNSET else 1 + len(s.access_grant_keys))
-               + (0 if s.event_description is UNSET else 2))
-    if raw.count(_QUOTE[type(raw)]) == 2 * strings:  # only the declared members, each once
-        text = _text1(raw)  # raises ValidationError for a lax UUID
-    else:  # members msgspec skipped (undeclared, or one twice): orjson decodes them with every JSON check
-        text = _convert(_loads(raw), Text1)
+    text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
@@ -220,7 +291,32 @@ def access_method_deleted_parse(s: AccessMethodDeletedEventStruct, raw: bytes | 
     return event
 
 
-class AccessMethodReissuedEventStruct(Struct, tag_field="event_type", tag='access_method.reissued', kw_only=True, gc=False):
+def access_method_deleted_from_dict(d: dict[str, Any]) -> AccessMethodDeletedEvent | None:
+    s = _convert(d, AccessMethodDeletedEventOpen, strict=True)
+    created_at, occurred_at = d['created_at'], d['occurred_at']
+    if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
+            and (len(d['access_method_id']) == 36)
+            and (len(d['event_id']) == 36)
+            and (len(d['workspace_id']) == 36)
+            and (created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
+            and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
+        return None
+    event = _new(AccessMethodDeletedEvent)
+    _set(event, "__dict__", {
+        'access_grant_ids': s.access_grant_ids,
+        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_method_id': s.access_method_id,
+        'created_at': s.created_at,
+        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_id': s.event_id,
+        'event_type': 'access_method.deleted',
+        'occurred_at': s.occurred_at,
+        'workspace_id': s.workspace_id,
+    })
+    return event
+
+
+class AccessMethodReissuedEventStruct(Struct, tag_field="event_type", tag='access_method.reissued', forbid_unknown_fields=True, kw_only=True, gc=False):
     access_grant_ids: list[UUID]
     access_grant_keys: list[str] | UnsetType = UNSET
     access_method_id: UUID
@@ -233,17 +329,15 @@ class AccessMethodReissuedEventStruct(Struct, tag_field="event_type", tag='acces
     workspace_id: UUID
 
 
+class AccessMethodReissuedEventOpen(AccessMethodReissuedEventStruct, tag='access_method.reissued', forbid_unknown_fields=False):
+    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
+
+_KEYS_ACCESS_METHOD_REISSUED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'code', 'created_at', 'event_description', 'event_id', 'event_type', 'is_backup_code', 'occurred_at', 'workspace_id'])
+
+
 def access_method_reissued_parse(s: AccessMethodReissuedEventStruct, raw: bytes | str) -> AccessMethodReissuedEvent | None:
-    strings = (13
-               + len(s.access_grant_ids)
-               + (0 if s.access_grant_keys is UNSET else 1 + len(s.access_grant_keys))
-               + (0 if s.code is UNSET else 2)
-               + (0 if s.event_description is UNSET else 2)
-               + (0 if s.is_backup_code is UNSET else 1))
-    if raw.count(_QUOTE[type(raw)]) == 2 * strings:  # only the declared members, each once
-        text = _text1(raw)  # raises ValidationError for a lax UUID
-    else:  # members msgspec skipped (undeclared, or one twice): orjson decodes them with every JSON check
-        text = _convert(_loads(raw), Text1)
+    text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
@@ -265,7 +359,34 @@ def access_method_reissued_parse(s: AccessMethodReissuedEventStruct, raw: bytes 
     return event
 
 
-class AccessMethodCreatedEventStruct(Struct, tag_field="event_type", tag='access_method.created', kw_only=True, gc=False):
+def access_method_reissued_from_dict(d: dict[str, Any]) -> AccessMethodReissuedEvent | None:
+    s = _convert(d, AccessMethodReissuedEventOpen, strict=True)
+    created_at, occurred_at = d['created_at'], d['occurred_at']
+    if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
+            and (len(d['access_method_id']) == 36)
+            and (len(d['event_id']) == 36)
+            and (len(d['workspace_id']) == 36)
+            and (created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
+            and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
+        return None
+    event = _new(AccessMethodReissuedEvent)
+    _set(event, "__dict__", {
+        'access_grant_ids': s.access_grant_ids,
+        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_method_id': s.access_method_id,
+        'code': None if s.code is UNSET else s.code,
+        'created_at': s.created_at,
+        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_id': s.event_id,
+        'event_type': 'access_method.reissued',
+        'is_backup_code': None if s.is_backup_code is UNSET else s.is_backup_code,
+        'occurred_at': s.occurred_at,
+        'workspace_id': s.workspace_id,
+    })
+    return event
+
+
+class AccessMethodCreatedEventStruct(Struct, tag_field="event_type", tag='access_method.created', forbid_unknown_fields=True, kw_only=True, gc=False):
     access_grant_ids: list[UUID]
     access_grant_keys: list[str] | UnsetType = UNSET
     access_method_id: UUID
@@ -276,15 +397,15 @@ class AccessMethodCreatedEventStruct(Struct, tag_field="event_type", tag='access
     workspace_id: UUID
 
 
+class AccessMethodCreatedEventOpen(AccessMethodCreatedEventStruct, tag='access_method.created', forbid_unknown_fields=False):
+    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
+
+_KEYS_ACCESS_METHOD_CREATED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
+
+
 def access_method_created_parse(s: AccessMethodCreatedEventStruct, raw: bytes | str) -> AccessMethodCreatedEvent | None:
-    strings = (13
-               + len(s.access_grant_ids)
-               + (0 if s.access_grant_keys is UNSET else 1 + len(s.access_grant_keys))
-               + (0 if s.event_description is UNSET else 2))
-    if raw.count(_QUOTE[type(raw)]) == 2 * strings:  # only the declared members, each once
-        text = _text1(raw)  # raises ValidationError for a lax UUID
-    else:  # members msgspec skipped (undeclared, or one twice): orjson decodes them with every JSON check
-        text = _convert(_loads(raw), Text1)
+    text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
@@ -304,7 +425,32 @@ def access_method_created_parse(s: AccessMethodCreatedEventStruct, raw: bytes | 
     return event
 
 
-class AccessMethodDelayInIssuingEventStruct(Struct, tag_field="event_type", tag='access_method.delay_in_issuing', kw_only=True, gc=False):
+def access_method_created_from_dict(d: dict[str, Any]) -> AccessMethodCreatedEvent | None:
+    s = _convert(d, AccessMethodCreatedEventOpen, strict=True)
+    created_at, occurred_at = d['created_at'], d['occurred_at']
+    if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
+            and (len(d['access_method_id']) == 36)
+            and (len(d['event_id']) == 36)
+            and (len(d['workspace_id']) == 36)
+            and (created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
+            and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
+        return None
+    event = _new(AccessMethodCreatedEvent)
+    _set(event, "__dict__", {
+        'access_grant_ids': s.access_grant_ids,
+        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_method_id': s.access_method_id,
+        'created_at': s.created_at,
+        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_id': s.event_id,
+        'event_type': 'access_method.created',
+        'occurred_at': s.occurred_at,
+        'workspace_id': s.workspace_id,
+    })
+    return event
+
+
+class AccessMethodDelayInIssuingEventStruct(Struct, tag_field="event_type", tag='access_method.delay_in_issuing', forbid_unknown_fields=True, kw_only=True, gc=False):
     access_grant_ids: list[UUID]
     access_grant_keys: list[str] | UnsetType = UNSET
     access_method_id: UUID
@@ -315,15 +461,15 @@ class AccessMethodDelayInIssuingEventStruct(Struct, tag_field="event_type", tag=
     workspace_id: UUID
 
 
+class AccessMethodDelayInIssuingEventOpen(AccessMethodDelayInIssuingEventStruct, tag='access_method.delay_in_issuing', forbid_unknown_fields=False):
+    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
+
+_KEYS_ACCESS_METHOD_DELAY_IN_ISSUING = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
+
+
 def access_method_delay_in_issuing_parse(s: AccessMethodDelayInIssuingEventStruct, raw: bytes | str) -> AccessMethodDelayInIssuingEvent | None:
-    strings = (13
-               + len(s.access_grant_ids)
-               + (0 if s.access_grant_keys is UNSET else 1 + len(s.access_grant_keys))
-               + (0 if s.event_description is UNSET else 2))
-    if raw.count(_QUOTE[type(raw)]) == 2 * strings:  # only the declared members, each once
-        text = _text1(raw)  # raises ValidationError for a lax UUID
-    else:  # members msgspec skipped (undeclared, or one twice): orjson decodes them with every JSON check
-        text = _convert(_loads(raw), Text1)
+    text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
@@ -343,7 +489,32 @@ def access_method_delay_in_issuing_parse(s: AccessMethodDelayInIssuingEventStruc
     return event
 
 
-class AccessMethodFailedToIssueEventStruct(Struct, tag_field="event_type", tag='access_method.failed_to_issue', kw_only=True, gc=False):
+def access_method_delay_in_issuing_from_dict(d: dict[str, Any]) -> AccessMethodDelayInIssuingEvent | None:
+    s = _convert(d, AccessMethodDelayInIssuingEventOpen, strict=True)
+    created_at, occurred_at = d['created_at'], d['occurred_at']
+    if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
+            and (len(d['access_method_id']) == 36)
+            and (len(d['event_id']) == 36)
+            and (len(d['workspace_id']) == 36)
+            and (created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
+            and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
+        return None
+    event = _new(AccessMethodDelayInIssuingEvent)
+    _set(event, "__dict__", {
+        'access_grant_ids': s.access_grant_ids,
+        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_method_id': s.access_method_id,
+        'created_at': s.created_at,
+        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_id': s.event_id,
+        'event_type': 'access_method.delay_in_issuing',
+        'occurred_at': s.occurred_at,
+        'workspace_id': s.workspace_id,
+    })
+    return event
+
+
+class AccessMethodFailedToIssueEventStruct(Struct, tag_field="event_type", tag='access_method.failed_to_issue', forbid_unknown_fields=True, kw_only=True, gc=False):
     access_grant_ids: list[UUID]
     access_grant_keys: list[str] | UnsetType = UNSET
     access_method_id: UUID
@@ -354,17 +525,42 @@ class AccessMethodFailedToIssueEventStruct(Struct, tag_field="event_type", tag='
     workspace_id: UUID
 
 
+class AccessMethodFailedToIssueEventOpen(AccessMethodFailedToIssueEventStruct, tag='access_method.failed_to_issue', forbid_unknown_fields=False):
+    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
+
+_KEYS_ACCESS_METHOD_FAILED_TO_ISSUE = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
+
+
 def access_method_failed_to_issue_parse(s: AccessMethodFailedToIssueEventStruct, raw: bytes | str) -> AccessMethodFailedToIssueEvent | None:
-    strings = (13
-               + len(s.access_grant_ids)
-               + (0 if s.access_grant_keys is UNSET else 1 + len(s.access_grant_keys))
-               + (0 if s.event_description is UNSET else 2))
-    if raw.count(_QUOTE[type(raw)]) == 2 * strings:  # only the declared members, each once
-        text = _text1(raw)  # raises ValidationError for a lax UUID
-    else:  # members msgspec skipped (undeclared, or one twice): orjson decodes them with every JSON check
-        text = _convert(_loads(raw), Text1)
+    text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
+            and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
+        return None
+    event = _new(AccessMethodFailedToIssueEvent)
+    _set(event, "__dict__", {
+        'access_grant_ids': s.access_grant_ids,
+        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_method_id': s.access_method_id,
+        'created_at': s.created_at,
+        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_id': s.event_id,
+        'event_type': 'access_method.failed_to_issue',
+        'occurred_at': s.occurred_at,
+        'workspace_id': s.workspace_id,
+    })
+    return event
+
+
+def access_method_failed_to_issue_from_dict(d: dict[str, Any]) -> AccessMethodFailedToIssueEvent | None:
+    s = _convert(d, AccessMethodFailedToIssueEventOpen, strict=True)
+    created_at, occurred_at = d['created_at'], d['occurred_at']
+    if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
+            and (len(d['access_method_id']) == 36)
+            and (len(d['event_id']) == 36)
+            and (len(d['workspace_id']) == 36)
+            and (created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
         return None
     event = _new(AccessMethodFailedToIssueEvent)
@@ -395,6 +591,19 @@ PARSERS: dict[type, Callable[[Any, bytes | str], Any]] = {
     AccessMethodCreatedEventStruct: access_method_created_parse,
     AccessMethodDelayInIssuingEventStruct: access_method_delay_in_issuing_parse,
     AccessMethodFailedToIssueEventStruct: access_method_failed_to_issue_parse,
+}
+
+#: Event type -> (from_dict(d): the event of orjson's dict ``d``, or None when a member is spelled as
+#: RFC 3339 forbids; the names it declares, ``event_type`` included).
+FROM_DICT: dict[str, tuple[Callable[[dict[str, Any]], Any], frozenset[str]]] = {
+    'access_method.issued': (access_method_issued_from_dict, _KEYS_ACCESS_METHOD_ISSUED),
+    'access_method.revoked': (access_method_revoked_from_dict, _KEYS_ACCESS_METHOD_REVOKED),
+    'access_method.card_encoding_required': (access_method_card_encoding_required_from_dict, _KEYS_ACCESS_METHOD_CARD_ENCODING_REQUIRED),
+    'access_method.deleted': (access_method_deleted_from_dict, _KEYS_ACCESS_METHOD_DELETED),
+    'access_method.reissued': (access_method_reissued_from_dict, _KEYS_ACCESS_METHOD_REISSUED),
+    'access_method.created': (access_method_created_from_dict, _KEYS_ACCESS_METHOD_CREATED),
+    'access_method.delay_in_issuing': (access_method_delay_in_issuing_from_dict, _KEYS_ACCESS_METHOD_DELAY_IN_ISSUING),
+    'access_method.failed_to_issue': (access_method_failed_to_issue_from_dict, _KEYS_ACCESS_METHOD_FAILED_TO_ISSUE),
 }
 
 #: Event types without a Struct, and why: they are validated by jsonschema-rs.
