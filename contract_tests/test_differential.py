@@ -84,7 +84,7 @@ def _agree_raw(raw: bytes | str) -> bool:
         for route, taken in routes.items():
             assert taken is None, f"the one-pass tier ({route}) took what the reference refuses: {raw[:300]!r}"
         for first in (True, False):
-            _fast._decode_first = first
+            _fast._declared_streak = _fast.SWITCH_BACK if first else 0
             with pytest.raises(type(refused)):
                 access_events.parse_event(raw)
         return False
@@ -94,7 +94,7 @@ def _agree_raw(raw: bytes | str) -> bool:
             assert type(taken) is EVENT_CLASSES[event_type] and _same(taken, expected), (route, raw[:300])
             assert repr(taken) == repr(expected), (route, raw[:300])
     for first in (True, False):
-        _fast._decode_first = first
+        _fast._declared_streak = _fast.SWITCH_BACK if first else 0
         assert _same(access_events.parse_event(raw), expected), raw[:300]
     return any(taken is not None for taken in routes.values())
 
@@ -469,13 +469,18 @@ def test_hot_path_without_the_uuid_pattern_gives_the_same_verdicts():
     assert checked > 1000
 
 
-def test_parse_event_tries_first_the_route_that_took_the_last_payload():
+def test_parse_event_tries_orjsons_route_first_after_undeclared_members():
     """Issue 14's speed: after a payload with undeclared members ``parse_event`` tries orjson's
-    route first (no failed msgspec decode paid per payload), after a declared-only one msgspec's
-    single pass again. Fails when the route never changes (every such payload pays both)."""
+    route first (no failed msgspec decode paid per payload), and msgspec's single pass again
+    after ``SWITCH_BACK`` declared-only payloads in a row. Fails when the route never changes
+    (every such payload pays both) or never changes back."""
     declared = BASE_TEXT.encode()
     extended = (BASE_TEXT[:-1] + ', "acs_system_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"}').encode()
-    _fast._decode_first = True
+    _fast._declared_streak = _fast.SWITCH_BACK
     first = access_events.parse_event(extended)
-    assert _fast._decode_first is False
-    assert _same(access_events.parse_event(declared), first) and _fast._decode_first is True
+    assert _fast._declared_streak == 0
+    for n in range(1, _fast.SWITCH_BACK + 1):
+        assert _same(access_events.parse_event(declared), first) and _fast._declared_streak == n
+    assert _same(access_events.parse_event(declared), first) and _fast._declared_streak == _fast.SWITCH_BACK
+    access_events.parse_event(extended)
+    assert _fast._declared_streak == 0
