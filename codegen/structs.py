@@ -19,9 +19,18 @@ same text reads those members as strings and holds them to the schema:
 Those claims about msgspec are held by ``contract_tests/test_differential.py`` (a
 mutation corpus of UUIDs and date-times run through both paths).
 
-Unknown members make msgspec skip their values without all of JSON's checks (invalid
-UTF-8, numbers beyond a double's range), so the Structs forbid them: a payload carrying
-members its schema does not declare goes to the jsonschema-rs path.
+Members a schema does not declare are accepted (the objects are open: ``properties`` only
+admits object schemas without ``additionalProperties`` and the like), but not by msgspec's
+decode: skipping them checks JSON's grammar, escapes, escaped surrogates and control
+characters, not everything the reference decoder (orjson) checks: invalid UTF-8, numbers
+beyond a double's range, and (on Pythons whose C recursion limit is above orjson's) nesting
+deeper than 1024. So the decoded Structs forbid unknown members, and each event also gets
+``<Event>Open`` (the same members, undeclared ones ignored) and ``<event>_from_dict``:
+``orjson.loads`` decodes the payload, with every check the reference makes, and ``convert``
+puts its dict into the Open Struct; the lax members are then held to the schema on the
+dict's strings (a UUID's text 36 characters long, the date-time spelling). The hostile and
+fuzzed undeclared members of ``contract_tests/test_differential.py`` hold these claims, on
+each route.
 """
 
 from __future__ import annotations
@@ -152,11 +161,13 @@ def properties(resolve, file: str, node: dict, event_type: str, found: dict, req
 HEADER_DOC = '''"""One-pass decoders for ``parse_event``: msgspec Structs exactly as strict as the schemas.
 
 Written by ``codegen/structs.py``, which says why each type is exact.
-``DECODER`` decodes a payload of any event type into its Struct (unknown members refused);
+``DECODER`` decodes a payload with only declared members, of any event type, into its Struct;
 ``PARSERS[type(struct)](struct, raw)`` holds the members msgspec parses more laxly than the
 schema to the schema, with a second decode of the same text as strings (raising
 ``msgspec.ValidationError`` or returning None when they fail), and makes the event's
-dataclass. Events missing here are in ``NOT_EXACT``, with the reason.
+dataclass. ``FROM_DICT[event_type][0](d)`` does the same from orjson's dict of a payload
+(undeclared members ignored), checking the lax members on the dict's strings.
+Events missing here are in ``NOT_EXACT``, with the reason.
 """
 '''
 
@@ -173,10 +184,45 @@ def _spelling_check(name: str, m: Member, required: bool) -> str:
     return f"({check})" if required else f"({name} is UNSET or {check})"
 
 
+def _plain_text(m: Member) -> bool:
+    """The text of ``m`` is a plain UUID (``Uuid36``) or date-time (``str``), or a list of them:
+    held to the schema by the Python checks below, without a text Struct."""
+    inner = m.text.removeprefix("Annotated[") if m.array and m.text else m.text
+    return inner in ("Uuid36", "str") or (m.array and (inner.startswith("list[Uuid36]") or inner.startswith("list[str]")))
+
+
+def _get(name: str, required: bool) -> str:
+    return f"d[{name!r}]" if required else f"d.get({name!r}, UNSET)"
+
+
+def _length_check(name: str, m: Member, required: bool) -> str:
+    """A UUID member's text in orjson's dict is 36 characters (each item's, for arrays): with the
+    convert to ``UUID`` done, every item is 32 or 36 long, so the joined length tells."""
+    value = f"d[{name!r}]"
+    check = f"len(\"\".join({value})) == 36 * len({value})" if m.array else f"len({value}) == 36"
+    return f"({check})" if required else f"(s.{name} is UNSET or {check})"
+
+
+def _event_source(ev, required: set) -> str:
+    """The statements making ``ev``'s dataclass from its Struct ``s``."""
+    lines = [f"    event = _new({ev.class_name})\n    _set(event, \"__dict__\", {{\n"]
+    for f in ev.fields:
+        if f.name == "event_type":
+            value = repr(ev.event_type)
+        elif f.name in required:
+            value = f"s.{f.name}"
+        else:
+            value = f"None if s.{f.name} is UNSET else s.{f.name}"
+        lines.append(f"        {f.name!r}: {value},\n")
+    lines.append("    })\n    return event\n")
+    return "".join(lines)
+
+
 def structs_module(header: str, events: list, docs: dict, resolve) -> str:
     """The source of ``_structs.py`` for ``events`` (``generate.Event``s) of the catalog ``docs``."""
     body: list[str] = []
     plans: list[str] = []
+    from_dict: list[str] = []
     not_exact: dict[str, str] = {}
     text_structs: dict[tuple[str, ...], str] = {}
     for ev in events:
@@ -206,31 +252,45 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
             body.append(f"    \"\"\"The members of {ev.event_type} (and of any later event with the same) that msgspec parses laxly.\"\"\"\n\n")
             body += members
             body.append(f"\n\n_{name.lower()} = Decoder({name}).decode\n")
-        body.append(f"\n\ndef {base}_parse(s: {ev.class_name}Struct, raw: bytes | str) -> {ev.class_name} | None:\n")
+        body.append(f"\n\nclass {ev.class_name}Open({ev.class_name}Struct, tag={ev.event_type!r}, forbid_unknown_fields=False):\n"
+                    "    \"\"\"The same members, undeclared ones ignored: for ``convert`` of orjson's dict.\"\"\"\n")
+        body.append(f"\n\n_KEYS_{base.upper()} = frozenset({sorted([*names, 'event_type'])!r})\n")
         spelled = [n for n in texts if found[n].date_time]
+        assign = "text = " if spelled else ""
+        event = _event_source(ev, required)
+        body.append(f"\n\ndef {base}_parse(s: {ev.class_name}Struct, raw: bytes | str) -> {ev.class_name} | None:\n")
         if texts:
-            body.append(f"    {'text = ' if spelled else ''}_{text_structs[members].lower()}(raw)  # raises ValidationError for a lax UUID\n")
+            body.append(f"    {assign}_{text_structs[members].lower()}(raw)  # raises ValidationError for a lax UUID\n")
         if spelled:
             checks = "\n            and ".join(_spelling_check(n, found[n], n in required) for n in spelled)
             body.append(f"    {', '.join(spelled)} = {', '.join('text.' + n for n in spelled)}\n")
             body.append(f"    if not ({checks}):\n        return None\n")
-        body.append(f"    event = _new({ev.class_name})\n    _set(event, \"__dict__\", {{\n")
-        for f in ev.fields:
-            if f.name == "event_type":
-                value = repr(ev.event_type)
-            elif f.name in required:
-                value = f"s.{f.name}"
-            else:
-                value = f"None if s.{f.name} is UNSET else s.{f.name}"
-            body.append(f"        {f.name!r}: {value},\n")
-        body.append("    })\n    return event\n")
+        body.append(event)
+        body.append(f"\n\ndef {base}_from_dict(d: dict[str, Any]) -> {ev.class_name} | None:\n")
+        body.append(f"    s = _convert(d, {ev.class_name}Open, strict=True)\n")
+        if texts and all(_plain_text(found[n]) for n in texts):
+            checks = [_length_check(n, found[n], n in required) for n in texts if not found[n].date_time]
+            if spelled:
+                body.append(f"    {', '.join(spelled)} = {', '.join(_get(n, n in required) for n in spelled)}\n")
+                checks += [_spelling_check(n, found[n], n in required) for n in spelled]
+            joined = "\n            and ".join(checks)
+            body.append(f"    if not ({joined}):\n        return None\n")
+        elif texts:
+            body.append(f"    {assign}_convert(d, {text_structs[members]}, strict=True)  # raises ValidationError for a lax UUID\n")
+            if spelled:
+                checks = "\n            and ".join(_spelling_check(n, found[n], n in required) for n in spelled)
+                body.append(f"    {', '.join(spelled)} = {', '.join('text.' + n for n in spelled)}\n")
+                body.append(f"    if not ({checks}):\n        return None\n")
+        body.append(event)
+        from_dict.append(f"    {ev.event_type!r}: ({base}_from_dict, _KEYS_{base.upper()}),\n")
         plans.append(f"    {ev.class_name}Struct: {base}_parse,\n")
     source = "".join(body)
     out = [header, HEADER_DOC, "\nfrom __future__ import annotations\n\n",
            "from datetime import datetime\n",
            f"from typing import Annotated, Any, Callable, {'Literal, ' if 'Literal[' in source else ''}Union\n",
            "from uuid import UUID\n\n",
-           "from msgspec import UNSET, Meta, Struct, UnsetType\nfrom msgspec.json import Decoder\n\n",
+           "from msgspec import UNSET, Meta, Struct, UnsetType\nfrom msgspec import convert as _convert\n"
+           "from msgspec.json import Decoder\n\n",
            "from access_events._rfc3339 import rfc3339_spelling\n\n" if "rfc3339_spelling(" in source else ""]
     out += [f"from .{ev.module} import {ev.class_name}\n" for ev in events if ev.event_type not in not_exact]
     out.append("\n#: A UUID's text: with msgspec's UUID type, exactly the 8-4-4-4-12 spelling.\n"
@@ -239,7 +299,8 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
                "_new = object.__new__\n"
                "#: The dataclasses are frozen, without __post_init__: their instance dict is set whole, as msgspec\n"
                "#: fills dataclasses without calling __init__ (test_differential compares with the converters).\n"
-               "_set = object.__setattr__\n")
+               "_set = object.__setattr__\n"
+               )
     out.append(source)
     structs = [line.split(":")[0].strip() for line in plans]
     out.append("\n\n#: Decodes a payload of any event type below into its Struct.\n")
@@ -247,6 +308,10 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
     out.append("\n#: The Struct's class -> parse(struct, raw): the event, None when a member is spelled as RFC 3339 forbids.\n")
     out.append("PARSERS: dict[type, Callable[[Any, bytes | str], Any]] = {\n")
     out += plans
+    out.append("}\n\n#: Event type -> (from_dict(d): the event of orjson's dict ``d``, or None when a member is spelled as\n"
+               "#: RFC 3339 forbids; the names it declares, ``event_type`` included).\n")
+    out.append("FROM_DICT: dict[str, tuple[Callable[[dict[str, Any]], Any], frozenset[str]]] = {\n")
+    out += from_dict
     out.append("}\n\n#: Event types without a Struct, and why: they are validated by jsonschema-rs.\nNOT_EXACT: dict[str, str] = {")
     out += [f"\n    {k!r}: {v!r}," for k, v in sorted(not_exact.items())]
     out.append("\n}\n" if not_exact else "}\n")

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from access_events.bench import COMPAT_EDITS, TARGETS, main
+from access_events.bench import COMPAT_EDITS, KIND_TARGETS, KINDS, TARGETS, main
 
 
 def test_quick_benchmark_writes_its_report(tmp_path, capsys):
@@ -19,6 +19,12 @@ def test_quick_benchmark_writes_its_report(tmp_path, capsys):
     assert all(op["median_us"] > 0 and op["calls_per_second"] > 0 for op in report["operations"].values())
     assert [(r["operation"], r["baseline"]) for r in report["ratios"]] == [(op, base) for op, base, _ in TARGETS]
     assert report["machine"]["cores"] >= 1 and "jsonschema-rs" in report["versions"]
+    side = report["undeclared"]  # declared-only, +1 and +20 undeclared members, side by side (issue 14)
+    assert set(side["kinds"]) == set(KINDS) == {"declared", "+1 undeclared", "+20 undeclared"}
+    for row in side["kinds"].values():
+        assert row["payload_bytes"] > 0 and row["orjson_loads"]["median_us"] > 0
+        assert all(row[op]["median_us"] > 0 for op in ("parse_event", "validate_event", "validate_lines"))
+    assert [(r["operation"], r["kind"], r["baseline"], r["baseline_kind"]) for r in side["ratios"]] == [t[:4] for t in KIND_TARGETS]
     bulk = report["throughput"]
     assert bulk["lines"] == 20_000
     for run in bulk["runs"].values():
@@ -48,7 +54,7 @@ def test_quick_benchmark_writes_its_report(tmp_path, capsys):
     else:
         assert tools["drift_errors"] == 0 and tools["drift_event_types"] >= 100
     out = capsys.readouterr().out
-    assert "parse_event is" in out and "compat over the same catalog and a modified copy" in out
+    assert "parse_event is" in out and "parse_event (+1 undeclared) is" in out and "compat over the same catalog and a modified copy" in out
     # issue 12's hostile inputs are timed, each to completion
     from access_events.bench import COMPAT_HOSTILE
     assert set(tools["compat_hostile_seconds"]) == set(COMPAT_HOSTILE) and "compat on hostile inputs" in out

@@ -21,6 +21,7 @@ import schemathesis
 from _bundle import openapi_for
 from conftest import SAMPLES
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from test_rfc3339 import INVALID as BAD_DATE_TIMES
 from test_rfc3339 import VALID as GOOD_DATE_TIMES
@@ -35,6 +36,16 @@ from access_events_models._structs import NOT_EXACT
 
 BASE = access_events.schema("access_method.issued")["examples"][0]
 BASE_TEXT = json.dumps(BASE)
+
+
+def _same(event, expected) -> bool:
+    """``event`` is ``expected``: same class, ``==``, and every date-time at the same UTC offset.
+
+    ``==`` alone takes aware datetimes at other offsets as equal: a path that turned every
+    date-time into UTC (``_fast.build`` planted so, issue 16) passed every test that compared
+    with it. ``to_dict`` writes each date-time's RFC 3339 text with its offset.
+    """
+    return type(event) is type(expected) and event == expected and access_events.to_dict(event) == access_events.to_dict(expected)
 
 
 def _outcome(instance, problems_of) -> tuple:
@@ -55,28 +66,37 @@ def _agree(instance) -> bool:
     fast = isinstance(event_type, str) and _fast.is_valid(event_type, instance)
     assert fast == reference, f"jsonschema-rs says {fast}, jsonschema says {reference}: {json.dumps(instance)[:300]}"
     if reference:
-        assert _fast.build(event_type, instance) == FROM_DICT[event_type](instance), instance
+        expected = FROM_DICT[event_type](instance)
+        assert _same(_fast.build(event_type, instance), expected), instance
+        assert _same(access_events.parse_event(instance), expected), instance  # a caller's mapping
     return reference
 
 
 def _agree_raw(raw: bytes | str) -> bool:
-    """The one-pass tier takes nothing the reference refuses and builds the reference's event;
-    ``parse_event`` gives the reference's outcome. Returns whether the one-pass tier took ``raw``."""
-    taken = _fast.one_pass(raw)
+    """Each route of the one-pass tier (msgspec's decode, orjson's dict converted) takes nothing
+    the reference refuses and builds the reference's event; ``parse_event`` gives the reference's
+    outcome, whichever route it tries first. Returns whether the one-pass tier took ``raw``."""
+    routes = {"decoded": _fast.decoded(raw), "loaded": _fast.loaded(raw)}
     try:
         instance = decode(raw)
         event_type = check(instance)
     except (InvalidEvent, UnknownEventType) as refused:
-        assert taken is None, f"the one-pass tier took what the reference refuses: {raw[:300]!r}"
-        with pytest.raises(type(refused)):
-            access_events.parse_event(raw)
+        for route, taken in routes.items():
+            assert taken is None, f"the one-pass tier ({route}) took what the reference refuses: {raw[:300]!r}"
+        for first in (True, False):
+            _fast._declared_streak = _fast.SWITCH_BACK if first else 0
+            with pytest.raises(type(refused)):
+                access_events.parse_event(raw)
         return False
     expected = FROM_DICT[event_type](instance)
-    if taken is not None:
-        assert type(taken) is EVENT_CLASSES[event_type] and taken == expected, raw[:300]
-        assert repr(taken) == repr(expected), raw[:300]  # == takes instants at other offsets as equal
-    assert access_events.parse_event(raw) == expected
-    return taken is not None
+    for route, taken in routes.items():
+        if taken is not None:
+            assert type(taken) is EVENT_CLASSES[event_type] and _same(taken, expected), (route, raw[:300])
+            assert repr(taken) == repr(expected), (route, raw[:300])
+    for first in (True, False):
+        _fast._declared_streak = _fast.SWITCH_BACK if first else 0
+        assert _same(access_events.parse_event(raw), expected), raw[:300]
+    return any(taken is not None for taken in routes.values())
 
 
 def _edge_cases() -> list[tuple[str, object]]:
@@ -125,10 +145,110 @@ def test_the_one_pass_tier_takes_the_valid_samples_of_every_event_type():
     assert set(taken) == set(access_events.EVENT_TYPES), taken
 
 
-def test_undeclared_members_go_to_the_second_tier():
-    raw = orjson.dumps(dict(BASE, mode="code", extra={"nested": [1, 2.5, None]}))
-    assert _fast.one_pass(raw) is None
-    assert access_events.parse_event(raw) == FROM_DICT["access_method.issued"](BASE)
+#: Undeclared member values of every JSON type, nested ones included (issue 14).
+UNDECLARED_VALUES: list[object] = [
+    "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "", "front door", "caf\u00e9 \U0001f511", 'quote " and backslash \\', "2026-03-14T09:26:52+05:30",
+    0, -1, 42, 2**63 - 1, -(2**63), 2**64 - 1, 123456789012345678901234567890, 1.5, -0.0, 1e308, 2.5e-308, 1e-400,
+    True, False, None, [], {}, [1, "two", [3.0, [None, {"four": [True]}]]], {"a": {"b": {"c": [{"d": "e"}, 1e300]}}},
+    {"event_type": "access_method.revoked", "code": 5, "event_id": "not a uuid"},  # declared names, nested: not the event's
+]
+
+
+def _undeclared_payload(count: int, seed: int) -> bytes:
+    """``BASE`` with ``count`` undeclared members drawn from ``UNDECLARED_VALUES``, all members shuffled
+    (undeclared ones before, between and after the declared ones and ``event_type``)."""
+    rnd = random.Random(seed)
+    members = [(name, json.dumps(value)) for name, value in BASE.items()]
+    members += [(f"x_{seed}_{n}", json.dumps(rnd.choice(UNDECLARED_VALUES))) for n in range(count)]
+    rnd.shuffle(members)
+    separator = rnd.choice([",", ", ", " ,\n "])
+    return ("{" + separator.join(f"{json.dumps(name)}: {value}" for name, value in members) + "}").encode()
+
+
+@pytest.mark.parametrize("count", [1, 10, 100])
+def test_undeclared_members_of_every_json_type_are_taken_by_the_one_pass_tier(count):
+    """Producers add fields: a payload carrying undeclared members (of every JSON type, nested,
+    in any position) is decoded in one pass, to the reference's event (issue 14). Before, the
+    one-pass tier refused every such payload and parse_event paid a failed attempt plus tier 2."""
+    for seed in range(40):
+        raw = _undeclared_payload(count, seed)
+        assert _agree_raw(raw), raw[:300]
+        assert _agree_raw(raw.decode()), raw[:300]
+        assert access_events.validate_event(raw) == []
+
+
+def _hostile_values() -> list[tuple[str, bytes]]:
+    """Undeclared values the reference's decoder (orjson) refuses and msgspec's skipping of
+    unknown members does not check, or checks by other limits; with the accepted neighbours."""
+    return [
+        ("invalid UTF-8", b'"\xff"'), ("truncated UTF-8", b'"ab\xc3"'), ("UTF-8 surrogate", b'"\xed\xa0\x80"'),
+        ("overlong UTF-8", b'"\xc0\x80"'), ("UTF-8 beyond U+10FFFF", b'"\xf4\x90\x80\x80"'),
+        ("invalid UTF-8 in a nested key", b'{"\xff": 1}'), ("invalid UTF-8 deep inside", b'[{"a": ["ok", "\xfe"]}]'),
+        ("lone high surrogate escape", b'"\\ud800"'), ("lone low surrogate escape", b'"\\udc00"'),
+        ("high surrogate then a letter", b'"\\ud800\\u0041"'), ("reversed surrogate pair", b'"\\udc00\\ud800"'),
+        ("surrogate pair", b'"\\ud83d\\udd11"'), ("escaped quote", b'"say \\"hi\\""'),
+        ("1e400", b"1e400"), ("-1e400", b"-1e400"), ("1E+309", b"1E+309"), ("1e308", b"1e308"), ("1e-400", b"1e-400"),
+        ("400 digits", b"1" + b"0" * 400), ("400 digits and a fraction", b"1" + b"0" * 400 + b".5"),
+        ("1e400 nested", b'{"a": [1, {"b": 1e400}]}'), ("big integer", b"123456789012345678901234567890"),
+        ("NaN", b"NaN"), ("Infinity", b"Infinity"), ("leading zero", b"01"), ("control character", b'"a\tb"'),
+        ("invalid escape", b'"\\x41"'), ("trailing comma", b"[1,]"),
+        ("1023 deep", b"[" * 1023 + b"]" * 1023), ("1024 deep", b"[" * 1024 + b"]" * 1024),
+        ("5000 deep", b"[" * 5000 + b"]" * 5000), ("1023 deep objects", b'{"a":' * 1023 + b"1" + b"}" * 1023),
+    ]
+
+
+def _hostile_cases() -> list[tuple[str, bytes]]:
+    cases = []
+    for name, value in _hostile_values():
+        for count in (1, 10, 100):
+            raw = _undeclared_payload(count - 1, seed=count)
+            cut = raw.index(b"{") + 1 if count % 2 else len(raw) - 1  # the hostile member first or last
+            member = b'"hostile": ' + value
+            raw = raw[:cut] + member + b", " + raw[cut:] if count % 2 else raw[:cut] + b", " + member + raw[cut:]
+            cases.append((f"{name}, {count} undeclared", raw))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "raw"), _hostile_cases(), ids=[name for name, _ in _hostile_cases()])
+def test_hostile_undeclared_members(name, raw):
+    """msgspec skips an undeclared value without checking its UTF-8, a number's range (1e400 is
+    infinity) or (on some Pythons) orjson's depth limit: the one-pass tier must still refuse
+    exactly what the reference refuses, and give the reference's event for the rest. Guards
+    ``forbid_unknown_fields`` on the decoded Structs (undeclared members go through
+    ``orjson.loads``): with it planted off, the invalid UTF-8 and 1e400 cases fail."""
+    _agree_raw(raw)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    _agree_raw(text)
+
+
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.tuples(st.text(max_size=8), st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4), max_leaves=12)),
+    min_size=1, max_size=12), st.randoms(use_true_random=False), st.binary(max_size=4))
+def test_fuzzed_undeclared_members(members, rnd, noise):
+    """Generated undeclared members (any JSON value, nested, NaN and infinities written as
+    Python's json writes them, names that may be declared ones), at random places, and the
+    same text with a few random bytes spliced into one of their values: every path gives the
+    reference's outcome, and the one-pass tier takes nothing the reference refuses."""
+    body = [(name, json.dumps(value)) for name, value in BASE.items()]
+    body += [(name, json.dumps(value, ensure_ascii=rnd.random() < 0.5)) for name, value in members]
+    rnd.shuffle(body)
+    raw = ("{" + ", ".join(f"{json.dumps(name)}: {value}" for name, value in body) + "}").encode()
+    _agree_raw(raw)
+    spliced = rnd.choice([value for _, value in body[:]]).encode()
+    at = raw.index(spliced) + rnd.randrange(len(spliced) + 1)
+    _agree_raw(raw[:at] + noise + raw[at:])
+
+
+def test_escaped_quotes_and_duplicates_in_declared_members_take_the_checked_path():
+    """An escaped quote in a declared member and a member given twice: both routes of the
+    one-pass tier take them, to the reference's event."""
+    for raw in (orjson.dumps(dict(BASE, code='12"34')), (BASE_TEXT[:-1] + ', "code": "9", "code": "1234"}').encode()):
+        assert _agree_raw(raw), raw
 
 
 @pytest.mark.parametrize(("name", "instance"), _edge_cases(), ids=[name for name, _ in _edge_cases()])
@@ -347,3 +467,20 @@ def test_hot_path_without_the_uuid_pattern_gives_the_same_verdicts():
             assert fast == (not reference_problems("access_method.issued", instance)), value
             checked += 1
     assert checked > 1000
+
+
+def test_parse_event_tries_orjsons_route_first_after_undeclared_members():
+    """Issue 14's speed: after a payload with undeclared members ``parse_event`` tries orjson's
+    route first (no failed msgspec decode paid per payload), and msgspec's single pass again
+    after ``SWITCH_BACK`` declared-only payloads in a row. Fails when the route never changes
+    (every such payload pays both) or never changes back."""
+    declared = BASE_TEXT.encode()
+    extended = (BASE_TEXT[:-1] + ', "acs_system_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"}').encode()
+    _fast._declared_streak = _fast.SWITCH_BACK
+    first = access_events.parse_event(extended)
+    assert _fast._declared_streak == 0
+    for n in range(1, _fast.SWITCH_BACK + 1):
+        assert _same(access_events.parse_event(declared), first) and _fast._declared_streak == n
+    assert _same(access_events.parse_event(declared), first) and _fast._declared_streak == _fast.SWITCH_BACK
+    access_events.parse_event(extended)
+    assert _fast._declared_streak == 0

@@ -4,8 +4,11 @@ Operations on one realistic ``access_method.issued`` payload (all fields, ~500 b
 the floor (``orjson.loads`` alone), the naive pipeline (``json.loads`` + jsonschema's
 ``Draft202012Validator`` with its format checker + building the dataclass), and this
 package's ``parse_event`` / ``validate_event``. Each is timed in repeated rounds and the
-median per call is kept, so a noisy neighbour moves every figure alike. A Node scenario
-times the npm package's ``parseEvent`` against ``JSON.parse`` the same way (``node_scenario``).
+median per call is kept, so a noisy neighbour moves every figure alike. The same payload
+with one and with twenty undeclared members (``KINDS``) is timed side by side with it,
+rounds interleaved, for ``parse_event``, ``validate_event`` and ``access-events validate``'s
+per-line core. A Node scenario times the npm package's ``parseEvent`` against
+``JSON.parse`` the same way (``node_scenario``).
 """
 
 from __future__ import annotations
@@ -40,6 +43,29 @@ PAYLOAD = {
     "occurred_at": "2026-03-14T09:26:52.000+05:30",
     "workspace_id": "5f4e3d2c-1b0a-9f8e-7d6c-5b4a39281706",
 }
+#: Undeclared members the producer might add (it adds fields all the time; DOMAIN: ``acs_system_id``,
+#: ``connected_account_id``): one, and twenty of every JSON type, nested ones included.
+ONE_UNDECLARED = {"acs_system_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"}
+_VALUES = ["0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f", "front door", True, 42, 3.25, None, ["a", "b"], {"k": "v", "n": 1}]
+TWENTY_UNDECLARED = {f"extra_field_{n:02d}": _VALUES[n % len(_VALUES)] for n in range(20)}
+#: payload kind -> the payload: the same event, with no, one and twenty undeclared members
+KINDS = {
+    "declared": PAYLOAD,
+    "+1 undeclared": {**PAYLOAD, **ONE_UNDECLARED},
+    "+20 undeclared": {**PAYLOAD, **TWENTY_UNDECLARED},
+}
+#: (operation, kind, baseline operation, baseline kind, at most this many times the baseline's time)
+KIND_TARGETS = [
+    ("parse_event", "+1 undeclared", "parse_event", "declared", 1.2),
+    ("validate_event", "+1 undeclared", "validate_event", "declared", 1.2),
+    ("validate_lines", "+1 undeclared", "validate_lines", "declared", 1.2),
+    ("parse_event", "declared", "orjson_loads", "declared", 3.0),
+    ("parse_event", "+1 undeclared", "orjson_loads", "+1 undeclared", 3.0),
+    ("parse_event", "+20 undeclared", "orjson_loads", "+20 undeclared", 3.0),
+]
+#: Lines per call of ``validate_lines`` (the core of ``access-events validate``: ``_fast.sift``).
+LINES_PER_CALL = 100
+
 #: (operation, baseline, at most this many times the baseline's time, or None for "at least N times faster")
 TARGETS = [
     ("parse_event", "naive_pipeline", 1 / 30),
@@ -67,6 +93,68 @@ def _time(func: Callable[[], object], rounds: int, seconds_per_round: float) -> 
             func()
         samples.append((time.perf_counter() - start) / per_round)
     return statistics.median(samples)
+
+
+def _time_together(funcs: dict[str, Callable[[], object]], rounds: int, seconds_per_round: float) -> dict[str, float]:
+    """Median seconds per call of each function, their rounds interleaved (a noisy neighbour
+    moves every figure of a round alike, so the ratios between them hold)."""
+    sizes = {}
+    for name, func in funcs.items():
+        func()
+        calls = 1
+        while True:
+            start = time.perf_counter()
+            for _ in range(calls):
+                func()
+            elapsed = time.perf_counter() - start
+            if elapsed >= seconds_per_round / 10:
+                break
+            calls *= 2
+        sizes[name] = max(1, int(calls * seconds_per_round / max(elapsed, 1e-9)))
+    samples: dict[str, list[float]] = {name: [] for name in funcs}
+    for _ in range(rounds):
+        for name, func in funcs.items():
+            start = time.perf_counter()
+            for _ in range(sizes[name]):
+                func()
+            samples[name].append((time.perf_counter() - start) / sizes[name])
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def kinds(quick: bool) -> dict:
+    """``orjson.loads``, ``parse_event``, ``validate_event`` and ``validate_lines`` (per line) on each of ``KINDS``."""
+    from . import _fast
+    from ._decode import DEFAULT_MAX_BYTES
+
+    funcs = {}
+    sizes = {}
+    for kind, payload in KINDS.items():
+        raw = orjson.dumps(payload)
+        lines = [raw] * LINES_PER_CALL
+        sizes[kind] = len(raw)
+        assert parse_event(raw) == parse_event(orjson.dumps(PAYLOAD)) and validate_event(raw) == [] and not _fast.sift(lines, DEFAULT_MAX_BYTES)
+        funcs[(kind, "orjson_loads")] = lambda raw=raw: orjson.loads(raw)
+        funcs[(kind, "parse_event")] = lambda raw=raw: parse_event(raw)
+        funcs[(kind, "validate_event")] = lambda raw=raw: validate_event(raw)
+        funcs[(kind, "validate_lines")] = lambda lines=lines: _fast.sift(lines, DEFAULT_MAX_BYTES)
+    rounds, seconds = (3, 0.02) if quick else (15, 0.2)
+    timings = _time_together({f"{kind}|{op}": func for (kind, op), func in funcs.items()}, rounds, seconds)
+    table = {kind: {"payload_bytes": sizes[kind]} for kind in KINDS}
+    for key, seconds_per_call in timings.items():
+        kind, op = key.split("|")
+        per = seconds_per_call / (LINES_PER_CALL if op == "validate_lines" else 1)
+        table[kind][op] = {"median_us": round(per * 1e6, 3)}
+    ratios = []
+    for op, kind, base_op, base_kind, limit in KIND_TARGETS:
+        ratio = table[kind][op]["median_us"] / table[base_kind][base_op]["median_us"]
+        ratios.append({"operation": op, "kind": kind, "baseline": base_op, "baseline_kind": base_kind,
+                       "ratio": round(ratio, 3), "target": f"<= {limit:g}x", "met": ratio <= limit})
+    for kind in KINDS:
+        floor = table[kind]["orjson_loads"]["median_us"]
+        for op in ("parse_event", "validate_event", "validate_lines"):
+            table[kind][op]["x_orjson"] = round(table[kind][op]["median_us"] / floor, 3)
+            table[kind][op]["x_declared"] = round(table[kind][op]["median_us"] / table["declared"][op]["median_us"], 3)
+    return {"kinds": table, "ratios": ratios}
 
 
 def run(quick: bool) -> dict:
@@ -449,6 +537,18 @@ def render(results: dict) -> str:
     for r in results["ratios"]:
         shown = f"{1 / r['ratio']:.1f}x faster than" if r["ratio"] < 1 else f"{r['ratio']:.2f}x the time of"
         lines.append(f"{r['operation']} is {shown} {r['baseline']} (target {r['target']}: {'met' if r['met'] else 'NOT met'})")
+    side = results.get("undeclared")
+    if side:
+        lines.append("")
+        lines.append("payloads with undeclared members (median µs; x the same kind's orjson.loads; x the declared-only time):")
+        lines.append(f"{'payload':<16} {'bytes':>6} {'orjson':>7} {'parse_event':>26} {'validate_event':>26} {'validate, per line':>26}")
+        for kind, row in side["kinds"].items():
+            cells = [f"{row[op]['median_us']:7.2f} {row[op]['x_orjson']:5.2f}x {row[op]['x_declared']:5.2f}x"
+                     for op in ("parse_event", "validate_event", "validate_lines")]
+            lines.append(f"{kind:<16} {row['payload_bytes']:>6} {row['orjson_loads']['median_us']:7.2f} " + " ".join(f"{c:>26}" for c in cells))
+        for r in side["ratios"]:
+            lines.append(f"{r['operation']} ({r['kind']}) is {r['ratio']:.2f}x the time of {r['baseline']} ({r['baseline_kind']}) "
+                         f"(target {r['target']}: {'met' if r['met'] else 'NOT met'})")
     bulk = results.get("throughput")
     if bulk:
         lines.append("")
@@ -502,6 +602,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, help="JSON Lines for the validate run (default 1,000,000; 20,000 with --quick)")
     args = parser.parse_args(argv)
     results = run(args.quick)
+    results["undeclared"] = kinds(args.quick)
     results["throughput"] = throughput(args.lines or (20_000 if args.quick else 1_000_000))
     results["tooling"] = tooling(50 if args.quick else 1000)
     results["node"] = node_scenario(args.quick)

@@ -2,11 +2,13 @@
 """One-pass decoders for ``parse_event``: msgspec Structs exactly as strict as the schemas.
 
 Written by ``codegen/structs.py``, which says why each type is exact.
-``DECODER`` decodes a payload of any event type into its Struct (unknown members refused);
+``DECODER`` decodes a payload with only declared members, of any event type, into its Struct;
 ``PARSERS[type(struct)](struct, raw)`` holds the members msgspec parses more laxly than the
 schema to the schema, with a second decode of the same text as strings (raising
 ``msgspec.ValidationError`` or returning None when they fail), and makes the event's
-dataclass. Events missing here are in ``NOT_EXACT``, with the reason.
+dataclass. ``FROM_DICT[event_type][0](d)`` does the same from orjson's dict of a payload
+(undeclared members ignored), checking the lax members on the dict's strings.
+Events missing here are in ``NOT_EXACT``, with the reason.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Annotated, Any, Callable, Union
 from uuid import UUID
 
 from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec import convert as _convert
 from msgspec.json import Decoder
 
 from .access_method_issued_schema import AccessMethodIssuedEvent
@@ -64,10 +67,44 @@ class Text1(Struct, kw_only=True, gc=False):
 _text1 = Decoder(Text1).decode
 
 
+class AccessMethodIssuedEventOpen(AccessMethodIssuedEventStruct, tag='access_method.issued', forbid_unknown_fields=False):
+    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
+
+_KEYS_ACCESS_METHOD_ISSUED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'code', 'created_at', 'event_description', 'event_id', 'event_type', 'is_backup_code', 'occurred_at', 'workspace_id'])
+
+
 def access_method_issued_parse(s: AccessMethodIssuedEventStruct, raw: bytes | str) -> AccessMethodIssuedEvent | None:
     text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
+            and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
+        return None
+    event = _new(AccessMethodIssuedEvent)
+    _set(event, "__dict__", {
+        'access_grant_ids': s.access_grant_ids,
+        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_method_id': s.access_method_id,
+        'code': None if s.code is UNSET else s.code,
+        'created_at': s.created_at,
+        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_id': s.event_id,
+        'event_type': 'access_method.issued',
+        'is_backup_code': None if s.is_backup_code is UNSET else s.is_backup_code,
+        'occurred_at': s.occurred_at,
+        'workspace_id': s.workspace_id,
+    })
+    return event
+
+
+def access_method_issued_from_dict(d: dict[str, Any]) -> AccessMethodIssuedEvent | None:
+    s = _convert(d, AccessMethodIssuedEventOpen, strict=True)
+    created_at, occurred_at = d['created_at'], d['occurred_at']
+    if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
+            and (len(d['access_method_id']) == 36)
+            and (len(d['event_id']) == 36)
+            and (len(d['workspace_id']) == 36)
+            and (created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
         return None
     event = _new(AccessMethodIssuedEvent)
@@ -98,10 +135,42 @@ class AccessMethodRevokedEventStruct(Struct, tag_field="event_type", tag='access
     workspace_id: UUID
 
 
+class AccessMethodRevokedEventOpen(AccessMethodRevokedEventStruct, tag='access_method.revoked', forbid_unknown_fields=False):
+    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
+
+_KEYS_ACCESS_METHOD_REVOKED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
+
+
 def access_method_revoked_parse(s: AccessMethodRevokedEventStruct, raw: bytes | str) -> AccessMethodRevokedEvent | None:
     text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
+            and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
+        return None
+    event = _new(AccessMethodRevokedEvent)
+    _set(event, "__dict__", {
+        'access_grant_ids': s.access_grant_ids,
+        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_method_id': s.access_method_id,
+        'created_at': s.created_at,
+        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_id': s.event_id,
+        'event_type': 'access_method.revoked',
+        'occurred_at': s.occurred_at,
+        'workspace_id': s.workspace_id,
+    })
+    return event
+
+
+def access_method_revoked_from_dict(d: dict[str, Any]) -> AccessMethodRevokedEvent | None:
+    s = _convert(d, AccessMethodRevokedEventOpen, strict=True)
+    created_at, occurred_at = d['created_at'], d['occurred_at']
+    if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
+            and (len(d['access_method_id']) == 36)
+            and (len(d['event_id']) == 36)
+            and (len(d['workspace_id']) == 36)
+            and (created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
         return None
     event = _new(AccessMethodRevokedEvent)
@@ -130,10 +199,42 @@ class AccessMethodCardEncodingRequiredEventStruct(Struct, tag_field="event_type"
     workspace_id: UUID
 
 
+class AccessMethodCardEncodingRequiredEventOpen(AccessMethodCardEncodingRequiredEventStruct, tag='access_method.card_encoding_required', forbid_unknown_fields=False):
+    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
+
+_KEYS_ACCESS_METHOD_CARD_ENCODING_REQUIRED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
+
+
 def access_method_card_encoding_required_parse(s: AccessMethodCardEncodingRequiredEventStruct, raw: bytes | str) -> AccessMethodCardEncodingRequiredEvent | None:
     text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
+            and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
+        return None
+    event = _new(AccessMethodCardEncodingRequiredEvent)
+    _set(event, "__dict__", {
+        'access_grant_ids': s.access_grant_ids,
+        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_method_id': s.access_method_id,
+        'created_at': s.created_at,
+        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_id': s.event_id,
+        'event_type': 'access_method.card_encoding_required',
+        'occurred_at': s.occurred_at,
+        'workspace_id': s.workspace_id,
+    })
+    return event
+
+
+def access_method_card_encoding_required_from_dict(d: dict[str, Any]) -> AccessMethodCardEncodingRequiredEvent | None:
+    s = _convert(d, AccessMethodCardEncodingRequiredEventOpen, strict=True)
+    created_at, occurred_at = d['created_at'], d['occurred_at']
+    if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
+            and (len(d['access_method_id']) == 36)
+            and (len(d['event_id']) == 36)
+            and (len(d['workspace_id']) == 36)
+            and (created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
         return None
     event = _new(AccessMethodCardEncodingRequiredEvent)
@@ -162,10 +263,42 @@ class AccessMethodDeletedEventStruct(Struct, tag_field="event_type", tag='access
     workspace_id: UUID
 
 
+class AccessMethodDeletedEventOpen(AccessMethodDeletedEventStruct, tag='access_method.deleted', forbid_unknown_fields=False):
+    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
+
+_KEYS_ACCESS_METHOD_DELETED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
+
+
 def access_method_deleted_parse(s: AccessMethodDeletedEventStruct, raw: bytes | str) -> AccessMethodDeletedEvent | None:
     text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
+            and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
+        return None
+    event = _new(AccessMethodDeletedEvent)
+    _set(event, "__dict__", {
+        'access_grant_ids': s.access_grant_ids,
+        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_method_id': s.access_method_id,
+        'created_at': s.created_at,
+        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_id': s.event_id,
+        'event_type': 'access_method.deleted',
+        'occurred_at': s.occurred_at,
+        'workspace_id': s.workspace_id,
+    })
+    return event
+
+
+def access_method_deleted_from_dict(d: dict[str, Any]) -> AccessMethodDeletedEvent | None:
+    s = _convert(d, AccessMethodDeletedEventOpen, strict=True)
+    created_at, occurred_at = d['created_at'], d['occurred_at']
+    if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
+            and (len(d['access_method_id']) == 36)
+            and (len(d['event_id']) == 36)
+            and (len(d['workspace_id']) == 36)
+            and (created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
         return None
     event = _new(AccessMethodDeletedEvent)
@@ -196,10 +329,44 @@ class AccessMethodReissuedEventStruct(Struct, tag_field="event_type", tag='acces
     workspace_id: UUID
 
 
+class AccessMethodReissuedEventOpen(AccessMethodReissuedEventStruct, tag='access_method.reissued', forbid_unknown_fields=False):
+    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
+
+_KEYS_ACCESS_METHOD_REISSUED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'code', 'created_at', 'event_description', 'event_id', 'event_type', 'is_backup_code', 'occurred_at', 'workspace_id'])
+
+
 def access_method_reissued_parse(s: AccessMethodReissuedEventStruct, raw: bytes | str) -> AccessMethodReissuedEvent | None:
     text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
+            and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
+        return None
+    event = _new(AccessMethodReissuedEvent)
+    _set(event, "__dict__", {
+        'access_grant_ids': s.access_grant_ids,
+        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_method_id': s.access_method_id,
+        'code': None if s.code is UNSET else s.code,
+        'created_at': s.created_at,
+        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_id': s.event_id,
+        'event_type': 'access_method.reissued',
+        'is_backup_code': None if s.is_backup_code is UNSET else s.is_backup_code,
+        'occurred_at': s.occurred_at,
+        'workspace_id': s.workspace_id,
+    })
+    return event
+
+
+def access_method_reissued_from_dict(d: dict[str, Any]) -> AccessMethodReissuedEvent | None:
+    s = _convert(d, AccessMethodReissuedEventOpen, strict=True)
+    created_at, occurred_at = d['created_at'], d['occurred_at']
+    if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
+            and (len(d['access_method_id']) == 36)
+            and (len(d['event_id']) == 36)
+            and (len(d['workspace_id']) == 36)
+            and (created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
         return None
     event = _new(AccessMethodReissuedEvent)
@@ -230,10 +397,42 @@ class AccessMethodCreatedEventStruct(Struct, tag_field="event_type", tag='access
     workspace_id: UUID
 
 
+class AccessMethodCreatedEventOpen(AccessMethodCreatedEventStruct, tag='access_method.created', forbid_unknown_fields=False):
+    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
+
+_KEYS_ACCESS_METHOD_CREATED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
+
+
 def access_method_created_parse(s: AccessMethodCreatedEventStruct, raw: bytes | str) -> AccessMethodCreatedEvent | None:
     text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
+            and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
+        return None
+    event = _new(AccessMethodCreatedEvent)
+    _set(event, "__dict__", {
+        'access_grant_ids': s.access_grant_ids,
+        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_method_id': s.access_method_id,
+        'created_at': s.created_at,
+        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_id': s.event_id,
+        'event_type': 'access_method.created',
+        'occurred_at': s.occurred_at,
+        'workspace_id': s.workspace_id,
+    })
+    return event
+
+
+def access_method_created_from_dict(d: dict[str, Any]) -> AccessMethodCreatedEvent | None:
+    s = _convert(d, AccessMethodCreatedEventOpen, strict=True)
+    created_at, occurred_at = d['created_at'], d['occurred_at']
+    if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
+            and (len(d['access_method_id']) == 36)
+            and (len(d['event_id']) == 36)
+            and (len(d['workspace_id']) == 36)
+            and (created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
         return None
     event = _new(AccessMethodCreatedEvent)
@@ -262,10 +461,42 @@ class AccessMethodDelayInIssuingEventStruct(Struct, tag_field="event_type", tag=
     workspace_id: UUID
 
 
+class AccessMethodDelayInIssuingEventOpen(AccessMethodDelayInIssuingEventStruct, tag='access_method.delay_in_issuing', forbid_unknown_fields=False):
+    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
+
+_KEYS_ACCESS_METHOD_DELAY_IN_ISSUING = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
+
+
 def access_method_delay_in_issuing_parse(s: AccessMethodDelayInIssuingEventStruct, raw: bytes | str) -> AccessMethodDelayInIssuingEvent | None:
     text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
+            and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
+        return None
+    event = _new(AccessMethodDelayInIssuingEvent)
+    _set(event, "__dict__", {
+        'access_grant_ids': s.access_grant_ids,
+        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_method_id': s.access_method_id,
+        'created_at': s.created_at,
+        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_id': s.event_id,
+        'event_type': 'access_method.delay_in_issuing',
+        'occurred_at': s.occurred_at,
+        'workspace_id': s.workspace_id,
+    })
+    return event
+
+
+def access_method_delay_in_issuing_from_dict(d: dict[str, Any]) -> AccessMethodDelayInIssuingEvent | None:
+    s = _convert(d, AccessMethodDelayInIssuingEventOpen, strict=True)
+    created_at, occurred_at = d['created_at'], d['occurred_at']
+    if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
+            and (len(d['access_method_id']) == 36)
+            and (len(d['event_id']) == 36)
+            and (len(d['workspace_id']) == 36)
+            and (created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
         return None
     event = _new(AccessMethodDelayInIssuingEvent)
@@ -294,10 +525,42 @@ class AccessMethodFailedToIssueEventStruct(Struct, tag_field="event_type", tag='
     workspace_id: UUID
 
 
+class AccessMethodFailedToIssueEventOpen(AccessMethodFailedToIssueEventStruct, tag='access_method.failed_to_issue', forbid_unknown_fields=False):
+    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
+
+_KEYS_ACCESS_METHOD_FAILED_TO_ISSUE = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
+
+
 def access_method_failed_to_issue_parse(s: AccessMethodFailedToIssueEventStruct, raw: bytes | str) -> AccessMethodFailedToIssueEvent | None:
     text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
+            and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
+        return None
+    event = _new(AccessMethodFailedToIssueEvent)
+    _set(event, "__dict__", {
+        'access_grant_ids': s.access_grant_ids,
+        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_method_id': s.access_method_id,
+        'created_at': s.created_at,
+        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_id': s.event_id,
+        'event_type': 'access_method.failed_to_issue',
+        'occurred_at': s.occurred_at,
+        'workspace_id': s.workspace_id,
+    })
+    return event
+
+
+def access_method_failed_to_issue_from_dict(d: dict[str, Any]) -> AccessMethodFailedToIssueEvent | None:
+    s = _convert(d, AccessMethodFailedToIssueEventOpen, strict=True)
+    created_at, occurred_at = d['created_at'], d['occurred_at']
+    if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
+            and (len(d['access_method_id']) == 36)
+            and (len(d['event_id']) == 36)
+            and (len(d['workspace_id']) == 36)
+            and (created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
             and (occurred_at[10] != " " and (occurred_at[-3] == ":" or occurred_at[-1] in "Zz"))):
         return None
     event = _new(AccessMethodFailedToIssueEvent)
@@ -328,6 +591,19 @@ PARSERS: dict[type, Callable[[Any, bytes | str], Any]] = {
     AccessMethodCreatedEventStruct: access_method_created_parse,
     AccessMethodDelayInIssuingEventStruct: access_method_delay_in_issuing_parse,
     AccessMethodFailedToIssueEventStruct: access_method_failed_to_issue_parse,
+}
+
+#: Event type -> (from_dict(d): the event of orjson's dict ``d``, or None when a member is spelled as
+#: RFC 3339 forbids; the names it declares, ``event_type`` included).
+FROM_DICT: dict[str, tuple[Callable[[dict[str, Any]], Any], frozenset[str]]] = {
+    'access_method.issued': (access_method_issued_from_dict, _KEYS_ACCESS_METHOD_ISSUED),
+    'access_method.revoked': (access_method_revoked_from_dict, _KEYS_ACCESS_METHOD_REVOKED),
+    'access_method.card_encoding_required': (access_method_card_encoding_required_from_dict, _KEYS_ACCESS_METHOD_CARD_ENCODING_REQUIRED),
+    'access_method.deleted': (access_method_deleted_from_dict, _KEYS_ACCESS_METHOD_DELETED),
+    'access_method.reissued': (access_method_reissued_from_dict, _KEYS_ACCESS_METHOD_REISSUED),
+    'access_method.created': (access_method_created_from_dict, _KEYS_ACCESS_METHOD_CREATED),
+    'access_method.delay_in_issuing': (access_method_delay_in_issuing_from_dict, _KEYS_ACCESS_METHOD_DELAY_IN_ISSUING),
+    'access_method.failed_to_issue': (access_method_failed_to_issue_from_dict, _KEYS_ACCESS_METHOD_FAILED_TO_ISSUE),
 }
 
 #: Event types without a Struct, and why: they are validated by jsonschema-rs.
