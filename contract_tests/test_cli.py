@@ -388,3 +388,20 @@ def test_size_limit_message_names_the_option(tmp_path, capsys):
     path.write_text(REVOKED + "\n")
     code, out, _ = run(capsys, "validate", "--max-bytes", "100", str(path))
     assert code == 1 and "above the limit of 100 bytes (raise it with --max-bytes)" in out
+
+
+def test_validate_folder_reports_a_payload_file_it_cannot_read(tmp_path, capsys):
+    """Guards the folder walk: a *.json entry that is not a regular file (a symbolic link whose
+    target is gone) was dropped without a word, so a capture folder whose files moved away
+    passed with the rest; it is an input that cannot be read (exit 2). A link to a file is read."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.json").write_text(REVOKED)
+    (tmp_path / "linked.json").symlink_to(tmp_path / "sub" / "a.json")
+    (tmp_path / "gone.json").symlink_to(tmp_path / "moved-away.json")
+    code, out, err = run(capsys, "validate", str(tmp_path))
+    assert code == 2
+    assert err == f"{tmp_path / 'gone.json'}: error: cannot read: No such file or directory\n"
+    assert out == "2 valid, 0 invalid, 0 unknown type, 1 unreadable file\n"
+    code, out, _ = run(capsys, "validate", "--format", "json", str(tmp_path))
+    report = json.loads(out)
+    assert code == 2 and report["unreadable"] == [{"source": str(tmp_path / "gone.json"), "message": "No such file or directory"}]

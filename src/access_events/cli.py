@@ -112,7 +112,9 @@ def expand_folders(paths: Sequence[str]) -> list[str]:
         if path == "-" or not os.path.isdir(path):
             out.append(path)
             continue
-        found = sorted((p for p in Path(path).rglob("*") if p.name.endswith(PAYLOAD_SUFFIXES) and p.is_file()),
+        # a link whose target is gone is kept, to be reported as unreadable rather than dropped unseen
+        found = sorted((p for p in Path(path).rglob("*")
+                        if p.name.endswith(PAYLOAD_SUFFIXES) and (p.is_file() or (p.is_symlink() and not p.exists()))),
                        key=lambda p: p.relative_to(path).parts)
         out += [str(p) for p in found] or [path]
     return out
