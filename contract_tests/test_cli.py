@@ -405,3 +405,22 @@ def test_validate_folder_reports_a_payload_file_it_cannot_read(tmp_path, capsys)
     code, out, _ = run(capsys, "validate", "--format", "json", str(tmp_path))
     report = json.loads(out)
     assert code == 2 and report["unreadable"] == [{"source": str(tmp_path / "gone.json"), "message": "No such file or directory"}]
+
+
+def test_validate_json_report_accounts_for_every_input(tmp_path, capsys):
+    """Guards --format json for machines: a file whose payloads were all valid appeared nowhere
+    in the report, so a CI job could not tell which files of a folder were checked. Every input
+    is listed, in the order read, with its payload count (0 for an empty one); an unreadable
+    one is listed under "unreadable"."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.json").write_text(REVOKED)
+    (tmp_path / "sub" / "b.jsonl").write_text(REVOKED + "\n" + json.dumps(dict(ISSUED, event_id="nope")) + "\n")
+    (tmp_path / "sub" / "c.json").write_text("")
+    code, out, _ = run(capsys, "validate", "--format", "json", str(tmp_path), str(tmp_path / "missing.json"))
+    report = json.loads(out)
+    assert code == 2
+    assert report["sources"] == [{"source": str(tmp_path / "a.json"), "payloads": 1},
+                                 {"source": str(tmp_path / "sub" / "b.jsonl"), "payloads": 2},
+                                 {"source": str(tmp_path / "sub" / "c.json"), "payloads": 0}]
+    assert [u["source"] for u in report["unreadable"]] == [str(tmp_path / "missing.json")]
+    assert report["summary"]["inputs"] == 3 and report["empty"] == [str(tmp_path / "sub" / "c.json")]

@@ -156,6 +156,7 @@ def run_validate(paths: Sequence[str], *, max_bytes: int, fmt: str, strict: bool
     reports: list[dict[str, object]] = []
     unreadable: list[dict[str, str]] = []
     empty: list[str] = []
+    sources: list[dict[str, object]] = []  # every input read, with its payload count (--format json)
 
     def emit(report: dict[str, object]) -> None:
         if fmt == "json":
@@ -194,6 +195,7 @@ def run_validate(paths: Sequence[str], *, max_bytes: int, fmt: str, strict: bool
                     runner.drain()
                     cannot_read(source, exc)
                     continue
+                sources.append({"source": source, "payloads": payloads() - before})
                 if payloads() == before:  # a capture that broke upstream must not pass CI
                     empty.append(source)
                     if not allow_empty:
@@ -206,7 +208,7 @@ def run_validate(paths: Sequence[str], *, max_bytes: int, fmt: str, strict: bool
     if fmt == "json":
         summary = {"inputs": tally.valid + tally.invalid + tally.unknown, "valid": tally.valid, "invalid": tally.invalid,
                    "unknown_type": tally.unknown, "unreadable_files": len(unreadable), "empty_inputs": len(empty)}
-        out.write(json.dumps({"problems": reports, "unreadable": unreadable, "empty": empty, "summary": summary},
+        out.write(json.dumps({"problems": reports, "sources": sources, "unreadable": unreadable, "empty": empty, "summary": summary},
                              indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     else:
         line = f"{tally.valid} valid, {tally.invalid} invalid, {tally.unknown} unknown type"
