@@ -77,15 +77,32 @@ class InvalidEvent extends EventError {
 
 class UnknownEventType extends EventError {
   constructor(eventType) {
-    super(`unknown event type ${pyRepr(eventType.slice(0, 200))}; this package knows ${EVENT_TYPES.length}: ${EVENT_TYPES.join(", ")}`);
+    super(`unknown event type ${pyRepr(head(eventType, 200))}; this package knows ${EVENT_TYPES.length}: ${EVENT_TYPES.join(", ")}`);
     this.name = "UnknownEventType";
     this.eventType = eventType;
     this.knownTypes = EVENT_TYPES;
   }
 }
 
+// What Python's str.isprintable() refuses (the space aside): repr escapes these.
+const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+const REPR_ESCAPES = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+// A string as Python's repr writes it: the quote it picks, backslash escapes for the
+// backslash, that quote, \t \n \r, and \xNN, \uNNNN or \UNNNNNNNN for what is not printable.
 function pyRepr(text) {
-  return text.includes("'") && !text.includes('"') ? `"${text}"` : `'${text.replace(/'/g, "\\'")}'`;
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of text) {
+    if (ch in REPR_ESCAPES) out += REPR_ESCAPES[ch];
+    else if (ch === quote) out += `\\${ch}`;
+    else if (ch !== " " && NOT_PRINTABLE.test(ch)) {
+      const code = ch.codePointAt(0);
+      const [prefix, width] = code < 0x100 ? ["x", 2] : code < 0x10000 ? ["u", 4] : ["U", 8];
+      out += `\\${prefix}${code.toString(16).padStart(width, "0")}`;
+    } else out += ch;
+  }
+  return out + quote;
 }
 
 function jsonType(value) {
@@ -239,6 +256,55 @@ function text(body, maxBytes) {
   throw new TypeError(`expected a string or a Uint8Array, not ${jsonType(body)}`);
 }
 
+// JSON.parse keeps the last of duplicate members, so what the Python package refuses as JSON
+// can also sit in a member a later duplicate overwrote, where no walk of the value finds it
+// (`{"x": "\\ud800", "x": 1}`). Such text is read itself when it could hold any: a surrogate
+// escape, an exponent (a double overflows with three exponent digits, or two and 210 digits
+// before them), or enough characters to nest deeper than MAX_DEPTH. Not covered: an integer
+// of 309 digits or more without an exponent in an overwritten member (a gate for it, a regex
+// over every payload, cost 0.7x JSON.parse on `make bench`'s event; the exponent's 0.3x).
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const EXPONENT = /[eE]\+?[0-9]{2}/;
+const NUMBER = /-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const HEX4 = /^[0-9a-fA-F]{4}$/;
+
+function textProblem(json, escapes) {
+  const surrogates = escapes && SURROGATE_ESCAPE.test(json);
+  const numbers = EXPONENT.test(json);
+  if (!surrogates && !numbers && json.length <= 2 * MAX_DEPTH) return null;
+  // The text is JSON (JSON.parse took it): a backslash is inside a string and starts an escape.
+  let depth = 0;
+  let inString = false;
+  let high = false; // the previous escape was a high surrogate, and nothing came between
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 92) {
+        const unit = json.charCodeAt(i + 1) === 117 && HEX4.test(json.slice(i + 2, i + 6)) ? parseInt(json.slice(i + 2, i + 6), 16) : -1;
+        if (unit >= 0xdc00 && unit < 0xe000 && !high) return "lone surrogate in a string: not Unicode text";
+        if (high && !(unit >= 0xdc00 && unit < 0xe000)) return "lone surrogate in a string: not Unicode text";
+        high = unit >= 0xd800 && unit < 0xdc00;
+        i += unit >= 0 ? 5 : 1;
+        continue;
+      }
+      if (high) return "lone surrogate in a string: not Unicode text";
+      if (c === 34) inString = false;
+    } else if (c === 34) {
+      inString = true;
+    } else if (c === 91 || c === 123) {
+      if (++depth > MAX_DEPTH) return "depth limit exceeded";
+    } else if (c === 93 || c === 125) {
+      depth--;
+    } else if (numbers && (c === 45 || (c >= 48 && c <= 57))) {
+      NUMBER.lastIndex = i;
+      const token = NUMBER.exec(json)[0];
+      if (!Number.isFinite(Number(token))) return "number is infinity when parsed as double";
+      i += token.length - 1;
+    }
+  }
+  return null;
+}
+
 function refuseUnlessJson(value, strings, depth = 1) {
   const why = checkDecoded(value, strings, depth);
   if (why) throw fail("json", `not valid JSON: ${why}`);
@@ -254,6 +320,8 @@ function decodeAndCheck(body, maxBytes) {
     throw fail("json", `not valid JSON: ${error.message}`);
   }
   const escapes = json.includes("\\u");
+  const overwritten = textProblem(json, escapes);
+  if (overwritten) throw fail("json", `not valid JSON: ${overwritten}`);
   // The common case in one pass: an event of a known type that the fast validator takes.
   // Its declared members are strings, booleans and arrays of strings (the schema saw to
   // it), so only its undeclared members can hold what JSON.parse takes and Python refuses.
