@@ -316,3 +316,19 @@ def test_an_overwritten_integer_beyond_a_double(tmp_path):
     text = "{" + BASE_TEXT[1:-1] + ', "x": ' + "1" * 400 + ', "x": 1}'
     cases = [("overwritten 400-digit integer", text)]
     assert not _differences(cases, _npm(cases, "esm", tmp_path))
+
+
+@pytest.mark.parametrize("flavour", ["esm", "cjs"])
+def test_integral_numbers_python_holds_as_floats_are_written_as_floats(flavour, tmp_path):
+    """Guards the messages' numbers: orjson holds an integer beyond 64 bits (and any number
+    from 2**64 up, however spelled) as a float, so Python says "got number 1e+20"; the npm
+    package said "got integer 100000000000000000000". Compared word for word here."""
+    cases = []
+    for value in ["1e20", "100000000000000000000", "18446744073709551616", "-10000000000000000000", "-1e300",
+                  "1.7976931348623157e308", "[1e20, 2e30]", '{"a": 1e25}', "123456789012345678901234567890"]:
+        text = BASE_TEXT.replace('"1234"', value)
+        cases += [(f"code {value}", text), (f"top {value}", value)]
+    results = _npm(cases, flavour, tmp_path)
+    differences = [f"{name}: {_python(raw)['problems']} != {got['problems']}"
+                   for (name, raw), got in zip(cases, results, strict=True) if _python(raw)["problems"] != got["problems"]]
+    assert not differences, "\n".join(differences)

@@ -108,15 +108,22 @@ function pyRepr(text) {
 function jsonType(value) {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
-  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
+  if (typeof value === "number") return pyInt(value) ? "integer" : "number";
   return typeof value;
 }
 
+// Whether Python holds the number as an int: orjson reads an integer of 64 bits or fewer as an
+// int, a longer one (and anything written with a fraction or exponent) as a float. JSON.parse
+// keeps no spelling, so `1.0` and `1e3` count as integers here.
+function pyInt(n) {
+  return Number.isInteger(n) && n >= -(2 ** 63) && n < 2 ** 64;
+}
+
 // A number as Python's repr writes a float: scientific below 1e-4 and from 1e16, with a
-// two-digit exponent (1e-09). An integral value stays an integer: JSON.parse keeps no
+// two-digit exponent (1e-09). What pyInt takes stays an integer: JSON.parse keeps no
 // spelling, so `1.0` and `1` read the same here.
 function pyNumber(n) {
-  if (Number.isInteger(n) || !Number.isFinite(n)) return JSON.stringify(n);
+  if (pyInt(n) || !Number.isFinite(n)) return JSON.stringify(n);
   const [mantissa, exp] = n.toExponential().split("e");
   const e = Number(exp);
   if (e >= -4 && e < 16) return String(n);
