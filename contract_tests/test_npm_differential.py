@@ -156,9 +156,10 @@ def _random_cases(seed: int, count: int) -> list[tuple[str, bytes | str]]:
     return cases
 
 
-# Values JSON.parse takes and the Python package refuses as JSON text, and their neighbours.
+# Values JSON.parse takes and the Python package refuses as JSON text, and their neighbours
+# (the cases with a comma inside a string make the npm package read the text itself).
 NOT_JSON_TO_PYTHON = ['"\\ud800"', '"\\udc00"', '"a\\ud800b"', '"\\udc00\\ud800"', "1e400", "-1e400",
-                      "1.7976931348623159e308", "1" * 250 + "e99", "[" * 1024 + "]" * 1024, '{"a":' * 1024 + "1" + "}" * 1024]
+                      "1.7976931348623159e308", "1" * 250 + "e99", "1" * 400, "[" * 1024 + "]" * 1024, '{"a":' * 1024 + "1" + "}" * 1024]
 NEIGHBOURS = ['"\\ud800\\udc00"', '"\\\\ud800"', '"\\\\\\ud83d\\ude00"', "1e308", "1.7976931348623157e308", "1e-400", "-0",
               "123456789012345678901234567890", "1" * 200 + "e99", "1" * 300, "[" * 1022 + "]" * 1022, '{"a":' * 1022 + "1" + "}" * 1022]
 
@@ -174,6 +175,7 @@ def _raw_cases() -> list[tuple[str, str]]:
             (f"declared, overwritten by a duplicate {name}", "{" + body + ', "event_description": ' + value + ', "event_description": "ok"}'),
             (f"overwritten before an invalid member {name}", "{" + body.replace('"1234"', "5") + ', "x": ' + value + ', "x": 1}'),
             (f"overwritten in a nested object {name}", "{" + body + ', "x": {"y": ' + value + ', "y": 2}}'),
+            (f"kept, beside a comma in a string {name}", "{" + body + ', "event_description": "a, b", "x": ' + value + "}"),
             (f"overwritten event type {name}", "{" + body + ', "event_type": ' + value + ', "event_type": "access_method.issued"}'),
             (f"member name {name}", "{" + body + ', "\\ud800": ' + value + ', "\\ud800": 1}'),
             (f"at the top {name}", value),
@@ -307,15 +309,6 @@ def test_seeded_random_events(flavour, tmp_path):
     assert not differences, f"{len(differences)} of {len(cases)} cases differ:\n" + "\n".join(differences[:20])
     verdicts = [r["verdict"] for r in results]
     assert min(verdicts.count(v) for v in ("valid", "invalid", "unknown")) > 30, {v: verdicts.count(v) for v in set(verdicts)}
-
-
-@pytest.mark.xfail(strict=True, reason="known: a 309-digit integer without an exponent in a member a duplicate overwrote "
-                   "(no cheap gate finds it; codegen/npm_runtime.js, textProblem)")
-def test_an_overwritten_integer_beyond_a_double(tmp_path):
-    """Records the one divergence left: Python refuses the text, the npm package takes it."""
-    text = "{" + BASE_TEXT[1:-1] + ', "x": ' + "1" * 400 + ', "x": 1}'
-    cases = [("overwritten 400-digit integer", text)]
-    assert not _differences(cases, _npm(cases, "esm", tmp_path))
 
 
 @pytest.mark.parametrize("flavour", ["esm", "cjs"])
