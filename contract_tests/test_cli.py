@@ -424,3 +424,25 @@ def test_validate_json_report_accounts_for_every_input(tmp_path, capsys):
                                  {"source": str(tmp_path / "sub" / "c.json"), "payloads": 0}]
     assert [u["source"] for u in report["unreadable"]] == [str(tmp_path / "missing.json")]
     assert report["summary"]["inputs"] == 3 and report["empty"] == [str(tmp_path / "sub" / "c.json")]
+
+
+def test_validate_folder_reports_a_subfolder_it_cannot_read(tmp_path, capsys, monkeypatch):
+    """Guards the folder walk: a subfolder that cannot be listed (no permission) was skipped
+    without a word, with every payload file in it, and the run passed; it is reported as
+    unreadable (exit 2), the rest still checked. (The permission error is simulated: tests may
+    run as root, whom chmod does not stop.)"""
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "a.json").write_text(REVOKED)
+    (tmp_path / "b.json").write_text(REVOKED)
+    scandir = os.scandir
+
+    def locked_out(path="."):
+        if os.fspath(path) == str(tmp_path / "locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", locked_out)
+    code, out, err = run(capsys, "validate", str(tmp_path))
+    assert code == 2
+    assert err == f"{tmp_path / 'locked'}: error: cannot read: Permission denied\n"
+    assert out == "1 valid, 0 invalid, 0 unknown type, 1 unreadable file\n"
