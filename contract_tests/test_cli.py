@@ -388,3 +388,61 @@ def test_size_limit_message_names_the_option(tmp_path, capsys):
     path.write_text(REVOKED + "\n")
     code, out, _ = run(capsys, "validate", "--max-bytes", "100", str(path))
     assert code == 1 and "above the limit of 100 bytes (raise it with --max-bytes)" in out
+
+
+def test_validate_folder_reports_a_payload_file_it_cannot_read(tmp_path, capsys):
+    """Guards the folder walk: a *.json entry that is not a regular file (a symbolic link whose
+    target is gone) was dropped without a word, so a capture folder whose files moved away
+    passed with the rest; it is an input that cannot be read (exit 2). A link to a file is read."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.json").write_text(REVOKED)
+    (tmp_path / "linked.json").symlink_to(tmp_path / "sub" / "a.json")
+    (tmp_path / "gone.json").symlink_to(tmp_path / "moved-away.json")
+    code, out, err = run(capsys, "validate", str(tmp_path))
+    assert code == 2
+    assert err == f"{tmp_path / 'gone.json'}: error: cannot read: No such file or directory\n"
+    assert out == "2 valid, 0 invalid, 0 unknown type, 1 unreadable file\n"
+    code, out, _ = run(capsys, "validate", "--format", "json", str(tmp_path))
+    report = json.loads(out)
+    assert code == 2 and report["unreadable"] == [{"source": str(tmp_path / "gone.json"), "message": "No such file or directory"}]
+
+
+def test_validate_json_report_accounts_for_every_input(tmp_path, capsys):
+    """Guards --format json for machines: a file whose payloads were all valid appeared nowhere
+    in the report, so a CI job could not tell which files of a folder were checked. Every input
+    is listed, in the order read, with its payload count (0 for an empty one); an unreadable
+    one is listed under "unreadable"."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.json").write_text(REVOKED)
+    (tmp_path / "sub" / "b.jsonl").write_text(REVOKED + "\n" + json.dumps(dict(ISSUED, event_id="nope")) + "\n")
+    (tmp_path / "sub" / "c.json").write_text("")
+    code, out, _ = run(capsys, "validate", "--format", "json", str(tmp_path), str(tmp_path / "missing.json"))
+    report = json.loads(out)
+    assert code == 2
+    assert report["sources"] == [{"source": str(tmp_path / "a.json"), "payloads": 1},
+                                 {"source": str(tmp_path / "sub" / "b.jsonl"), "payloads": 2},
+                                 {"source": str(tmp_path / "sub" / "c.json"), "payloads": 0}]
+    assert [u["source"] for u in report["unreadable"]] == [str(tmp_path / "missing.json")]
+    assert report["summary"]["inputs"] == 3 and report["empty"] == [str(tmp_path / "sub" / "c.json")]
+
+
+def test_validate_folder_reports_a_subfolder_it_cannot_read(tmp_path, capsys, monkeypatch):
+    """Guards the folder walk: a subfolder that cannot be listed (no permission) was skipped
+    without a word, with every payload file in it, and the run passed; it is reported as
+    unreadable (exit 2), the rest still checked. (The permission error is simulated: tests may
+    run as root, whom chmod does not stop.)"""
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "a.json").write_text(REVOKED)
+    (tmp_path / "b.json").write_text(REVOKED)
+    scandir = os.scandir
+
+    def locked_out(path="."):
+        if os.fspath(path) == str(tmp_path / "locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", locked_out)
+    code, out, err = run(capsys, "validate", str(tmp_path))
+    assert code == 2
+    assert err == f"{tmp_path / 'locked'}: error: cannot read: Permission denied\n"
+    assert out == "1 valid, 0 invalid, 0 unknown type, 1 unreadable file\n"

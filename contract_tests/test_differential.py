@@ -294,6 +294,11 @@ def _raw_cases() -> list[tuple[str, bytes]]:
         ("deep nesting in an undeclared member", member('"extra": ' + "[" * 5000 + "]" * 5000)),
         ("1000-deep nesting in an undeclared member", member('"extra": ' + "[" * 1000 + "]" * 1000)),
         ("1000-deep nesting beside an invalid member", member('"code": 5, "extra": ' + "[" * 1000 + "]" * 1000)),
+        # a failing value nested hundreds deep: jsonschema-rs gave up ("Recursion limit reached")
+        # and jsonschema's repr of it overflowed the stack, so validate_event raised
+        ("300-deep nesting in a declared member", member('"event_description": ' + "[" * 300 + "]" * 300)),
+        ("900-deep nesting in a uuid list", member('"access_grant_ids": [' + "[" * 900 + "]" * 900 + "]")),
+        ("1000-deep object without the fields of an event", ('{"a":' * 1000 + "1" + "}" * 1000).encode()),
         ("trailing comma", (BASE_TEXT[:-1] + ",}").encode()),
         ("trailing CRLF and spaces", BASE_TEXT.encode() + b" \r\n"),
         ("two documents", BASE_TEXT.encode() * 2),

@@ -76,29 +76,53 @@ class InvalidEvent extends EventError {
 
 class UnknownEventType extends EventError {
   constructor(eventType) {
-    super(`unknown event type ${pyRepr(eventType.slice(0, 200))}; this package knows ${EVENT_TYPES.length}: ${EVENT_TYPES.join(", ")}`);
+    super(`unknown event type ${pyRepr(head(eventType, 200))}; this package knows ${EVENT_TYPES.length}: ${EVENT_TYPES.join(", ")}`);
     this.name = "UnknownEventType";
     this.eventType = eventType;
     this.knownTypes = EVENT_TYPES;
   }
 }
 
+// What Python's str.isprintable() refuses (the space aside): repr escapes these.
+const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+const REPR_ESCAPES = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+// A string as Python's repr writes it: the quote it picks, backslash escapes for the
+// backslash, that quote, \t \n \r, and \xNN, \uNNNN or \UNNNNNNNN for what is not printable.
 function pyRepr(text) {
-  return text.includes("'") && !text.includes('"') ? `"${text}"` : `'${text.replace(/'/g, "\\'")}'`;
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of text) {
+    if (ch in REPR_ESCAPES) out += REPR_ESCAPES[ch];
+    else if (ch === quote) out += `\\${ch}`;
+    else if (ch !== " " && NOT_PRINTABLE.test(ch)) {
+      const code = ch.codePointAt(0);
+      const [prefix, width] = code < 0x100 ? ["x", 2] : code < 0x10000 ? ["u", 4] : ["U", 8];
+      out += `\\${prefix}${code.toString(16).padStart(width, "0")}`;
+    } else out += ch;
+  }
+  return out + quote;
 }
 
 function jsonType(value) {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
-  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
+  if (typeof value === "number") return pyInt(value) ? "integer" : "number";
   return typeof value;
 }
 
+// Whether Python holds the number as an int: orjson reads an integer of 64 bits or fewer as an
+// int, a longer one (and anything written with a fraction or exponent) as a float. JSON.parse
+// keeps no spelling, so `1.0` and `1e3` count as integers here.
+function pyInt(n) {
+  return Number.isInteger(n) && n >= -(2 ** 63) && n < 2 ** 64;
+}
+
 // A number as Python's repr writes a float: scientific below 1e-4 and from 1e16, with a
-// two-digit exponent (1e-09). An integral value stays an integer: JSON.parse keeps no
+// two-digit exponent (1e-09). What pyInt takes stays an integer: JSON.parse keeps no
 // spelling, so `1.0` and `1` read the same here.
 function pyNumber(n) {
-  if (Number.isInteger(n) || !Number.isFinite(n)) return JSON.stringify(n);
+  if (pyInt(n) || !Number.isFinite(n)) return JSON.stringify(n);
   const [mantissa, exp] = n.toExponential().split("e");
   const e = Number(exp);
   if (e >= -4 && e < 16) return String(n);
@@ -238,6 +262,73 @@ function text(body, maxBytes) {
   throw new TypeError(`expected a string or a Uint8Array, not ${jsonType(body)}`);
 }
 
+// JSON.parse keeps the last of duplicate members, so what the Python package refuses as JSON
+// can also sit in a member a later duplicate overwrote, where no walk of the value finds it
+// (`{"x": "\\ud800", "x": 1}`). Text with a duplicate has more commas than its value has
+// separators (commas inside strings only add to the text's count): only then is the text
+// read itself. Counting costs far less than any regex over the text (an exponent's regex
+// alone cost 0.3x JSON.parse on `make bench`'s event).
+const NUMBER = /-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const HEX4 = /^[0-9a-fA-F]{4}$/;
+
+// The separators of a decoded value: n - 1 for each array or object of n > 0 items.
+function separators(value) {
+  let count = 0;
+  const stack = [value];
+  while (stack.length) {
+    const node = stack.pop();
+    if (node === null || typeof node !== "object") continue;
+    let n = 0;
+    if (Array.isArray(node)) {
+      n = node.length;
+      for (let i = 0; i < n; i++) if (node[i] !== null && typeof node[i] === "object") stack.push(node[i]);
+    } else {
+      for (const key in node) {
+        n++;
+        if (node[key] !== null && typeof node[key] === "object") stack.push(node[key]);
+      }
+    }
+    if (n > 0) count += n - 1;
+  }
+  return count;
+}
+
+function textProblem(json, value) {
+  let commas = 0;
+  for (let i = json.indexOf(","); i >= 0; i = json.indexOf(",", i + 1)) commas++;
+  if (commas === separators(value)) return null; // no duplicate member: the walk sees every value
+  let depth = 0;
+  let inString = false;
+  let high = false; // the previous escape was a high surrogate, and nothing came between
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 92) {
+        const unit = json.charCodeAt(i + 1) === 117 && HEX4.test(json.slice(i + 2, i + 6)) ? parseInt(json.slice(i + 2, i + 6), 16) : -1;
+        if (unit >= 0xdc00 && unit < 0xe000 && !high) return "lone surrogate in a string: not Unicode text";
+        if (high && !(unit >= 0xdc00 && unit < 0xe000)) return "lone surrogate in a string: not Unicode text";
+        high = unit >= 0xd800 && unit < 0xdc00;
+        i += unit >= 0 ? 5 : 1;
+        continue;
+      }
+      if (high) return "lone surrogate in a string: not Unicode text";
+      if (c === 34) inString = false;
+    } else if (c === 34) {
+      inString = true;
+    } else if (c === 91 || c === 123) {
+      if (++depth > MAX_DEPTH) return "depth limit exceeded";
+    } else if (c === 93 || c === 125) {
+      depth--;
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      NUMBER.lastIndex = i;
+      const token = NUMBER.exec(json)[0];
+      if (!Number.isFinite(Number(token))) return "number is infinity when parsed as double";
+      i += token.length - 1;
+    }
+  }
+  return null;
+}
+
 function refuseUnlessJson(value, strings, depth = 1) {
   const why = checkDecoded(value, strings, depth);
   if (why) throw fail("json", `not valid JSON: ${why}`);
@@ -253,6 +344,8 @@ function decodeAndCheck(body, maxBytes) {
     throw fail("json", `not valid JSON: ${error.message}`);
   }
   const escapes = json.includes("\\u");
+  const overwritten = textProblem(json, value);
+  if (overwritten) throw fail("json", `not valid JSON: ${overwritten}`);
   // The common case in one pass: an event of a known type that the fast validator takes.
   // Its declared members are strings, booleans and arrays of strings (the schema saw to
   // it), so only its undeclared members can hold what JSON.parse takes and Python refuses.

@@ -108,6 +108,19 @@ def reference_problems(event_type: str | None, instance: dict[str, Any]) -> list
     return problems_from(reference_failures(validator, instance))
 
 
+#: Containers nested deeper than this are cut to empty ones by ``_cut``.
+_CUT_DEPTH = 100
+
+
+def _cut(value: Any, depth: int = 0) -> Any:
+    """``value`` with every container nested deeper than ``_CUT_DEPTH`` emptied (it keeps its type)."""
+    if isinstance(value, dict):
+        return {} if depth >= _CUT_DEPTH else {k: _cut(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [] if depth >= _CUT_DEPTH else [_cut(v, depth + 1) for v in value]
+    return value
+
+
 def check(instance: Any, problems_of: Callable[[str | None, dict[str, Any]], list[Problem]] = reference_problems) -> str:
     """Validate a decoded payload; return its event type, or raise InvalidEvent / UnknownEventType.
 
@@ -118,12 +131,17 @@ def check(instance: Any, problems_of: Callable[[str | None, dict[str, Any]], lis
     if not isinstance(instance, dict):
         raise InvalidEvent([Problem("", "type", f"expected a JSON object, got {json_type(instance)}")])
     event_type = instance.get("event_type")
-    if isinstance(event_type, str):
-        if event_type not in _catalog.event_types():
-            raise UnknownEventType(event_type, _catalog.event_types())
-        problems = problems_of(event_type, instance)
-    else:
-        problems = problems_of(None, instance)
+    if isinstance(event_type, str) and event_type not in _catalog.event_types():
+        raise UnknownEventType(event_type, _catalog.event_types())
+    schema_type = event_type if isinstance(event_type, str) else None
+    try:
+        problems = problems_of(schema_type, instance)
+    except (RecursionError, ValueError):
+        # A failing value nested a few hundred deep: jsonschema-rs gives up ("Recursion limit
+        # reached") and jsonschema's message (its repr) overflows the stack. No keyword of the
+        # catalog looks more than three levels down, and no message shows more than 81
+        # characters of a value, so the value cut far below both has the same problems.
+        problems = problems_of(schema_type, _cut(instance))
     if problems:
         raise InvalidEvent(problems, event_type if isinstance(event_type, str) else None)
     return event_type

@@ -106,21 +106,38 @@ PAYLOAD_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
 def expand_folders(paths: Sequence[str]) -> list[str]:
     """Each folder replaced by every ``*.json``, ``*.jsonl`` and ``*.ndjson`` file below it, sorted
-    by path; a folder holding none stays itself, to be reported as an input without payloads."""
+    by path; a folder holding none stays itself, to be reported as an input without payloads.
+
+    A link whose target is gone and a subfolder that cannot be listed are kept, to be reported
+    as unreadable rather than dropped unseen (``pathlib``'s ``rglob`` drops both). Links to
+    folders are not followed (as ``rglob`` does not)."""
     out: list[str] = []
     for path in paths:
         if path == "-" or not os.path.isdir(path):
             out.append(path)
             continue
-        found = sorted((p for p in Path(path).rglob("*") if p.name.endswith(PAYLOAD_SUFFIXES) and p.is_file()),
-                       key=lambda p: p.relative_to(path).parts)
+        found: list[Path] = []
+        unlisted: list[OSError] = []
+        for folder, _, names in os.walk(path, onerror=unlisted.append):
+            for name in names:
+                p = Path(folder, name)
+                if name.endswith(PAYLOAD_SUFFIXES) and (p.is_file() or (p.is_symlink() and not p.exists())):
+                    found.append(p)
+        found += [Path(exc.filename) for exc in unlisted if exc.filename and os.fspath(exc.filename) != path]
+        found.sort(key=lambda p: p.relative_to(path).parts)
         out += [str(p) for p in found] or [path]
     return out
 
 
 def _open_sources(paths: Sequence[str]) -> Iterable[tuple[str, object]]:
     for path in paths:
-        if os.path.isdir(path):  # a folder without payload files (expand_folders kept it)
+        if os.path.isdir(path):  # a folder without payload files, or one that cannot be listed (expand_folders kept it)
+            try:
+                with os.scandir(path):
+                    pass
+            except OSError as exc:
+                yield path, exc
+                continue
             yield path, None
             continue
         if path == "-":
@@ -154,6 +171,7 @@ def run_validate(paths: Sequence[str], *, max_bytes: int, fmt: str, strict: bool
     reports: list[dict[str, object]] = []
     unreadable: list[dict[str, str]] = []
     empty: list[str] = []
+    sources: list[dict[str, object]] = []  # every input read, with its payload count (--format json)
 
     def emit(report: dict[str, object]) -> None:
         if fmt == "json":
@@ -192,6 +210,7 @@ def run_validate(paths: Sequence[str], *, max_bytes: int, fmt: str, strict: bool
                     runner.drain()
                     cannot_read(source, exc)
                     continue
+                sources.append({"source": source, "payloads": payloads() - before})
                 if payloads() == before:  # a capture that broke upstream must not pass CI
                     empty.append(source)
                     if not allow_empty:
@@ -204,7 +223,7 @@ def run_validate(paths: Sequence[str], *, max_bytes: int, fmt: str, strict: bool
     if fmt == "json":
         summary = {"inputs": tally.valid + tally.invalid + tally.unknown, "valid": tally.valid, "invalid": tally.invalid,
                    "unknown_type": tally.unknown, "unreadable_files": len(unreadable), "empty_inputs": len(empty)}
-        out.write(json.dumps({"problems": reports, "unreadable": unreadable, "empty": empty, "summary": summary},
+        out.write(json.dumps({"problems": reports, "sources": sources, "unreadable": unreadable, "empty": empty, "summary": summary},
                              indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     else:
         line = f"{tally.valid} valid, {tally.invalid} invalid, {tally.unknown} unknown type"
