@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,3 +61,29 @@ def resolved_properties(uri: str) -> tuple[dict[str, dict], set[str]]:
 @pytest.fixture(scope="session")
 def event_types() -> tuple[str, ...]:
     return access_events.EVENT_TYPES
+
+
+#: Two hash seeds: ``str`` hashes (and so set and dict-of-set orders) differ between them.
+HASH_SEEDS = ("1", "2")
+
+
+def run_cli_across_hash_seeds(*argv: object, cwd: Path = ROOT, input: bytes | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m access_events ARGV`` once per seed in ``HASH_SEEDS``, each in a fresh process, and
+    assert that exit code, standard output and standard error are byte-identical; return the first run.
+
+    Running a command twice inside one process cannot see an order that depends on ``hash()``
+    (sets of strings, ``sorted(key=hash)``): both runs share one hash seed. Separate processes
+    with different ``PYTHONHASHSEED`` values can.
+    """
+    runs = []
+    for seed in HASH_SEEDS:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"} | {"PYTHONHASHSEED": seed}
+        runs.append(subprocess.run([sys.executable, "-m", "access_events", *map(str, argv)], input=input,
+                                   capture_output=True, cwd=cwd, env=env, timeout=300))
+    first, *others = runs
+    for seed, other in zip(HASH_SEEDS[1:], others):
+        for what in ("returncode", "stdout", "stderr"):
+            assert getattr(first, what) == getattr(other, what), (
+                f"{what} differs between PYTHONHASHSEED={HASH_SEEDS[0]} and PYTHONHASHSEED={seed}: "
+                f"{' '.join(map(str, argv))}")
+    return first
