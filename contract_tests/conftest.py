@@ -87,3 +87,33 @@ def run_cli_across_hash_seeds(*argv: object, cwd: Path = ROOT, input: bytes | No
                 f"{what} differs between PYTHONHASHSEED={HASH_SEEDS[0]} and PYTHONHASHSEED={seed}: "
                 f"{' '.join(map(str, argv))}")
     return first
+
+
+def under_ci() -> bool:
+    """CI runs with ``CI=true`` (.ci/run): there a missing tool is a failure, never a skip."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def require_tool(name: str, found: object, install: str) -> None:
+    """Go on when ``found`` (a path, a module...) is truthy; otherwise skip locally and FAIL under CI.
+
+    A check whose tool is missing has not passed: locally it is reported as skipped (``-rs`` lists why);
+    under CI, which installs every tool (.ci/run), the same absence means the check did not run, so the
+    test fails with what is missing and how to install it.
+    """
+    if found:
+        return
+    message = f"{name} is not installed: {install}"
+    if under_ci():
+        pytest.fail(f"CI=true and a tool this check needs is missing: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def require_module(module: str, install: str = "run `make install`"):
+    """``pytest.importorskip`` that fails under CI: the imported module, or a skip (locally) / failure (CI)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        require_tool(f"the Python module {module} ({exc})", None, install)
