@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install generate check-generated lint compat test check demo bench clean
+.PHONY: install generate check-generated lint compat test check demo bench mutation clean
 
 install: $(STAMP)
 
@@ -48,5 +48,12 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m access_events.bench $(BENCH_ARGS)
 
+## mutation: mutation testing (mutmut; [tool.mutmut] in pyproject.toml) of _rfc3339, _validate, webhooks,
+## _fast and compat/_diff, then the score per module; slow, not part of `make check`.
+## MUTATION_ARGS narrows it, e.g. make mutation MUTATION_ARGS='access_events._rfc3339'
+MUTATION_ARGS ?= --every access_events.compat._diff=20
+mutation: $(STAMP)
+	nice -n 19 $(BIN)/python tools/mutation.py $(MUTATION_ARGS)
+
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .hypothesis
+	rm -rf $(VENV) dist build .pytest_cache .hypothesis mutants
