@@ -117,3 +117,21 @@ def require_module(module: str, install: str = "run `make install`"):
         return importlib.import_module(module)
     except ImportError as exc:
         require_tool(f"the Python module {module} ({exc})", None, install)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fresh_caches_under_mutmut():
+    """Under ``make mutation`` (mutmut sets ``MUTANT_UNDER_TEST``), drop the validators the package
+    caches on first use: mutmut forks each mutant's run from a process that already ran the suite,
+    so a cached validator built by the unmutated code would hide every mutant of the code that builds
+    it (``_fast._compiler``, ``_validate._validator_for``...). Outside mutmut this does nothing."""
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        from access_events import _fast, _validate
+
+        for cache in (getattr(_fast, "_PLANS", None), getattr(_fast, "_VALIDATORS", None)):
+            if cache is not None:
+                cache.clear()
+        for function in (getattr(_validate, "event_validator", None), getattr(_validate, "base_validator", None)):
+            if hasattr(function, "cache_clear"):
+                function.cache_clear()
+    yield

@@ -7,11 +7,27 @@ the public functions, so they hold whatever the modules' insides become.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+import access_events
+from access_events import InvalidEvent, Problem
 from access_events._rfc3339 import format_rfc3339, is_rfc3339, parse_rfc3339
+from access_events.webhooks import (
+    BadSignature,
+    InvalidSecret,
+    MemorySeenStore,
+    MissingHeaders,
+    StaleTimestamp,
+    Verifier,
+    verify_and_parse,
+)
 
 # --- _rfc3339: every bound of the grammar's numbers, on both sides ------------------------------
 
@@ -60,3 +76,113 @@ def test_rfc3339_negative_offsets_keep_their_sign():
     """Kills the mutant that reads ``-`` as ``+`` (``1 if sign == "+" else -1`` flipped)."""
     assert parse_rfc3339("2025-01-01T00:00:00-05:00").utcoffset() == -timedelta(hours=5)
     assert format_rfc3339(parse_rfc3339("2025-01-01T00:00:00-05:30")) == "2025-01-01T00:00:00-05:30"
+
+
+# --- webhooks: messages, strict base64, every signature tried, limits, the store ---------------
+
+KEY = b"a-32-byte-secret-for-the-tests!!"
+SECRET = "whsec_" + base64.b64encode(KEY).decode()
+NOW = 1_767_225_600
+BODY = json.dumps(access_events.schema("access_method.issued")["examples"][0]).encode()
+
+
+def _signature(body: bytes, msg_id: str = "msg_1", timestamp: int = NOW, key: bytes = KEY) -> str:
+    """The Standard Webhooks signature computed here by hand: HMAC-SHA256 of ``id.timestamp.body``."""
+    digest = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def _headers(signature: str, timestamp: object = NOW) -> dict[str, str]:
+    return {"webhook-id": "msg_1", "webhook-timestamp": str(timestamp), "webhook-signature": signature}
+
+
+def test_missing_headers_are_named_exactly():
+    """Kills _signature_headers mutants 13-25: the message lists exactly the missing headers, in the
+    singular for one, and points at the svix-* names."""
+    with pytest.raises(MissingHeaders) as one:
+        Verifier(SECRET).verify(BODY, {"webhook-id": "msg_1", "webhook-timestamp": str(NOW)}, now=NOW)
+    assert str(one.value) == "missing signature header: webhook-signature (or the svix-* equivalents)"
+    with pytest.raises(MissingHeaders) as three:
+        Verifier(SECRET).verify(BODY, {}, now=NOW)
+    assert str(three.value) == ("missing signature headers: webhook-id, webhook-timestamp, webhook-signature "
+                                "(or the svix-* equivalents)")
+
+
+@pytest.mark.parametrize("secret", ["whsec_" + base64.b64encode(KEY).decode()[:-4] + "*" + base64.b64encode(KEY).decode()[-4:],
+                                    "whsec_not base64!"])
+def test_a_secret_with_characters_outside_base64_is_refused(secret):
+    """Kills Verifier.__init__ mutants 8-12: without ``validate=True`` base64 drops stray characters,
+    so a mistyped secret would be accepted as some other key."""
+    with pytest.raises(InvalidSecret, match=r"^the webhook secret is not base64 \(expected whsec_<base64>\)$"):
+        Verifier(secret)
+
+
+def test_a_bytes_secret_is_the_raw_key_and_empty_ones_are_refused():
+    """Kills Verifier.__init__ mutants 14-21: a ``bytes`` secret (the raw key) verifies, empty ones are refused."""
+    assert Verifier(KEY).verify(BODY, _headers(_signature(BODY)), now=NOW) == "msg_1"
+    for empty in ("whsec_", "", b""):
+        with pytest.raises(InvalidSecret, match="^the webhook secret is empty$"):
+            Verifier(empty)
+
+
+def test_timestamp_errors_say_what_and_how_far():
+    """Kills Verifier.verify mutants 5, 6, 17, 21: the unreadable value (cut to 40 characters) and the
+    direction of the skew are in the message."""
+    with pytest.raises(StaleTimestamp) as unreadable:
+        Verifier(SECRET).verify(BODY, _headers(_signature(BODY), "x" * 50), now=NOW)
+    assert str(unreadable.value) == f"unreadable signature timestamp {'x' * 40!r}"
+    with pytest.raises(StaleTimestamp, match="^signature timestamp is 400 s old; the tolerance is 300 s$"):
+        Verifier(SECRET).verify(BODY, _headers(_signature(BODY, timestamp=NOW - 400), NOW - 400), now=NOW)
+    with pytest.raises(StaleTimestamp, match="^signature timestamp is 400 s in the future; the tolerance is 300 s$"):
+        Verifier(SECRET).verify(BODY, _headers(_signature(BODY, timestamp=NOW + 400), NOW + 400), now=NOW)
+
+
+def test_signatures_do_not_depend_on_the_local_time_zone(monkeypatch):
+    """Kills Verifier.verify mutants 48, 50 and Verifier.sign mutants 8, 10 (``fromtimestamp`` without
+    ``tz=timezone.utc``): the library reads the datetime as UTC, so a naive local time shifts the signed
+    timestamp by the server's offset. The suite ran only on UTC machines, where that cannot show."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert Verifier(SECRET).verify(BODY, _headers(_signature(BODY)), now=NOW) == "msg_1"
+        assert Verifier(SECRET).sign(BODY, "msg_1", NOW) == _signature(BODY)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_every_signature_in_the_header_is_tried():
+    """Kills Verifier.verify mutant 70 (``continue`` → ``break``): an entry that is not base64 must not
+    stop the search for a matching one (the producer sends several during key rotation)."""
+    header = "v1,not*base64 v2,abc " + _signature(BODY)
+    assert Verifier(SECRET).verify(BODY, _headers(header), now=NOW) == "msg_1"
+
+
+def test_a_signature_with_stray_characters_is_refused():
+    """Kills Verifier.verify mutants 68, 69 (non-strict base64 for the given signature) and 75-77 (message)."""
+    good = _signature(BODY)
+    with pytest.raises(BadSignature, match="^no signature matches the body under this secret$"):
+        Verifier(SECRET).verify(BODY, _headers(good[:10] + "*" + good[10:]), now=NOW)
+    with pytest.raises(BadSignature, match="^no signature matches: the body is not UTF-8 text$"):
+        Verifier(SECRET).verify(b"\xff" + BODY, _headers(good), now=NOW)
+
+
+def test_verify_and_parse_keeps_the_callers_size_limit():
+    """Kills verify_and_parse mutants 5 (``>=``), 7-15 (the size problem) and 25 (``parse_event`` called
+    without the caller's ``max_bytes``, so a raised limit was ignored)."""
+    big = BODY[:-1] + b" " * (1_100_000 - len(BODY)) + b"}"  # valid JSON, above the default 1 MiB
+    assert verify_and_parse(big, _headers(_signature(big)), SECRET, max_bytes=len(big), now=NOW).code == "1234"
+    with pytest.raises(InvalidEvent) as too_big:
+        verify_and_parse(big, _headers(_signature(big)), SECRET, max_bytes=len(big) - 1, now=NOW)
+    assert list(too_big.value.problems) == [Problem("", "size", f"payload is {len(big)} bytes, above the limit of {len(big) - 1} bytes")]
+
+
+def test_memory_seen_store_keeps_exactly_its_capacity():
+    """Kills MemorySeenStore.first_time mutant 5 (``>=``: one id fewer kept) and forget mutant 3
+    (forgetting an id never seen must not raise)."""
+    store = MemorySeenStore(capacity=2)
+    assert store.first_time("a") and store.first_time("b")
+    assert not store.first_time("a") and not store.first_time("b")  # both still remembered
+    assert store.first_time("c")  # evicts the least recently seen: "a"
+    assert store.first_time("a")
+    store.forget("never-seen")
