@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 
 import pytest
 
@@ -77,6 +77,18 @@ def test_rfc3339_negative_offsets_keep_their_sign():
     assert parse_rfc3339("2025-01-01T00:00:00-05:00").utcoffset() == -timedelta(hours=5)
     assert format_rfc3339(parse_rfc3339("2025-01-01T00:00:00-05:30")) == "2025-01-01T00:00:00-05:30"
 
+
+
+def test_format_refuses_a_time_zone_without_an_offset():
+    """Kills format_rfc3339 mutant 1 (``or`` → ``and``): a ``tzinfo`` whose ``utcoffset()`` is None
+    makes a datetime as naive as no tzinfo at all, and RFC 3339 needs an offset."""
+
+    class NoOffset(tzinfo):
+        def utcoffset(self, dt):
+            return None
+
+    with pytest.raises(ValueError, match="no UTC offset"):
+        format_rfc3339(datetime(2025, 1, 1, tzinfo=NoOffset()))
 
 # --- webhooks: messages, strict base64, every signature tried, limits, the store ---------------
 
