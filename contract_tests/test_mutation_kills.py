@@ -201,3 +201,15 @@ def test_memory_seen_store_keeps_exactly_its_capacity():
     assert store.first_time("c")  # evicts the least recently seen: "a"
     assert store.first_time("a")
     store.forget("never-seen")
+
+
+# --- _validate: the type named in a message ---------------------------------------------------
+
+
+def test_a_python_value_json_has_no_name_for_is_named_by_its_type():
+    """Kills _validate.json_type mutants 2, 4, 6: a value in a caller's mapping that JSON has no type
+    for (a tuple, bytes) is named by its Python type, not ``None`` or ``NoneType``."""
+    example = access_events.schema("access_method.issued")["examples"][0]
+    assert access_events.validate_event(dict(example, code=(1,))) == [
+        Problem("/code", "type", "expected string, got tuple [1]")]
+    assert access_events.validate_event(dict(example, code=b"12"))[0].message.startswith("expected string, got bytes ")
