@@ -213,3 +213,12 @@ def test_a_python_value_json_has_no_name_for_is_named_by_its_type():
     assert access_events.validate_event(dict(example, code=(1,))) == [
         Problem("/code", "type", "expected string, got tuple [1]")]
     assert access_events.validate_event(dict(example, code=b"12"))[0].message.startswith("expected string, got bytes ")
+
+
+def test_messages_name_the_top_level_type_and_keep_non_ascii_text():
+    """Kills _validate.check mutant 12 (the top-level type named ``null`` whatever it is) and _short
+    mutant 6 (``ensure_ascii``: a message would show ``"\\u00e9"`` for the ``"é"`` the payload holds)."""
+    assert access_events.validate_event(b"[1]") == [Problem("", "type", "expected a JSON object, got array")]
+    example = access_events.schema("access_method.issued")["examples"][0]
+    assert access_events.validate_event(dict(example, event_id="é")) == [
+        Problem("/event_id", "format", '"é" is not a UUID, 8-4-4-4-12 hexadecimal digits')]
