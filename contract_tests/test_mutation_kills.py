@@ -222,3 +222,12 @@ def test_messages_name_the_top_level_type_and_keep_non_ascii_text():
     example = access_events.schema("access_method.issued")["examples"][0]
     assert access_events.validate_event(dict(example, event_id="é")) == [
         Problem("/event_id", "format", '"é" is not a UUID, 8-4-4-4-12 hexadecimal digits')]
+
+
+def test_a_long_value_is_cut_to_80_characters_in_a_message():
+    """Kills _short mutants 10 and 14: values up to 80 characters are quoted whole, longer ones cut
+    to exactly 80 and marked with an ellipsis."""
+    example = access_events.schema("access_method.issued")["examples"][0]
+    for length, shown in ((80, '"' + "x" * 80 + '"'), (81, '"' + "x" * 80 + '…"'), (500, '"' + "x" * 80 + '…"')):
+        (problem,) = access_events.validate_event(dict(example, event_id="x" * length))
+        assert problem.message == f"{shown} is not a UUID, 8-4-4-4-12 hexadecimal digits"
