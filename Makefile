@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: install install-node generate check-generated lint compat drift producer-openapi test check demo bench clean
+.PHONY: install install-node generate check-generated lint compat drift producer-openapi test check demo bench mutation clean
 
 ## install: .venv with the package and its dev tools; node_modules too when npm is on PATH
 install: $(STAMP)
@@ -71,5 +71,12 @@ demo: $(STAMP)
 bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m access_events.bench $(BENCH_ARGS)
 
+## mutation: mutation testing (mutmut; [tool.mutmut] in pyproject.toml) of _rfc3339, _validate, webhooks,
+## _fast and compat/_diff, then the score per module; slow, not part of `make check`.
+## MUTATION_ARGS narrows it, e.g. make mutation MUTATION_ARGS='access_events._rfc3339'
+MUTATION_ARGS ?= --every access_events.compat._diff=20
+mutation: $(STAMP)
+	nice -n 19 $(BIN)/python tools/mutation.py $(MUTATION_ARGS)
+
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .hypothesis
+	rm -rf $(VENV) dist build .pytest_cache .hypothesis mutants

@@ -40,8 +40,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from access_events.compat import DIRECTIONS, POLICIES, compare
+from conftest import require_module
 
-hypothesis_jsonschema = pytest.importorskip("hypothesis_jsonschema")
+hypothesis_jsonschema = require_module("hypothesis_jsonschema", "`make install` installs it (the dev extra)")
 
 
 def _adapt_hypothesis_jsonschema() -> None:

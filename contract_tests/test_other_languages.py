@@ -16,7 +16,7 @@ import jsonschema_rs
 import orjson
 import pytest
 import yaml
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, require_tool
 from jsonschema import Draft202012Validator
 from test_differential import _edge_cases
 
@@ -28,7 +28,11 @@ from access_events._formats import FORMAT_CHECKER
 GENERATED = ROOT / "generated"
 BUNDLE = json.loads((GENERATED / "bundle" / "access_method_events.bundle.schema.json").read_text("utf-8"))
 NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
+
+
+@pytest.fixture(autouse=True)
+def _node_installed() -> None:
+    require_tool("Node.js (node)", NODE, "install Node.js and npm (Debian: apt-get install nodejs npm), then `make install`")
 
 
 def _node(script: str, payload: object) -> subprocess.CompletedProcess:
@@ -182,8 +186,9 @@ def test_typescript_types_refuse_a_wrong_event(tmp_path):
     assert {line.split("(")[1].split(",")[0] for line in errors} == {"2", "3", "4"}, proc.stdout
 
 
-@pytest.mark.skipif(shutil.which("javac") is None, reason="no Java compiler (javac) on this machine")
 def test_java_classes_from_the_bundle_compile(tmp_path):
+    require_tool("a Java compiler (javac)", shutil.which("javac"),
+                 "install a JDK (Debian: apt-get install default-jdk-headless; .ci/run does)")
     quicktype = ROOT / "node_modules" / ".bin" / "quicktype"
     if not quicktype.is_file():
         pytest.fail("quicktype is missing: run `make install` (it runs `npm ci`)")
