@@ -76,7 +76,7 @@ bench: $(STAMP) $(NODE_STAMP)
 ## MUTATION_ARGS narrows it, e.g. make mutation MUTATION_ARGS='access_events._rfc3339'
 MUTATION_ARGS ?= --every access_events.compat._diff=20
 mutation: $(STAMP)
-	nice -n 19 $(BIN)/python tools/mutation.py $(MUTATION_ARGS)
+	nice -n 19 $(BIN)/python contract_tests/mutation.py $(MUTATION_ARGS)
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .hypothesis mutants
