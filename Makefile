@@ -71,7 +71,7 @@ demo: $(STAMP)
 bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m access_events.bench $(BENCH_ARGS)
 
-## mutation: mutation testing (mutmut; [tool.mutmut] in pyproject.toml) of _rfc3339, _validate, webhooks,
+## mutation: mutation testing (mutmut; [tool.mutmut] in pyproject.toml) of _rfc3339, _validate, receiving/signatures (webhooks),
 ## _fast and compat/_diff, then the score per module; slow, not part of `make check`.
 ## MUTATION_ARGS narrows it, e.g. make mutation MUTATION_ARGS='access_events._rfc3339'
 MUTATION_ARGS ?= --every access_events.compat._diff=20
