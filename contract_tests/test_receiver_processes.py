@@ -23,10 +23,11 @@ import time
 import uuid
 
 import pytest
+from conftest import require_module
 from test_receiver import DEFAULT_PATH, OUTCOME_HEADER, PYTHON, SECRET, _env, _free_port, _start, _stop, event, signed
 
-redis = pytest.importorskip("redis") if os.environ.get("CI") != "true" else __import__("redis")
-requests = pytest.importorskip("requests")
+redis = require_module("redis")
+requests = require_module("requests")
 
 HANDLERS = textwrap.dedent('''
     import os, time

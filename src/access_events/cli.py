@@ -276,7 +276,8 @@ def run_lint(folder: str | None, fmt: str, out: TextIO, err: TextIO) -> int:
     result = lint.lint(path)
     # Paths as `compat` prints them: the folder as given (relative to the working directory), then the file.
     prefix = Path(os.path.normpath(path)).as_posix()
-    result = dataclasses.replace(result, findings=tuple(dataclasses.replace(f, file=f"{prefix}/{f.file}") for f in result.findings))
+    if prefix != ".":  # the working directory itself: the bare file names, not ./NAME
+        result = dataclasses.replace(result, findings=tuple(dataclasses.replace(f, file=f"{prefix}/{f.file}") for f in result.findings))
     out.write(lint.render_json(result) if fmt == "json" else lint.render_text(result))
     return FINDINGS if result.findings else OK
 
