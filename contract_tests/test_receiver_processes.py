@@ -7,7 +7,7 @@ skipped, with the reason) on a developer's machine, and FAIL under CI (``CI=true
 The handler (written to a temporary module, given to ``serve --handlers``) counts its runs
 in Redis (database 1; the store uses database 0): ``started:<event id>`` when it begins,
 ``done:<event id>`` when it returns. ``event_description`` tells it how to misbehave:
-``slow``, ``raise-first`` (the first attempt raises) or ``hang-first`` (the first attempt
+``slow``, ``sleep:SECONDS``, ``raise-first`` (the first attempt raises) or ``hang-first`` (the first attempt
 writes its pid and hangs, to be killed with SIGKILL).
 """
 
@@ -40,6 +40,8 @@ HANDLERS = textwrap.dedent('''
         mode = event.event_description or ""
         if mode == "slow":
             time.sleep(0.3)
+        if mode.startswith("sleep:"):
+            time.sleep(float(mode[len("sleep:"):]))
         if mode == "raise-first" and attempt == 1:
             raise RuntimeError("the first attempt fails")
         if mode == "hang-first" and attempt == 1:
@@ -50,36 +52,54 @@ HANDLERS = textwrap.dedent('''
 ''')
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
+def _redis_exe() -> str:
     exe = shutil.which("redis-server")
     if exe is None:
         message = "redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it)"
         if os.environ.get("CI") == "true":
             pytest.fail(f"{message}: under CI this is a failure, not a skip")
         pytest.skip(message)
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(folder)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"redis://127.0.0.1:{port}"
-    client = redis.Redis.from_url(url)
+    return exe
+
+
+def _start_redis(argv: list[str]) -> subprocess.Popen:
+    """Start ``redis-server`` (``argv`` includes ``--port``) and wait until it answers PING."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    client = redis.Redis(port=int(argv[argv.index("--port") + 1]))
     deadline = time.monotonic() + 20
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"redis-server did not start: {proc.stdout.read()}")
-            time.sleep(0.05)
-    yield url
+    try:
+        while True:
+            try:
+                client.ping()
+                return proc
+            except redis.ConnectionError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    pytest.fail(f"redis-server did not start: {proc.stdout.read()}")
+                time.sleep(0.05)
+    finally:
+        client.close()
+
+
+def _stop_redis(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    exe = _redis_exe()
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    proc = _start_redis([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                         "--dir", str(folder)])
+    url = f"redis://127.0.0.1:{port}"
+    yield url
+    _stop_redis(proc)
 
 
 @pytest.fixture(scope="module")
@@ -260,3 +280,87 @@ def test_serve_refuses_workers_without_a_shared_store():
     proc = subprocess.run([PYTHON, "-m", "access_events.cli", "serve", "--workers", "2", "--port", str(_free_port())],
                           env=_env(ACCESS_EVENTS_WEBHOOK_SECRET=SECRET), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "--store redis://" in proc.stderr and "Traceback" not in proc.stderr
+
+
+class _FaultyRedis:
+    """A ``redis-server`` of one test, with its AOF fsynced on every write (a restart keeps every key
+    and its absolute expiry, as a production Redis with persistence does), to stop, restart and pause."""
+
+    def __init__(self, folder):
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self.argv = [_redis_exe(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
+                     "--appendfsync", "always", "--dir", str(folder), "--logfile", str(folder / "redis.log")]
+        self.proc = _start_redis(self.argv)
+        self.paused = False
+
+    def stop(self) -> None:
+        _stop_redis(self.proc)
+
+    def start(self) -> None:
+        self.proc = _start_redis(self.argv)
+
+    def pause(self) -> None:
+        os.kill(self.proc.pid, signal.SIGSTOP)
+        self.paused = True
+
+    def resume(self) -> None:
+        if self.paused:
+            os.kill(self.proc.pid, signal.SIGCONT)
+            self.paused = False
+
+    def close(self) -> None:
+        self.resume()
+        self.stop()
+
+
+@pytest.fixture
+def faulty(redis_url, tmp_path):
+    """One ``serve`` (lease 3 s) on a Redis of its own that the test stops, restarts or pauses;
+    the handler counts its runs on the module's Redis (database 1), which stays up."""
+    store = _FaultyRedis(tmp_path)
+    (tmp_path / "counting_handlers.py").write_text(HANDLERS, "utf-8")
+    env = _env(ACCESS_EVENTS_WEBHOOK_SECRET=SECRET, COUNT_REDIS_URL=f"{redis_url}/1", PID_FILE=str(tmp_path / "pid"),
+               PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    port = _free_port()
+    proc = _start([PYTHON, "-m", "access_events.cli", "serve", "--port", str(port), "--store", f"{store.url}/0",
+                   "--handlers", "counting_handlers:handle", "--lease-seconds", "3"], port, env)
+    url = f"http://127.0.0.1:{port}{DEFAULT_PATH}"
+    _warm_up([url])
+    try:
+        yield store, url
+    finally:
+        store.resume()
+        _stop(proc)
+        store.close()
+
+
+def test_an_unanswering_redis_gets_a_503_in_bounded_time(faulty, counts):
+    """Audit: a Redis that accepts connections but does not answer (paused, overloaded, a network
+    partition) held every delivery forever: the store's connections had no socket timeout, so the
+    claim waited with no end (no answer after 12 s, then the test's timeout). The producer must get a
+    retryable non-2xx soon (503 with Retry-After), and the event is handled once Redis answers again."""
+    store, url = faulty
+    event_id = str(uuid.uuid4())
+    body = event(event_id=event_id)
+    store.pause()
+    try:
+        started = time.monotonic()
+        try:
+            answer = requests.post(url, data=body, headers=signed(body, msg_id="msg_paused"), timeout=15)
+        except requests.RequestException as exc:
+            pytest.fail(f"no answer within 15 s while Redis does not answer: {exc!r}")
+        waited = time.monotonic() - started
+    finally:
+        store.resume()
+    assert answer.status_code == 503 and int(answer.headers["retry-after"]) >= 1, (answer.status_code, answer.text)
+    assert waited < 12, waited
+    deadline = time.monotonic() + 15
+    while True:  # the producer's retries: in flight (the timed-out SET may have landed) until the lease ends, then handled
+        retry = _post(url, body, "msg_retry")
+        if retry.status_code == 204:
+            break
+        assert retry.status_code in (409, 503) and time.monotonic() < deadline, retry.status_code
+        time.sleep(0.25)
+    assert _runs(counts, event_id) == (1, 1)
+

@@ -34,6 +34,10 @@ DEFAULT_LEASE_SECONDS = 60.0
 #: (immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); three days cover that with margin.
 DEFAULT_RETENTION_SECONDS = 3 * 24 * 3600.0
 DEFAULT_REDIS_PREFIX = "access-events:event:"
+#: A Redis command (or connect) not answered within this is an error (the delivery gets 503), tried 3 times in all.
+REDIS_SOCKET_TIMEOUT_SECONDS = 2.0
+#: How long a delivery waits for one of the process's 64 Redis connections before its 503.
+REDIS_POOL_WAIT_SECONDS = 5.0
 
 CLAIMED, DONE, IN_FLIGHT = "claimed", "done", "in_flight"
 _DONE_VALUE = "done"
@@ -197,8 +201,12 @@ class RedisClaimStore:
             # At most 64 connections per process, a request waiting for a free one (a burst of the same
             # event must not open hundreds of sockets at once), and a dropped connection retried. A retried
             # SET NX whose first reply was lost finds its own token: in flight (409), never run twice.
-            pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=64, timeout=10,
-                                                             retry=Retry(ExponentialBackoff(cap=0.5), 3),
+            # Every socket operation has a timeout: a Redis that accepts but does not answer (paused,
+            # overloaded, partitioned) would otherwise hold each delivery forever instead of a 503.
+            pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=64, timeout=REDIS_POOL_WAIT_SECONDS,
+                                                             socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
+                                                             socket_connect_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
+                                                             retry=Retry(ExponentialBackoff(cap=0.5), 2),
                                                              retry_on_error=[RedisConnectionError, RedisTimeoutError])
             client = aioredis.Redis(connection_pool=pool)
         self.url = url
