@@ -364,3 +364,28 @@ def test_an_unanswering_redis_gets_a_503_in_bounded_time(faulty, counts):
         time.sleep(0.25)
     assert _runs(counts, event_id) == (1, 1)
 
+
+def test_a_completion_lost_to_a_redis_outage_is_recorded_when_redis_is_back(faulty, counts):
+    """Audit: when Redis was down at the moment a handler returned, the receiver answered 204 (right:
+    the event was handled) but never recorded it as done; its claim expired with the lease, and the
+    producer's next copy of the event ran the handler a second time (done twice, seen against a real
+    redis-server restarted with its AOF). The completion is now retried until Redis is back: the
+    later copy is a duplicate, the handler ran once."""
+    store, url = faulty
+    event_id = str(uuid.uuid4())
+    body = event(event_id=event_id, event_description="sleep:1.2")
+    first: list = []
+    sender = threading.Thread(target=lambda: first.append(_send_catching(url, body, "msg_first")))
+    sender.start()
+    deadline = time.monotonic() + 10
+    while _runs(counts, event_id)[0] == 0:  # the handler has started: its claim is in Redis
+        assert time.monotonic() < deadline, "the handler never started"
+        time.sleep(0.02)
+    store.stop()  # down when the handler returns
+    sender.join(timeout=20)
+    assert isinstance(first[0], requests.Response) and first[0].status_code == 204, first
+    store.start()  # back within the 3 s lease, with the claim (AOF)
+    time.sleep(4)  # past the lease: a claim that was never completed has expired by now
+    again = _post(url, body, "msg_again")
+    assert again.status_code == 204 and again.headers.get(OUTCOME_HEADER) == "duplicate", (again.status_code, again.headers)
+    assert _runs(counts, event_id) == (1, 1)
