@@ -389,3 +389,22 @@ def test_a_completion_lost_to_a_redis_outage_is_recorded_when_redis_is_back(faul
     again = _post(url, body, "msg_again")
     assert again.status_code == 204 and again.headers.get(OUTCOME_HEADER) == "duplicate", (again.status_code, again.headers)
     assert _runs(counts, event_id) == (1, 1)
+
+
+def test_serve_warns_when_redis_forgets_on_restart(redis_url, tmp_path):
+    """Audit: the handled ids live only in Redis. On a Redis without AOF (``appendonly no``), a restart
+    forgets them (all of them without save points, as the module's Redis here), and every later copy
+    of those events is handled a second time; ``serve`` started on it silently. It now says so at
+    start, and says nothing on a Redis with ``appendonly yes``."""
+    outputs = {}
+    persistent = _FaultyRedis(tmp_path)
+    try:
+        for name, url in (("volatile", redis_url), ("aof", persistent.url)):
+            port = _free_port()
+            proc = _start([PYTHON, "-m", "access_events.cli", "serve", "--port", str(port), "--store", f"{url}/0"], port,
+                          _env(ACCESS_EVENTS_WEBHOOK_SECRET=SECRET))
+            outputs[name] = _stop(proc)
+    finally:
+        persistent.close()
+    assert "warning" in outputs["volatile"] and "appendonly yes" in outputs["volatile"], outputs["volatile"]
+    assert "appendonly" not in outputs["aof"], outputs["aof"]
