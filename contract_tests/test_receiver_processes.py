@@ -408,3 +408,40 @@ def test_serve_warns_when_redis_forgets_on_restart(redis_url, tmp_path):
         persistent.close()
     assert "warning" in outputs["volatile"] and "appendonly yes" in outputs["volatile"], outputs["volatile"]
     assert "appendonly" not in outputs["aof"], outputs["aof"]
+
+
+def test_a_lapsed_claim_nobody_took_is_taken_back_by_its_renewal(redis_url):
+    """Audit: when a renewal came too late (the store unreachable for longer than the lease), the
+    live holder gave up its claim although nobody had taken it: the next copy of the event claimed it
+    and ran the handler while the first still ran. ``extend`` now takes back a lapsed claim that is
+    free (as ``complete`` already did); one that another attempt took stays lost. Both stores."""
+    import asyncio
+
+    from access_events.receiving.stores import CLAIMED, IN_FLIGHT, MemoryClaimStore, RedisClaimStore
+
+    now = [0.0]
+
+    async def scenario(store, wait):
+        first = await store.claim("e", 0.2)
+        await wait(0.3)  # the lease lapses; nobody claims meanwhile
+        assert await store.extend("e", first.token, 5)
+        assert (await store.claim("e", 5)).state == IN_FLIGHT  # the handler still runs: the copy must wait
+        await store.release("e", first.token)
+        second = await store.claim("e", 0.2)
+        await wait(0.3)
+        third = await store.claim("e", 5)  # taken by another attempt after the lapse
+        assert second.state == CLAIMED and third.state == CLAIMED
+        assert not await store.extend("e", second.token, 5)
+
+    async def fake_sleep(seconds):
+        now[0] += seconds
+
+    async def on_redis():
+        store = RedisClaimStore(f"{redis_url}/2", prefix=f"test:{uuid.uuid4()}:")
+        try:
+            await scenario(store, asyncio.sleep)
+        finally:
+            await store.close()
+
+    asyncio.run(on_redis())
+    asyncio.run(scenario(MemoryClaimStore(clock=lambda: now[0]), fake_sleep))

@@ -61,7 +61,8 @@ class ClaimStore(Protocol):
     async def claim(self, event_id: str, lease_seconds: float) -> Claim: ...
 
     async def extend(self, event_id: str, token: str, lease_seconds: float) -> bool:
-        """Renew a held claim; False when it was lost (expired and taken, or completed)."""
+        """Renew a held claim (taking it back if it lapsed and nobody took it); False when it was lost
+        (expired and taken by another attempt, or completed)."""
 
     async def complete(self, event_id: str, token: str, retention_seconds: float) -> bool:
         """The handler returned: remember the id as done. False when the claim had been taken by another."""
@@ -132,7 +133,7 @@ class MemoryClaimStore:
 
     async def extend(self, event_id: str, token: str, lease_seconds: float) -> bool:
         with self._lock:
-            if not self._if_ours(event_id, token, expired_ok=False):
+            if not self._if_ours(event_id, token, expired_ok=True):
                 return False
             self._entries[event_id] = (token, self._clock() + lease_seconds)
             return True
@@ -160,8 +161,15 @@ class MemoryClaimStore:
 
 
 # Token-checked updates, each one atomic on the server (the pattern of redis-py's Lock).
+# A lapsed claim that nobody took (the key is gone: its lease ran out while the store was unreachable,
+# or the store lost it) is taken back by its live holder, the way _COMPLETE treats a missing key.
 _EXTEND = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+local held = redis.call('GET', KEYS[1])
+if held == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if not held then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
 return 0
 """
 _COMPLETE = """
