@@ -445,3 +445,58 @@ def test_a_lapsed_claim_nobody_took_is_taken_back_by_its_renewal(redis_url):
 
     asyncio.run(on_redis())
     asyncio.run(scenario(MemoryClaimStore(clock=lambda: now[0]), fake_sleep))
+
+
+
+def test_sigterm_during_a_handler_longer_than_the_grace_is_run_once_by_the_restarted_receiver(redis_url, counts, tmp_path):
+    """Audit (a guard; it passes on the code before the audit): SIGTERM (a deploy, a restart) while a sync
+    handler runs longer than serve's 10 s graceful shutdown. uvicorn cancels the request and the process
+    exits without waiting for the handler's thread (seen: started once, done never), so the handler is
+    interrupted as by a crash: no 2xx was sent, the claim lapses with its lease, and the producer's next
+    copy, on the restarted receiver, runs it (started twice, done once), then duplicates are 204."""
+    (tmp_path / "counting_handlers.py").write_text(HANDLERS, "utf-8")
+    env = _env(ACCESS_EVENTS_WEBHOOK_SECRET=SECRET, COUNT_REDIS_URL=f"{redis_url}/1", PID_FILE=str(tmp_path / "pid"),
+               PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+
+    def start() -> tuple[subprocess.Popen, str]:
+        port = _free_port()
+        argv = [PYTHON, "-m", "access_events.cli", "serve", "--port", str(port), "--store", f"{redis_url}/0",
+                "--handlers", "counting_handlers:handle", "--lease-seconds", "2"]
+        return _start(argv, port, env), f"http://127.0.0.1:{port}{DEFAULT_PATH}"
+
+    event_id = str(uuid.uuid4())
+    proc, url = start()
+    first: list = []
+    body = event(event_id=event_id, event_description="sleep:11")
+    sender = threading.Thread(target=lambda: first.append(_send_catching(url, body, "msg_first")))
+    sender.start()
+    deadline = time.monotonic() + 10
+    while _runs(counts, event_id)[0] == 0:
+        assert time.monotonic() < deadline, "the handler never started"
+        time.sleep(0.02)
+    proc.terminate()  # SIGTERM: graceful shutdown, 10 s, shorter than the handler
+    try:
+        proc.wait(timeout=30)
+    finally:
+        output = _stop(proc)
+        sender.join(timeout=30)
+    assert not (isinstance(first[0], requests.Response) and first[0].status_code < 300), output  # never acknowledged
+    interrupted = _runs(counts, event_id)
+    proc, url = start()  # the restarted receiver
+    try:
+        deadline = time.monotonic() + 15
+        while True:  # the producer's retries (the copy needs no sleep: quick)
+            again = _post(url, event(event_id=event_id), "msg_again")
+            if again.status_code == 204:
+                break
+            assert again.status_code == 409 and time.monotonic() < deadline, again.status_code
+            time.sleep(0.25)
+        late = _post(url, body, "msg_late")
+    finally:
+        _stop(proc)
+    if interrupted == (1, 1):  # an interpreter that waits for the thread: then the completion must have been recorded
+        assert again.headers.get(OUTCOME_HEADER) == "duplicate" and _runs(counts, event_id) == (1, 1), output
+    else:
+        assert interrupted == (1, 0) and OUTCOME_HEADER not in again.headers
+        assert _runs(counts, event_id) == (2, 1)
+    assert late.headers.get(OUTCOME_HEADER) == "duplicate"
