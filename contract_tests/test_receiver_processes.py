@@ -7,7 +7,7 @@ skipped, with the reason) on a developer's machine, and FAIL under CI (``CI=true
 The handler (written to a temporary module, given to ``serve --handlers``) counts its runs
 in Redis (database 1; the store uses database 0): ``started:<event id>`` when it begins,
 ``done:<event id>`` when it returns. ``event_description`` tells it how to misbehave:
-``slow``, ``raise-first`` (the first attempt raises) or ``hang-first`` (the first attempt
+``slow``, ``sleep:SECONDS``, ``raise-first`` (the first attempt raises) or ``hang-first`` (the first attempt
 writes its pid and hangs, to be killed with SIGKILL).
 """
 
@@ -41,6 +41,8 @@ HANDLERS = textwrap.dedent('''
         mode = event.event_description or ""
         if mode == "slow":
             time.sleep(0.3)
+        if mode.startswith("sleep:"):
+            time.sleep(float(mode[len("sleep:"):]))
         if mode == "raise-first" and attempt == 1:
             raise RuntimeError("the first attempt fails")
         if mode == "hang-first" and attempt == 1:
@@ -51,36 +53,54 @@ HANDLERS = textwrap.dedent('''
 ''')
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
+def _redis_exe() -> str:
     exe = shutil.which("redis-server")
     if exe is None:
         message = "redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it)"
         if os.environ.get("CI") == "true":
             pytest.fail(f"{message}: under CI this is a failure, not a skip")
         pytest.skip(message)
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(folder)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"redis://127.0.0.1:{port}"
-    client = redis.Redis.from_url(url)
+    return exe
+
+
+def _start_redis(argv: list[str]) -> subprocess.Popen:
+    """Start ``redis-server`` (``argv`` includes ``--port``) and wait until it answers PING."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    client = redis.Redis(port=int(argv[argv.index("--port") + 1]))
     deadline = time.monotonic() + 20
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"redis-server did not start: {proc.stdout.read()}")
-            time.sleep(0.05)
-    yield url
+    try:
+        while True:
+            try:
+                client.ping()
+                return proc
+            except redis.ConnectionError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    pytest.fail(f"redis-server did not start: {proc.stdout.read()}")
+                time.sleep(0.05)
+    finally:
+        client.close()
+
+
+def _stop_redis(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    exe = _redis_exe()
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    proc = _start_redis([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                         "--dir", str(folder)])
+    url = f"redis://127.0.0.1:{port}"
+    yield url
+    _stop_redis(proc)
 
 
 @pytest.fixture(scope="module")
@@ -261,3 +281,223 @@ def test_serve_refuses_workers_without_a_shared_store():
     proc = subprocess.run([PYTHON, "-m", "access_events.cli", "serve", "--workers", "2", "--port", str(_free_port())],
                           env=_env(ACCESS_EVENTS_WEBHOOK_SECRET=SECRET), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "--store redis://" in proc.stderr and "Traceback" not in proc.stderr
+
+
+class _FaultyRedis:
+    """A ``redis-server`` of one test, with its AOF fsynced on every write (a restart keeps every key
+    and its absolute expiry, as a production Redis with persistence does), to stop, restart and pause."""
+
+    def __init__(self, folder):
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self.argv = [_redis_exe(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
+                     "--appendfsync", "always", "--dir", str(folder), "--logfile", str(folder / "redis.log")]
+        self.proc = _start_redis(self.argv)
+        self.paused = False
+
+    def stop(self) -> None:
+        _stop_redis(self.proc)
+
+    def start(self) -> None:
+        self.proc = _start_redis(self.argv)
+
+    def pause(self) -> None:
+        os.kill(self.proc.pid, signal.SIGSTOP)
+        self.paused = True
+
+    def resume(self) -> None:
+        if self.paused:
+            os.kill(self.proc.pid, signal.SIGCONT)
+            self.paused = False
+
+    def close(self) -> None:
+        self.resume()
+        self.stop()
+
+
+@pytest.fixture
+def faulty(redis_url, tmp_path):
+    """One ``serve`` (lease 3 s) on a Redis of its own that the test stops, restarts or pauses;
+    the handler counts its runs on the module's Redis (database 1), which stays up."""
+    store = _FaultyRedis(tmp_path)
+    (tmp_path / "counting_handlers.py").write_text(HANDLERS, "utf-8")
+    env = _env(ACCESS_EVENTS_WEBHOOK_SECRET=SECRET, COUNT_REDIS_URL=f"{redis_url}/1", PID_FILE=str(tmp_path / "pid"),
+               PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    port = _free_port()
+    proc = _start([PYTHON, "-m", "access_events.cli", "serve", "--port", str(port), "--store", f"{store.url}/0",
+                   "--handlers", "counting_handlers:handle", "--lease-seconds", "3"], port, env)
+    url = f"http://127.0.0.1:{port}{DEFAULT_PATH}"
+    _warm_up([url])
+    try:
+        yield store, url
+    finally:
+        store.resume()
+        _stop(proc)
+        store.close()
+
+
+def test_an_unanswering_redis_gets_a_503_in_bounded_time(faulty, counts):
+    """Audit: a Redis that accepts connections but does not answer (paused, overloaded, a network
+    partition) held every delivery forever: the store's connections had no socket timeout, so the
+    claim waited with no end (no answer after 12 s, then the test's timeout). The producer must get a
+    retryable non-2xx soon (503 with Retry-After), and the event is handled once Redis answers again."""
+    store, url = faulty
+    event_id = str(uuid.uuid4())
+    body = event(event_id=event_id)
+    store.pause()
+    try:
+        started = time.monotonic()
+        try:
+            answer = requests.post(url, data=body, headers=signed(body, msg_id="msg_paused"), timeout=15)
+        except requests.RequestException as exc:
+            pytest.fail(f"no answer within 15 s while Redis does not answer: {exc!r}")
+        waited = time.monotonic() - started
+    finally:
+        store.resume()
+    assert answer.status_code == 503 and int(answer.headers["retry-after"]) >= 1, (answer.status_code, answer.text)
+    assert waited < 12, waited
+    deadline = time.monotonic() + 15
+    while True:  # the producer's retries: in flight (the timed-out SET may have landed) until the lease ends, then handled
+        retry = _post(url, body, "msg_retry")
+        if retry.status_code == 204:
+            break
+        assert retry.status_code in (409, 503) and time.monotonic() < deadline, retry.status_code
+        time.sleep(0.25)
+    assert _runs(counts, event_id) == (1, 1)
+
+
+def test_a_completion_lost_to_a_redis_outage_is_recorded_when_redis_is_back(faulty, counts):
+    """Audit: when Redis was down at the moment a handler returned, the receiver answered 204 (right:
+    the event was handled) but never recorded it as done; its claim expired with the lease, and the
+    producer's next copy of the event ran the handler a second time (done twice, seen against a real
+    redis-server restarted with its AOF). The completion is now retried until Redis is back: the
+    later copy is a duplicate, the handler ran once."""
+    store, url = faulty
+    event_id = str(uuid.uuid4())
+    body = event(event_id=event_id, event_description="sleep:1.2")
+    first: list = []
+    sender = threading.Thread(target=lambda: first.append(_send_catching(url, body, "msg_first")))
+    sender.start()
+    deadline = time.monotonic() + 10
+    while _runs(counts, event_id)[0] == 0:  # the handler has started: its claim is in Redis
+        assert time.monotonic() < deadline, "the handler never started"
+        time.sleep(0.02)
+    store.stop()  # down when the handler returns
+    sender.join(timeout=20)
+    assert isinstance(first[0], requests.Response) and first[0].status_code == 204, first
+    store.start()  # back within the 3 s lease, with the claim (AOF)
+    time.sleep(4)  # past the lease: a claim that was never completed has expired by now
+    again = _post(url, body, "msg_again")
+    assert again.status_code == 204 and again.headers.get(OUTCOME_HEADER) == "duplicate", (again.status_code, again.headers)
+    assert _runs(counts, event_id) == (1, 1)
+
+
+def test_serve_warns_when_redis_forgets_on_restart(redis_url, tmp_path):
+    """Audit: the handled ids live only in Redis. On a Redis without AOF (``appendonly no``), a restart
+    forgets them (all of them without save points, as the module's Redis here), and every later copy
+    of those events is handled a second time; ``serve`` started on it silently. It now says so at
+    start, and says nothing on a Redis with ``appendonly yes``."""
+    outputs = {}
+    persistent = _FaultyRedis(tmp_path)
+    try:
+        for name, url in (("volatile", redis_url), ("aof", persistent.url)):
+            port = _free_port()
+            proc = _start([PYTHON, "-m", "access_events.cli", "serve", "--port", str(port), "--store", f"{url}/0"], port,
+                          _env(ACCESS_EVENTS_WEBHOOK_SECRET=SECRET))
+            outputs[name] = _stop(proc)
+    finally:
+        persistent.close()
+    assert "warning" in outputs["volatile"] and "appendonly yes" in outputs["volatile"], outputs["volatile"]
+    assert "appendonly" not in outputs["aof"], outputs["aof"]
+
+
+def test_a_lapsed_claim_nobody_took_is_taken_back_by_its_renewal(redis_url):
+    """Audit: when a renewal came too late (the store unreachable for longer than the lease), the
+    live holder gave up its claim although nobody had taken it: the next copy of the event claimed it
+    and ran the handler while the first still ran. ``extend`` now takes back a lapsed claim that is
+    free (as ``complete`` already did); one that another attempt took stays lost. Both stores."""
+    import asyncio
+
+    from access_events.receiving.stores import CLAIMED, IN_FLIGHT, MemoryClaimStore, RedisClaimStore
+
+    now = [0.0]
+
+    async def scenario(store, wait):
+        first = await store.claim("e", 0.2)
+        await wait(0.3)  # the lease lapses; nobody claims meanwhile
+        assert await store.extend("e", first.token, 5)
+        assert (await store.claim("e", 5)).state == IN_FLIGHT  # the handler still runs: the copy must wait
+        await store.release("e", first.token)
+        second = await store.claim("e", 0.2)
+        await wait(0.3)
+        third = await store.claim("e", 5)  # taken by another attempt after the lapse
+        assert second.state == CLAIMED and third.state == CLAIMED
+        assert not await store.extend("e", second.token, 5)
+
+    async def fake_sleep(seconds):
+        now[0] += seconds
+
+    async def on_redis():
+        store = RedisClaimStore(f"{redis_url}/2", prefix=f"test:{uuid.uuid4()}:")
+        try:
+            await scenario(store, asyncio.sleep)
+        finally:
+            await store.close()
+
+    asyncio.run(on_redis())
+    asyncio.run(scenario(MemoryClaimStore(clock=lambda: now[0]), fake_sleep))
+
+
+
+def test_sigterm_during_a_handler_longer_than_the_grace_is_run_once_by_the_restarted_receiver(redis_url, counts, tmp_path):
+    """Audit (a guard; it passes on the code before the audit): SIGTERM (a deploy, a restart) while a sync
+    handler runs longer than serve's 10 s graceful shutdown. uvicorn cancels the request and the process
+    exits without waiting for the handler's thread (seen: started once, done never), so the handler is
+    interrupted as by a crash: no 2xx was sent, the claim lapses with its lease, and the producer's next
+    copy, on the restarted receiver, runs it (started twice, done once), then duplicates are 204."""
+    (tmp_path / "counting_handlers.py").write_text(HANDLERS, "utf-8")
+    env = _env(ACCESS_EVENTS_WEBHOOK_SECRET=SECRET, COUNT_REDIS_URL=f"{redis_url}/1", PID_FILE=str(tmp_path / "pid"),
+               PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+
+    def start() -> tuple[subprocess.Popen, str]:
+        port = _free_port()
+        argv = [PYTHON, "-m", "access_events.cli", "serve", "--port", str(port), "--store", f"{redis_url}/0",
+                "--handlers", "counting_handlers:handle", "--lease-seconds", "2"]
+        return _start(argv, port, env), f"http://127.0.0.1:{port}{DEFAULT_PATH}"
+
+    event_id = str(uuid.uuid4())
+    proc, url = start()
+    first: list = []
+    body = event(event_id=event_id, event_description="sleep:11")
+    sender = threading.Thread(target=lambda: first.append(_send_catching(url, body, "msg_first")))
+    sender.start()
+    deadline = time.monotonic() + 10
+    while _runs(counts, event_id)[0] == 0:
+        assert time.monotonic() < deadline, "the handler never started"
+        time.sleep(0.02)
+    proc.terminate()  # SIGTERM: graceful shutdown, 10 s, shorter than the handler
+    try:
+        proc.wait(timeout=30)
+    finally:
+        output = _stop(proc)
+        sender.join(timeout=30)
+    assert not (isinstance(first[0], requests.Response) and first[0].status_code < 300), output  # never acknowledged
+    interrupted = _runs(counts, event_id)
+    proc, url = start()  # the restarted receiver
+    try:
+        deadline = time.monotonic() + 15
+        while True:  # the producer's retries (the copy needs no sleep: quick)
+            again = _post(url, event(event_id=event_id), "msg_again")
+            if again.status_code == 204:
+                break
+            assert again.status_code == 409 and time.monotonic() < deadline, again.status_code
+            time.sleep(0.25)
+        late = _post(url, body, "msg_late")
+    finally:
+        _stop(proc)
+    if interrupted == (1, 1):  # an interpreter that waits for the thread: then the completion must have been recorded
+        assert again.headers.get(OUTCOME_HEADER) == "duplicate" and _runs(counts, event_id) == (1, 1), output
+    else:
+        assert interrupted == (1, 0) and OUTCOME_HEADER not in again.headers
+        assert _runs(counts, event_id) == (2, 1)
+    assert late.headers.get(OUTCOME_HEADER) == "duplicate"

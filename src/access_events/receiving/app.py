@@ -45,6 +45,8 @@ OFFLOAD_BYTES = 2 * 1024
 #: An invalid event's answer lists at most this many problems, in at most this many bytes of messages.
 MAX_PROBLEMS = 50
 MAX_PROBLEM_BYTES = 16 * 1024
+#: How often a completion the store missed (it was down when the handler returned) is tried again.
+RECORD_RETRY_SECONDS = 0.5
 
 log = logging.getLogger("access_events.receiver")
 
@@ -174,30 +176,67 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
             log.info("delivery %s", orjson.dumps(fields).decode(), extra={"delivery": fields})
 
     held: dict[tuple[str, str], float] = {}  # claims whose handler runs: (event id, token) -> when claimed
+    # Handled events the store could not record as done (it was down when the handler returned):
+    # (event id, token) -> when handled. Until recorded, the claim would expire with its lease and the
+    # producer's next copy would run the handler again, so the renewer task retries them.
+    unrecorded: dict[tuple[str, str], float] = {}
     renewer: list[asyncio.Task] = []
 
+    async def record_unrecorded(loop: asyncio.AbstractEventLoop) -> None:
+        for key in list(unrecorded):
+            event_id, token = key
+            try:
+                completed = await claims.complete(event_id, token, retention_seconds)
+            except Exception:  # noqa: BLE001 - still down: the others would fail too; next tick
+                if loop.time() - unrecorded[key] > retention_seconds:  # past the retention it no longer matters
+                    del unrecorded[key]
+                    log.error("gave up recording event %s as handled: the store was unreachable for the whole retention", event_id)
+                return
+            del unrecorded[key]
+            if completed:
+                log.info("event %s recorded as handled now that the store answers again", event_id)
+            else:
+                log.warning("event %s was handled, but its claim expired during the store's outage and was taken "
+                            "by another attempt (lease %s s)", event_id, lease_seconds)
+
     async def renew_held() -> None:
-        """One task per app and loop renews every claim held longer than a third of the lease."""
+        """One task per app and loop renews every claim held longer than a third of the lease, and
+        retries the completions the store missed (every ``RECORD_RETRY_SECONDS`` at most)."""
         loop = asyncio.get_running_loop()
-        while held:
-            await asyncio.sleep(lease_seconds / 3)
+        while held or unrecorded:
+            await asyncio.sleep(min(lease_seconds / 3, RECORD_RETRY_SECONDS) if unrecorded else lease_seconds / 3)
+            if unrecorded:
+                await record_unrecorded(loop)
             due = [key for key, since in list(held.items()) if loop.time() - since >= lease_seconds / 3]
             for event_id, token in due:
                 try:
                     kept = await claims.extend(event_id, token, lease_seconds)
                 except Exception:  # noqa: BLE001 - the store is down: the claim may expire; the handler goes on
                     log.exception("could not renew the claim on event %s", event_id)
-                    continue
+                    break  # the other renewals would wait for the same timeouts; next tick
                 if not kept:
                     log.warning("the claim on event %s was lost while its handler ran (lease %s s)", event_id, lease_seconds)
+
+    def start_renewer(loop: asyncio.AbstractEventLoop) -> None:
+        if not renewer or renewer[0].done() or renewer[0].get_loop() is not loop:
+            renewer[:] = [loop.create_task(renew_held())]
+
+    async def shutdown() -> None:
+        """Lifespan shutdown: one last try at the completions the store missed, then close the store."""
+        if unrecorded:
+            await record_unrecorded(asyncio.get_running_loop())
+            for event_id, _ in unrecorded:
+                log.error("event %s was handled but could not be recorded (the store is down): a later copy runs it again", event_id)
+        close = getattr(claims, "close", None)
+        if close is not None:
+            await close()
 
     async def run_handler(fn: Handler, is_async: bool, event: Any, event_id: str, token: str) -> None:
         """Run the handler while its claim is renewed: a dict entry here, not a timer or task per request."""
         loop = asyncio.get_running_loop()
         key = (event_id, token)
         held[key] = loop.time()
-        if not renewer or renewer[0].done() or renewer[0].get_loop() is not loop:
-            renewer[:] = [loop.create_task(renew_held())]
+        start_renewer(loop)
         try:
             if is_async:
                 await fn(event)
@@ -210,7 +249,7 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
         kind = scope["type"]
         if kind != "http":
             if kind == "lifespan":
-                return await _lifespan(receive, send, getattr(claims, "close", None))
+                return await _lifespan(receive, send, shutdown)
             return  # websockets: not served; returning closes the connection
         if scope["path"] != path:
             return await _respond(send, 404, _error("not_found", f"only {path} is served"))
@@ -299,7 +338,10 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
             if not completed:
                 log.warning("event %s was handled, but its claim had expired and been taken by another attempt", event_id)
         except Exception:  # noqa: BLE001 - handled all the same; acknowledge it so the producer stops
-            log.exception("the store could not record event %s as handled", event_id)
+            log.exception("the store could not record event %s as handled; retrying until it answers", event_id)
+            loop = asyncio.get_running_loop()
+            unrecorded[(event_id, claim.token)] = loop.time()
+            start_renewer(loop)
         delivery(msg_id, event_id, event_type, "handled", handler_ms)
         return await _respond(send, 204)
 

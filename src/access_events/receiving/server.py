@@ -104,10 +104,20 @@ def _check_redis(url: str) -> None:
     client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
     try:
         client.ping()
+        try:
+            appendonly = client.config_get("appendonly").get("appendonly")
+        except redis.RedisError:  # CONFIG disabled or renamed (managed Redis): nothing to say
+            appendonly = None
     except redis.RedisError as exc:
         raise ServeError(f"--store {redacted(url)}: cannot reach Redis: {exc}") from None
     finally:
         client.close()
+    if appendonly in ("no", b"no"):
+        # The handled ids live only in Redis: one that loses them on a restart (no AOF: at best the last
+        # snapshot survives) lets the producer's later copies of those events be handled a second time.
+        sys.stderr.write(f"access-events serve: warning: --store {redacted(url)} has appendonly no: a Redis restart "
+                         "forgets the events handled since its last snapshot, and later copies of them are handled again; "
+                         "set appendonly yes on that Redis\n")
 
 
 def app_from_environment():

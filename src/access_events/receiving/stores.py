@@ -34,6 +34,10 @@ DEFAULT_LEASE_SECONDS = 60.0
 #: (immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); three days cover that with margin.
 DEFAULT_RETENTION_SECONDS = 3 * 24 * 3600.0
 DEFAULT_REDIS_PREFIX = "access-events:event:"
+#: A Redis command (or connect) not answered within this is an error (the delivery gets 503), tried 3 times in all.
+REDIS_SOCKET_TIMEOUT_SECONDS = 2.0
+#: How long a delivery waits for one of the process's 64 Redis connections before its 503.
+REDIS_POOL_WAIT_SECONDS = 5.0
 
 CLAIMED, DONE, IN_FLIGHT = "claimed", "done", "in_flight"
 _DONE_VALUE = "done"
@@ -57,7 +61,8 @@ class ClaimStore(Protocol):
     async def claim(self, event_id: str, lease_seconds: float) -> Claim: ...
 
     async def extend(self, event_id: str, token: str, lease_seconds: float) -> bool:
-        """Renew a held claim; False when it was lost (expired and taken, or completed)."""
+        """Renew a held claim (taking it back if it lapsed and nobody took it); False when it was lost
+        (expired and taken by another attempt, or completed)."""
 
     async def complete(self, event_id: str, token: str, retention_seconds: float) -> bool:
         """The handler returned: remember the id as done. False when the claim had been taken by another."""
@@ -128,7 +133,7 @@ class MemoryClaimStore:
 
     async def extend(self, event_id: str, token: str, lease_seconds: float) -> bool:
         with self._lock:
-            if not self._if_ours(event_id, token, expired_ok=False):
+            if not self._if_ours(event_id, token, expired_ok=True):
                 return False
             self._entries[event_id] = (token, self._clock() + lease_seconds)
             return True
@@ -156,8 +161,15 @@ class MemoryClaimStore:
 
 
 # Token-checked updates, each one atomic on the server (the pattern of redis-py's Lock).
+# A lapsed claim that nobody took (the key is gone: its lease ran out while the store was unreachable,
+# or the store lost it) is taken back by its live holder, the way _COMPLETE treats a missing key.
 _EXTEND = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+local held = redis.call('GET', KEYS[1])
+if held == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if not held then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
 return 0
 """
 _COMPLETE = """
@@ -197,8 +209,12 @@ class RedisClaimStore:
             # At most 64 connections per process, a request waiting for a free one (a burst of the same
             # event must not open hundreds of sockets at once), and a dropped connection retried. A retried
             # SET NX whose first reply was lost finds its own token: in flight (409), never run twice.
-            pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=64, timeout=10,
-                                                             retry=Retry(ExponentialBackoff(cap=0.5), 3),
+            # Every socket operation has a timeout: a Redis that accepts but does not answer (paused,
+            # overloaded, partitioned) would otherwise hold each delivery forever instead of a 503.
+            pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=64, timeout=REDIS_POOL_WAIT_SECONDS,
+                                                             socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
+                                                             socket_connect_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
+                                                             retry=Retry(ExponentialBackoff(cap=0.5), 2),
                                                              retry_on_error=[RedisConnectionError, RedisTimeoutError])
             client = aioredis.Redis(connection_pool=pool)
         self.url = url
