@@ -220,6 +220,9 @@ def drift(spec: str, *, contract: str | None = None, events: Sequence[str] | Non
         found = find_events(producer)
     except SpecError as exc:
         raise GateError(str(exc)) from None
+    if not found:  # nothing to hold the contract against: not a pass
+        raise GateError(f"{display}: no event schemas found (a schema with properties.event_type const or "
+                        f"one-value enum, in webhooks, components.schemas or AsyncAPI message payloads)")
     if contract is None:  # the package's own schemas, named relative to here when they are below it
         contract = os.path.relpath(schema_dir(), cwd) if schema_dir().resolve().is_relative_to(cwd.resolve()) \
             else str(schema_dir())
@@ -231,9 +234,7 @@ def drift(spec: str, *, contract: str | None = None, events: Sequence[str] | Non
     theirs = {e: p for e, p in found.items() if _selected(e, globs)}
     dropped = {name for e, name in own.items() if not _selected(e, globs)}
     contract_docs = {name: doc for name, doc in source.documents.items() if name not in dropped}
-    notes = []
-    if not found:
-        notes.append(f"{display}: no event schemas found (a schema with properties.event_type const or one-value enum)")
+    notes: list[str] = []
     try:
         report = compat.compare_catalogs(contract_docs, producer_catalog(producer, theirs), direction="forward",
                                          policy=policy)
