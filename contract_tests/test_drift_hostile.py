@@ -30,3 +30,80 @@ def test_spec_without_events_is_exit_2(tmp_path: Path, capsys, document):
     assert main(["drift", str(path)]) == 2
     err = capsys.readouterr().err
     assert "producer.json" in err and "no event schemas found" in err and "Traceback" not in err
+
+
+# -- drift soundness: the producer allows what the contract refuses, in subtle ways ---------------
+
+from openapi_schema_validator import OAS30Validator  # noqa: E402
+
+from access_events import validate_event  # noqa: E402
+from access_events.drift import drift  # noqa: E402
+
+from test_drift import FAMILY, branch, config, openapi30, write  # noqa: E402
+
+
+def _producer_accepts(document: dict, event_type: str, instance: dict) -> bool:
+    """The producer's own OpenAPI 3.0 validator on the untranslated branch of ``event_type``."""
+    branches = document["components"]["schemas"]["event"]["oneOf"]
+    schema = next(b for b in branches if b["properties"]["event_type"]["enum"] == [event_type])
+    return OAS30Validator({**schema, "components": document["components"]}).is_valid(instance)
+
+
+def _errors_confirmed(result, document: dict) -> list[tuple[str, str, str]]:
+    """Every error's witness: accepted by the producer's validator, refused by the contract's."""
+    found = []
+    for f in result.findings:
+        if f.status != "error":
+            continue
+        assert f.witness is not None, f
+        assert f.witness.accepted_by == "producer"
+        assert _producer_accepts(document, f.event, f.witness.instance), (f.event, f.witness.instance)
+        assert validate_event(f.witness.instance), (f.event, f.witness.instance)
+        found.append((f.event, f.rule, f.instance_path))
+    return sorted(found)
+
+
+def _edit(document: dict, event_type: str) -> dict:
+    return next(b for b in document["components"]["schemas"]["event"]["oneOf"]
+                if b["properties"]["event_type"]["enum"] == [event_type])
+
+
+def test_read_only_required_property_is_not_required(tmp_path):
+    """OpenAPI 3.0: ``event_id`` required but ``readOnly`` is required in responses only; the
+    producer's validator accepts an event without it. Before the fix drift said in-sync."""
+    document = openapi30(events=("access_method.revoked",))
+    _edit(document, "access_method.revoked")["properties"]["event_id"]["readOnly"] = True
+    result = drift(str(write(tmp_path, document)), config=config(tmp_path), events=["access_method.revoked"])
+    assert result.statuses["access_method.revoked"] == "drifted"
+    assert ("access_method.revoked", "required-property-removed", "/event_id") in _errors_confirmed(result, document)
+
+
+def test_const_in_openapi30_constrains_nothing(tmp_path):
+    """OpenAPI 3.0 has no ``const``: the producer's validator accepts any ``code``. Before the fix
+    the translation kept ``const`` and drift said in-sync."""
+    document = openapi30(events=("access_method.issued",))
+    _edit(document, "access_method.issued")["properties"]["is_backup_code"] = {"const": False}
+    result = drift(str(write(tmp_path, document)), config=config(tmp_path), events=["access_method.issued"])
+    assert result.statuses["access_method.issued"] == "drifted"
+    assert any(path == "/is_backup_code" for _, _, path in _errors_confirmed(result, document))
+
+
+@pytest.mark.parametrize("value", [
+    {"$ref": "https://producer.example/remote.json#/code"},
+    {"type": "string", "frobnicate": 3},
+])
+def test_what_drift_does_not_understand_is_not_in_sync(tmp_path, monkeypatch, value):
+    """A remote ``$ref`` (never fetched) or an unknown keyword where the contract constrains the
+    payload: undecided (an error), never in-sync."""
+    import urllib.request
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("drift tried to fetch a remote reference")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    document = openapi30(events=("access_method.issued",))
+    _edit(document, "access_method.issued")["properties"]["code"] = value
+    result = drift(str(write(tmp_path, document)), config=config(tmp_path), events=["access_method.issued"])
+    assert result.statuses["access_method.issued"] == "drifted"
+    assert result.exit_code == 1
+    assert any(f.status == "error" for f in result.findings)
