@@ -107,3 +107,24 @@ def test_what_drift_does_not_understand_is_not_in_sync(tmp_path, monkeypatch, va
     assert result.statuses["access_method.issued"] == "drifted"
     assert result.exit_code == 1
     assert any(f.status == "error" for f in result.findings)
+
+
+@pytest.mark.parametrize("levels, code", [(3000, 2), (300, None)])
+def test_deeply_nested_spec_no_traceback(tmp_path, capsys, levels, code):
+    """A schema nested ``levels`` deep: past the JSON decoder's depth a clear exit 2 (before the fix:
+    a RecursionError traceback from json.loads); at 300 levels a report (before: a RecursionError
+    traceback from the translation)."""
+    deep = '{"type": "string"}'
+    for _ in range(levels):
+        deep = '{"allOf": [' + deep + "]}"
+    text = json.dumps(openapi30(events=("access_method.revoked",)))
+    text = text.replace('"event_description": {"type": "string"}', '"event_description": ' + deep, 1)
+    path = tmp_path / "producer.json"
+    path.write_text(text, "utf-8")
+    result = main(["drift", str(path), "--events", "access_method.revoked"])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    if code is not None:
+        assert result == code and "producer.json" in err and "nested too deeply" in err
+    else:
+        assert result in (0, 1)

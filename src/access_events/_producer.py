@@ -50,6 +50,9 @@ def parse_spec(text: str, display: str, *, dialect: str | None = None) -> Spec:
     """Parse a producer document (JSON, else YAML) and say which kind it is."""
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise SpecError(f"{display}: nested too deeply to read (JSON arrays/objects more than ~1000 levels deep)") \
+            from None
     except ValueError as json_error:
         import yaml
 

@@ -236,8 +236,13 @@ def drift(spec: str, *, contract: str | None = None, events: Sequence[str] | Non
     contract_docs = {name: doc for name, doc in source.documents.items() if name not in dropped}
     notes: list[str] = []
     try:
-        report = compat.compare_catalogs(contract_docs, producer_catalog(producer, theirs), direction="forward",
-                                         policy=policy)
+        try:
+            catalog = producer_catalog(producer, theirs)
+        except RecursionError:  # a deeply nested schema: again on the engine's deep stack (it refuses > MAX_NESTING)
+            from .compat._engine import MAX_NESTING, _deep
+
+            catalog = _deep(lambda: producer_catalog(producer, theirs), MAX_NESTING)
+        report = compat.compare_catalogs(contract_docs, catalog, direction="forward", policy=policy)
     except compat.CompatInputError as exc:
         raise GateError(str(exc)) from None
     # The producer's document as a gate Source, for messages naming what it declares.

@@ -130,13 +130,20 @@ def translate(document: Any, dialect: str | None = None) -> Any:
     return result
 
 
-def _embeds_schema(node: Any, root: bool = True) -> bool:
+def _embeds_schema(document: Any) -> bool:
     """Whether a ``$schema`` appears anywhere below the top (an embedded resource that may be of
-    another dialect: referencing would read it in that dialect). Over-approximated (any mapping)."""
-    if isinstance(node, dict):
-        return (not root and "$schema" in node) or any(_embeds_schema(value, False) for value in node.values())
-    if isinstance(node, list):
-        return any(_embeds_schema(value, False) for value in node)
+    another dialect: referencing would read it in that dialect). Over-approximated (any mapping);
+    iterative, as documents may be nested deeper than Python's recursion limit."""
+    stack = list(document.values()) if isinstance(document, dict) else list(document) \
+        if isinstance(document, list) else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "$schema" in node:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
     return False
 
 
