@@ -39,7 +39,7 @@ from openapi_schema_validator import OAS30Validator  # noqa: E402
 from access_events import validate_event  # noqa: E402
 from access_events.drift import drift  # noqa: E402
 
-from test_drift import FAMILY, branch, config, openapi30, write  # noqa: E402
+from test_drift import FAMILY, branch, config, openapi30, write  # noqa: E402,F401
 
 
 def _producer_accepts(document: dict, event_type: str, instance: dict) -> bool:
@@ -140,3 +140,31 @@ def test_enum_with_null_without_type_has_a_witness(tmp_path):
     _edit(document, "access_method.issued")["properties"]["code"] = {"enum": ["a", None]}
     result = drift(str(write(tmp_path, document)), config=config(tmp_path), events=["access_method.issued"])
     assert ("access_method.issued", "type-widened", "/code") in _errors_confirmed(result, document)
+
+
+def _asyncapi(schema_format: str, payload: dict) -> dict:
+    return {"asyncapi": "3.0.0", "info": {"title": "p", "version": "1"},
+            "components": {"messages": {"issued": {"payload": {"schemaFormat": schema_format, "schema": payload}}}}}
+
+
+def test_asyncapi_openapi30_schema_format_is_read_as_openapi30(tmp_path):
+    """An AsyncAPI multi-format payload declared OpenAPI 3.0 (``schemaFormat``): ``nullable: true`` is
+    meaningful there. Read as draft-07 (before the fix) it was ignored and drift said in-sync while the
+    producer may send ``code: null``."""
+    payload = branch("access_method.issued", nullable_code=True)
+    payload.pop("example")
+    document = _asyncapi("application/vnd.oai.openapi+json;version=3.0.0", payload)
+    result = drift(str(write(tmp_path, document)), config=config(tmp_path), events=["access_method.issued"])
+    assert result.statuses["access_method.issued"] == "drifted"
+    assert any(f.status == "error" and f.instance_path == "/code" and f.witness.instance["code"] is None
+               for f in result.findings)
+
+
+def test_asyncapi_unknown_schema_format_is_exit_2(tmp_path, capsys):
+    """An Avro (or any non-JSON-Schema) payload is not read as JSON Schema: exit 2 naming where."""
+    payload = branch("access_method.issued")
+    document = _asyncapi("application/vnd.apache.avro;version=1.9.0", payload)
+    path = write(tmp_path, document)
+    assert main(["drift", str(path), "--events", "access_method.issued"]) == 2
+    err = capsys.readouterr().err
+    assert "schemaFormat" in err and "/components/messages/issued/payload" in err and "Traceback" not in err

@@ -243,7 +243,7 @@ def drift(spec: str, *, contract: str | None = None, events: Sequence[str] | Non
 
             catalog = _deep(lambda: producer_catalog(producer, theirs), MAX_NESTING)
         report = compat.compare_catalogs(contract_docs, catalog, direction="forward", policy=policy)
-    except compat.CompatInputError as exc:
+    except (compat.CompatInputError, SpecError) as exc:
         raise GateError(str(exc)) from None
     # The producer's document as a gate Source, for messages naming what it declares.
     producer_source = Source(display, "catalog", {SPEC_NAME: producer.document}, {SPEC_NAME: text}, {SPEC_NAME: display})
