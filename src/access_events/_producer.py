@@ -44,12 +44,17 @@ class Spec:
     document: dict
     kind: str  # "openapi-3.0", "openapi-3.1", "asyncapi-3.0"
     dialect: str
+    #: ``--dialect`` given: every schema is read in it (else an AsyncAPI payload's ``schemaFormat`` decides)
+    overridden: bool = False
 
 
 def parse_spec(text: str, display: str, *, dialect: str | None = None) -> Spec:
     """Parse a producer document (JSON, else YAML) and say which kind it is."""
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise SpecError(f"{display}: nested too deeply to read (JSON arrays/objects more than ~1000 levels deep)") \
+            from None
     except ValueError as json_error:
         import yaml
 
@@ -85,7 +90,25 @@ def parse_spec(text: str, display: str, *, dialect: str | None = None) -> Spec:
         chosen = _dialect.check_dialect(dialect) if dialect is not None else default
     except _dialect.DialectError as error:
         raise SpecError(str(error)) from None
-    return Spec(display, text, document, kind, chosen)
+    return Spec(display, text, document, kind, chosen, overridden=dialect is not None)
+
+
+def _schema_format_dialect(spec: Spec, schema_format: Any, pointer: str) -> str:
+    """The dialect of an AsyncAPI multi-format payload (``{schemaFormat, schema}``)."""
+    text = schema_format.replace(" ", "").lower() if isinstance(schema_format, str) else ""
+    version = text.partition("version=")[2]
+    if text.startswith("application/vnd.aai.asyncapi"):
+        return "draft-07"  # the AsyncAPI Schema: a superset of draft-07
+    if text.startswith(("application/vnd.oai.openapi", "application/vnd.oai.openapi+json",
+                        "application/vnd.oai.openapi+yaml")) and version.startswith(("3.0", "3.1")):
+        return "openapi-3.0" if version.startswith("3.0") else "2020-12"
+    if text.startswith(("application/schema+json", "application/schema+yaml")):
+        name = {"draft-04": "draft-04", "draft-06": "draft-06", "draft-07": "draft-07", "2019-09": "2019-09",
+                "2020-12": "2020-12"}.get(version.removeprefix("draft/"))
+        if name is not None:
+            return name
+    raise SpecError(f"{spec.display}: #{pointer}/schemaFormat: {schema_format!r} is not a JSON Schema format this "
+                    "command reads (AsyncAPI schema, JSON Schema draft-04..2020-12, OpenAPI 3.0/3.1)")
 
 
 def _escape(token: str) -> str:
@@ -190,6 +213,8 @@ def _candidates(spec: Spec) -> Iterator[str]:
                 payload = message["payload"]
                 # AsyncAPI 3.0's multi-format schema object: {schemaFormat, schema}
                 inner = "/payload/schema" if isinstance(payload, dict) and "schemaFormat" in payload else "/payload"
+                if inner == "/payload/schema":
+                    _schema_format_dialect(spec, payload["schemaFormat"], resolved + "/payload")  # refuses the unknown
                 yield from with_branches(resolved + inner)
 
 
@@ -258,7 +283,12 @@ def producer_catalog(spec: Spec, events: dict[str, str]) -> dict[str, Any]:
             continue
         parent = writable(parent_pointer)
         key: Any = int(last) if isinstance(parent, list) else _unescape(last)
-        value = _dialect.translate(parent[key], spec.dialect)
+        dialect = spec.dialect
+        if not spec.overridden and spec.kind == "asyncapi-3.0" and pointer.endswith("/payload/schema"):
+            payload = _get(document, pointer[: -len("/schema")])
+            if isinstance(payload, dict) and "schemaFormat" in payload:
+                dialect = _schema_format_dialect(spec, payload["schemaFormat"], pointer[: -len("/schema")])
+        value = _dialect.translate(parent[key], dialect)
         parent[key] = copy.deepcopy(value) if value is parent[key] else value  # never share the caller's
     catalog: dict[str, Any] = {SPEC_NAME: document}
     for event_type, pointer in events.items():

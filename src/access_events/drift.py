@@ -220,6 +220,9 @@ def drift(spec: str, *, contract: str | None = None, events: Sequence[str] | Non
         found = find_events(producer)
     except SpecError as exc:
         raise GateError(str(exc)) from None
+    if not found:  # nothing to hold the contract against: not a pass
+        raise GateError(f"{display}: no event schemas found (a schema with properties.event_type const or "
+                        f"one-value enum, in webhooks, components.schemas or AsyncAPI message payloads)")
     if contract is None:  # the package's own schemas, named relative to here when they are below it
         contract = os.path.relpath(schema_dir(), cwd) if schema_dir().resolve().is_relative_to(cwd.resolve()) \
             else str(schema_dir())
@@ -231,13 +234,16 @@ def drift(spec: str, *, contract: str | None = None, events: Sequence[str] | Non
     theirs = {e: p for e, p in found.items() if _selected(e, globs)}
     dropped = {name for e, name in own.items() if not _selected(e, globs)}
     contract_docs = {name: doc for name, doc in source.documents.items() if name not in dropped}
-    notes = []
-    if not found:
-        notes.append(f"{display}: no event schemas found (a schema with properties.event_type const or one-value enum)")
+    notes: list[str] = []
     try:
-        report = compat.compare_catalogs(contract_docs, producer_catalog(producer, theirs), direction="forward",
-                                         policy=policy)
-    except compat.CompatInputError as exc:
+        try:
+            catalog = producer_catalog(producer, theirs)
+        except RecursionError:  # a deeply nested schema: again on the engine's deep stack (it refuses > MAX_NESTING)
+            from .compat._engine import MAX_NESTING, _deep
+
+            catalog = _deep(lambda: producer_catalog(producer, theirs), MAX_NESTING)
+        report = compat.compare_catalogs(contract_docs, catalog, direction="forward", policy=policy)
+    except (compat.CompatInputError, SpecError) as exc:
         raise GateError(str(exc)) from None
     # The producer's document as a gate Source, for messages naming what it declares.
     producer_source = Source(display, "catalog", {SPEC_NAME: producer.document}, {SPEC_NAME: text}, {SPEC_NAME: display})
