@@ -25,6 +25,7 @@ import warnings
 from typing import Any
 
 import pytest
+from conftest import require_module
 from jsonschema import Draft4Validator, Draft6Validator, Draft7Validator, Draft201909Validator, Draft202012Validator
 from jsonschema._legacy_keywords import ignore_ref_siblings
 from jsonschema.exceptions import SchemaError
@@ -33,7 +34,7 @@ from referencing.exceptions import Unresolvable
 
 from access_events.compat._dialect import translate
 
-OAS30Validator = pytest.importorskip("openapi_schema_validator").OAS30Validator
+OAS30Validator = require_module("openapi_schema_validator").OAS30Validator
 
 #: openapi-schema-validator applies the siblings of a ``$ref``; OpenAPI 3.0 says a Reference Object's other
 #: properties "SHALL be ignored" (what the translation does, and what draft-04..07 validators do). The oracle
