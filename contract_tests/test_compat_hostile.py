@@ -168,3 +168,23 @@ def test_any_of_thousands_of_consts():
     forward = compare(old, new, direction="forward")
     assert rules(forward) == {"any-of-branch-added"} and not forward.compatible
     assert compare(old, new, direction="backward").compatible
+
+
+def test_example_refused_by_its_own_schema_still_gives_a_witness():
+    """An ``examples`` value the schema itself refuses (OpenAPI's ``example: null`` on an object,
+    translated to ``examples: [null]``) must not leave the witness search without a valid base
+    payload. Before the fix ``minimal()`` took that example unchecked as the root's minimal
+    instance, every base was invalid and ``code`` widened to null had no witness."""
+    from jsonschema import Draft202012Validator
+
+    def event(code: dict) -> dict:
+        return {"type": "object", "required": ["code", "id"], "examples": [None],
+                "properties": {"code": code, "id": {"type": "string", "examples": [None]}}}
+
+    old, new = event({"type": "string"}), event({"type": ["string", "null"]})
+    report = compare(old, new, direction="forward")
+    widened = [change for change in report.changes if change.instance_path == "/code"]
+    assert widened and widened[0].witness is not None, report.changes
+    instance = widened[0].witness.instance
+    assert instance["code"] is None
+    assert Draft202012Validator(new).is_valid(instance) and not Draft202012Validator(old).is_valid(instance)

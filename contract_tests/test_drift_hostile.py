@@ -130,12 +130,11 @@ def test_deeply_nested_spec_no_traceback(tmp_path, capsys, levels, code):
         assert result in (0, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="compat witness search (compat/_witness.py): no witness for a type widened "
-                                       "by an enum holding null without a type; compare() on the bare property finds "
-                                       "{'code': None}. Left to the engine's owner (see notes/audit-drift.md)")
 def test_enum_with_null_without_type_has_a_witness(tmp_path):
     """``code: {enum: ["a", null]}`` (OpenAPI 3.0, no type: the validator accepts null): drift reports
-    type-widened as an error, which must carry a payload both validators confirm."""
+    type-widened as an error, which must carry a payload both validators confirm. Before the fix it had
+    none: the branch's ``example: null`` was taken as the root's minimal instance unchecked, so no base
+    payload was valid and every candidate was placed into ``null`` (compat/_witness.minimal)."""
     document = openapi30(events=("access_method.issued",))
     _edit(document, "access_method.issued")["properties"]["code"] = {"enum": ["a", None]}
     result = drift(str(write(tmp_path, document)), config=config(tmp_path), events=["access_method.issued"])

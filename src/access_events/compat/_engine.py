@@ -279,8 +279,11 @@ def _witness_for(item: Found, old: _Side, new: _Side, old_name: str, new_name: s
                 # jsonschema-rs screens; jsonschema (the reference) confirms what passes
                 return fast_yes.is_valid(instance) and not fast_no.is_valid(instance) and yes.is_valid(instance)
         try:
+            # The example-free minimal comes last: an example the schema itself refuses (OpenAPI's
+            # `example: null` on an object) would otherwise leave no valid base at all.
             bases = [value for value in _witness._examples(root) + _witness._examples(other_root)
-                     + [_witness.minimal(builder, root)] if yes.is_valid(value)]
+                     + [_witness.minimal(builder, root), _witness.minimal(builder, root, examples=False)]
+                     if yes.is_valid(value)]
             witness = _witness.find(change, accepted_by, accepting, rejecting, builder, bases or [None],
                                     accepts, _witness.rejection_of(no))
         except Exception:  # a validator that cannot run (an unresolvable $ref): no witness, not a crash
@@ -482,7 +485,8 @@ def _event_change(key: str, old_name: str | None, new_name: str | None, old: _Si
         return change
     yes, no = side.validator(name), other.union_validator(unions[0])  # type: ignore[arg-type]
     root = side.root(name)  # type: ignore[arg-type]
-    for candidate in _witness._examples(root) + [_witness.minimal(side.builder, root)]:
+    for candidate in _witness._examples(root) + [_witness.minimal(side.builder, root),
+                                                 _witness.minimal(side.builder, root, examples=False)]:
         # is_valid, not best_match: explaining a miss over a union of a thousand branches
         # costs a second, and the reason is known anyway.
         if yes.is_valid(candidate) and not no.is_valid(candidate):

@@ -50,27 +50,34 @@ def _examples(node: Node | None) -> list[Any]:
     return values
 
 
-def minimal(builder: Builder, node: Node, depth: int = 0, chosen: frozenset = frozenset()) -> Any:
+def minimal(builder: Builder, node: Node, depth: int = 0, chosen: frozenset = frozenset(),
+            examples: bool = True) -> Any:
     """A small instance the node is likely to accept (checked by the caller, never trusted).
 
     ``anyOf``/``oneOf`` are met with their first branch (``chosen`` remembers which
     combinators were already resolved), and the ``then`` of a conditional is assumed to
     apply, so its required properties are included.
+
+    A node's first ``examples`` (or ``default``) value is taken as is, at every depth, when
+    ``examples`` is true. Annotations are not checked against their schema (OpenAPI's
+    ``example: null`` on a non-nullable object is common), so callers also try
+    ``examples=False``: the instance built from the constraints alone.
     """
     if depth > _MAX_DEPTH or node.is_false():
         return None
-    for example in _examples(node):
-        return copy.deepcopy(example)
+    if examples:
+        for example in _examples(node):
+            return copy.deepcopy(example)
     if node.enum is not None and node.enum[0]:
         return copy.deepcopy(node.enum[1][sorted(node.enum[0], key=repr)[0]])
     for combo in node.combos:
         if combo.src.key not in chosen:
             merged = builder.node(list(node.srcs) + [combo.branches[0]])
-            return minimal(builder, merged, depth + 1, chosen | {combo.src.key})
+            return minimal(builder, merged, depth + 1, chosen | {combo.src.key}, examples)
     thens = [c.then for c in node.conditionals if c.then is not None]
     if thens and not any(src.key in chosen for src in thens):
         merged = builder.node(list(node.srcs) + thens)
-        return minimal(builder, merged, depth + 1, chosen | {src.key for src in thens})
+        return minimal(builder, merged, depth + 1, chosen | {src.key for src in thens}, examples)
     types = node.types
     for atom in ("object", "string", "integer", "array", "fraction", "boolean", "null"):
         if atom not in types:
@@ -79,7 +86,7 @@ def minimal(builder: Builder, node: Node, depth: int = 0, chosen: frozenset = fr
             result = {}
             for name in sorted(node.required):
                 sources, _ = node.property_sources(name)
-                result[name] = minimal(builder, builder.node(sources, node.origin), depth + 1)
+                result[name] = minimal(builder, builder.node(sources, node.origin), depth + 1, examples=examples)
             return result
         if atom == "string":
             if "uuid" in node.formats:
@@ -101,8 +108,8 @@ def minimal(builder: Builder, node: Node, depth: int = 0, chosen: frozenset = fr
             return value
         if atom == "array":
             count = node.counts.get("minItems", (0, None))[0]
-            return [minimal(builder, builder.node(node.item_sources(i)[0], node.origin), depth + 1)
-                    for i in range(count)]
+            return [minimal(builder, builder.node(node.item_sources(i)[0], node.origin), depth + 1,
+                            examples=examples) for i in range(count)]
         return {"boolean": False, "null": None}[atom]
     return None
 
