@@ -33,10 +33,10 @@ from typing import Any, Sequence, TextIO
 
 from ._locate import line_of
 from ._producer import SPEC_NAME, Spec, SpecError, _event_type, find_events, parse_spec, producer_catalog
+from .gate.command import write_report
 from .gate.config import Config, load_config
 from .gate.evaluation import _acknowledge, _message
 from .gate.model import _CONFIG_GROUP, USAGE, Finding, Findings, GateError, group_order, plural
-from .gate.renderers import RENDERERS
 from .gate.sources import Source, load_source
 
 #: The findings drift makes besides the engine's rules (the ``severity`` keys of ``drift:``).
@@ -296,18 +296,7 @@ def run_drift(spec: str, *, contract: str | None = None, events: Sequence[str] |
     except GateError as exc:
         err.write(f"access-events drift: error: {exc}\n")
         return USAGE
-    text = RENDERERS[fmt](result)
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-        except OSError as exc:
-            err.write(f"access-events drift: error: {output}: cannot write: {exc.strerror or exc}\n")
-            return USAGE
-        err.write(result.summary() + "\n")
-    else:
-        out.write(text)
-    return result.exit_code
+    return write_report(result, fmt=fmt, output=output, out=out, err=err)
 
 
 __all__ = ["DRIFT_RULES", "STATUSES", "DriftResult", "DriftWitness", "default_globs", "drift", "run_drift"]
