@@ -707,13 +707,18 @@ def _start(argv: list[str], port: int, env: dict[str, str]) -> subprocess.Popen:
     pytest.fail("the server did not start listening")
 
 
-def _stop(proc: subprocess.Popen) -> str:
+def _terminate(proc: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited within 10 s."""
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    _terminate(proc)
     proc.reader.join(timeout=10)
     return "".join(proc.output_lines)
 

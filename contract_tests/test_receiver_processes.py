@@ -24,7 +24,7 @@ import uuid
 
 import pytest
 from conftest import require_module
-from test_receiver import DEFAULT_PATH, OUTCOME_HEADER, PYTHON, SECRET, _env, _free_port, _start, _stop, event, signed
+from test_receiver import DEFAULT_PATH, OUTCOME_HEADER, PYTHON, SECRET, _env, _free_port, _start, _stop, _terminate, event, signed
 
 redis = require_module("redis")
 requests = require_module("requests")
@@ -82,15 +82,6 @@ def _start_redis(argv: list[str]) -> subprocess.Popen:
         client.close()
 
 
-def _stop_redis(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
     exe = _redis_exe()
@@ -100,7 +91,7 @@ def redis_url(tmp_path_factory):
                          "--dir", str(folder)])
     url = f"redis://127.0.0.1:{port}"
     yield url
-    _stop_redis(proc)
+    _terminate(proc)
 
 
 @pytest.fixture(scope="module")
@@ -296,7 +287,7 @@ class _FaultyRedis:
         self.paused = False
 
     def stop(self) -> None:
-        _stop_redis(self.proc)
+        _terminate(self.proc)
 
     def start(self) -> None:
         self.proc = _start_redis(self.argv)

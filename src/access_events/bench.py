@@ -75,24 +75,9 @@ TARGETS = [
 
 
 def _time(func: Callable[[], object], rounds: int, seconds_per_round: float) -> float:
-    """Median seconds per call over ``rounds`` rounds, each sized to take about ``seconds_per_round``."""
-    func()
-    calls = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(calls):
-            func()
-        if time.perf_counter() - start >= seconds_per_round / 10:
-            break
-        calls *= 2
-    per_round = max(1, int(calls * 10 * seconds_per_round / max(time.perf_counter() - start, 1e-9) / 10))
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(per_round):
-            func()
-        samples.append((time.perf_counter() - start) / per_round)
-    return statistics.median(samples)
+    """Median seconds per call over ``rounds`` rounds, each sized to take about ``seconds_per_round``:
+    ``_time_together`` with one function."""
+    return _time_together({"": func}, rounds, seconds_per_round)[""]
 
 
 def _time_together(funcs: dict[str, Callable[[], object]], rounds: int, seconds_per_round: float) -> dict[str, float]:

@@ -33,10 +33,10 @@ from typing import Any, Sequence, TextIO
 
 from ._locate import line_of
 from ._producer import SPEC_NAME, Spec, SpecError, _event_type, find_events, parse_spec, producer_catalog
+from .gate.command import write_report
 from .gate.config import Config, load_config
 from .gate.evaluation import _acknowledge, _message
-from .gate.model import _CONFIG_GROUP, FINDINGS, OK, USAGE, Finding, GateError, group_order, plural
-from .gate.renderers import RENDERERS
+from .gate.model import _CONFIG_GROUP, USAGE, Finding, Findings, GateError, group_order, plural
 from .gate.sources import Source, load_source
 
 #: The findings drift makes besides the engine's rules (the ``severity`` keys of ``drift:``).
@@ -66,7 +66,7 @@ class DriftWitness:
 
 
 @dataclass(frozen=True)
-class DriftResult:
+class DriftResult(Findings):
     spec: Spec
     contract: Source
     globs: tuple[str, ...]
@@ -79,17 +79,6 @@ class DriftResult:
 
     command = "access-events drift"
     title = "Producer drift"
-
-    @property
-    def findings(self) -> tuple[Finding, ...]:
-        return tuple(f for _, group in self.groups for f in group)
-
-    def count(self, status: str) -> int:
-        return sum(1 for f in self.findings if f.status == status)
-
-    @property
-    def exit_code(self) -> int:
-        return FINDINGS if self.count("error") else OK
 
     @property
     def sides(self) -> tuple[tuple[str, str], tuple[str, str]]:
@@ -106,10 +95,9 @@ class DriftResult:
         return sorted(set(self.statuses) | {g for g, _ in self.groups}, key=group_order)
 
     def anchor(self, finding: Finding) -> tuple[str, int] | None:
-        if finding.config_line is not None and self.config_path:
-            return self.config_path, finding.config_line
-        if finding.rule == "stale-acknowledgement" and self.config_path:
-            return self.config_path, 1
+        config = self.config_anchor(finding)
+        if config is not None:
+            return config
         for loc, side in ((finding.old, "contract"), (finding.new, "producer")):
             if loc is None:
                 continue
@@ -308,18 +296,7 @@ def run_drift(spec: str, *, contract: str | None = None, events: Sequence[str] |
     except GateError as exc:
         err.write(f"access-events drift: error: {exc}\n")
         return USAGE
-    text = RENDERERS[fmt](result)
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-        except OSError as exc:
-            err.write(f"access-events drift: error: {output}: cannot write: {exc.strerror or exc}\n")
-            return USAGE
-        err.write(result.summary() + "\n")
-    else:
-        out.write(text)
-    return result.exit_code
+    return write_report(result, fmt=fmt, output=output, out=out, err=err)
 
 
 __all__ = ["DRIFT_RULES", "STATUSES", "DriftResult", "DriftWitness", "default_globs", "drift", "run_drift"]

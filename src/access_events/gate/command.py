@@ -9,7 +9,7 @@ from typing import TextIO
 
 from .config import Config, load_config
 from .evaluation import DEFAULT_DIRECTION, DEFAULT_POLICY, compare_sources, evaluate
-from .model import USAGE, GateError, GateResult
+from .model import USAGE, GateError, GateResult, Report
 from .renderers import RENDERERS
 from .sources import DIALECT, load_source
 
@@ -50,13 +50,19 @@ def run_compat(old: str, new: str, *, direction: str | None = None, policy: str 
     except GateError as exc:
         err.write(f"access-events compat: error: {exc}\n")
         return USAGE
+    return write_report(result, fmt=fmt, output=output, out=out, err=err)
+
+
+def write_report(result: Report, *, fmt: str, output: str | None, out: TextIO, err: TextIO) -> int:
+    """Render ``result`` as ``fmt`` to ``output`` (its summary then goes to ``err``) or to ``out``;
+    return its exit code, or USAGE when ``output`` cannot be written."""
     text = RENDERERS[fmt](result)
     if output:
         try:
             with open(output, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
         except OSError as exc:
-            err.write(f"access-events compat: error: {output}: cannot write: {exc.strerror or exc}\n")
+            err.write(f"{result.command}: error: {output}: cannot write: {exc.strerror or exc}\n")
             return USAGE
         err.write(result.summary() + "\n")
     else:

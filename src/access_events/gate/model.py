@@ -168,8 +168,35 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+class Findings:
+    """What ``GateResult`` and drift's result both derive from their ``groups`` and
+    ``config_path``: the flat findings, counts by status, the exit code, the config's anchor."""
+
+    groups: tuple[tuple[str, tuple[Finding, ...]], ...]
+    config_path: str | None
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for _, group in self.groups for f in group)
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.findings if f.status == status)
+
+    @property
+    def exit_code(self) -> int:
+        return FINDINGS if self.count("error") else OK
+
+    def config_anchor(self, finding: Finding) -> tuple[str, int] | None:
+        """(config path, line) of a finding about the config itself, else None."""
+        if finding.config_line is not None and self.config_path:
+            return self.config_path, finding.config_line
+        if finding.rule == "stale-acknowledgement" and self.config_path:
+            return self.config_path, 1
+        return None
+
+
 @dataclass(frozen=True)
-class GateResult:
+class GateResult(Findings):
     old: Source
     new: Source
     direction: str
@@ -187,17 +214,6 @@ class GateResult:
 
     command = "access-events compat"
     title = "Schema compatibility"
-
-    @property
-    def findings(self) -> tuple[Finding, ...]:
-        return tuple(f for _, group in self.groups for f in group)
-
-    def count(self, status: str) -> int:
-        return sum(1 for f in self.findings if f.status == status)
-
-    @property
-    def exit_code(self) -> int:
-        return FINDINGS if self.count("error") else OK
 
     @property
     def sides(self) -> tuple[tuple[str, str], tuple[str, str]]:
@@ -236,10 +252,9 @@ class GateResult:
         return source.paths[name], line_of(source.texts[name], pointer)
 
     def anchor(self, finding: Finding) -> tuple[str, int] | None:
-        if finding.config_line is not None and self.config_path:
-            return self.config_path, finding.config_line
-        if finding.rule == "stale-acknowledgement" and self.config_path:
-            return self.config_path, 1
+        config = self.config_anchor(finding)
+        if config is not None:
+            return config
         for loc, side in ((finding.new, "new"), (finding.old, "old")):
             if loc is not None:
                 found = self._where(loc, side, finding)

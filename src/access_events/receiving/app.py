@@ -349,7 +349,9 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
     return app
 
 
-async def _read_untimed(receive: Receive, send: Send, max_bytes: int) -> bytes | None:
+async def _receive_chunks(receive: Receive, max_bytes: int) -> tuple[list[bytes], int] | None:
+    """The body's chunks and their total size, stopped at the first chunk that takes it past
+    ``max_bytes`` (then left out of the list); None when the client disconnected."""
     chunks, size, more = [], 0, True
     while more:
         message = await receive()
@@ -358,11 +360,23 @@ async def _read_untimed(receive: Receive, send: Send, max_bytes: int) -> bytes |
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > max_bytes:
-            await _respond(send, 413, _error("too_large", f"the body is above the limit of {max_bytes} bytes"))
-            return None
+            break
         chunks.append(chunk)
         more = message.get("more_body", False)
+    return chunks, size
+
+
+async def _joined(send: Send, chunks: list[bytes], size: int, max_bytes: int) -> bytes | None:
+    """The body, or None once a body past the limit is answered 413."""
+    if size > max_bytes:
+        await _respond(send, 413, _error("too_large", f"the body is above the limit of {max_bytes} bytes"))
+        return None
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def _read_untimed(receive: Receive, send: Send, max_bytes: int) -> bytes | None:
+    received = await _receive_chunks(receive, max_bytes)
+    return None if received is None else await _joined(send, *received, max_bytes)
 
 
 async def _read_body(receive: Receive, send: Send, max_bytes: int, timeout: float | None) -> bytes | None:
@@ -371,7 +385,7 @@ async def _read_body(receive: Receive, send: Send, max_bytes: int, timeout: floa
     A body not complete within ``timeout`` seconds is answered 408: a client dribbling
     bytes would hold a connection and a task for as long as it likes. The deadline is one
     timer that cancels this task (cheaper than ``wait_for`` around every read); the
-    cancellation can only land on a ``receive()`` inside the ``try`` below.
+    cancellation can only land on a ``receive()`` of ``_receive_chunks`` inside the ``try`` below.
     """
     if timeout is None:
         return await _read_untimed(receive, send, max_bytes)
@@ -385,18 +399,10 @@ async def _read_body(receive: Receive, send: Send, max_bytes: int, timeout: floa
         task.cancel()
 
     timer = loop.call_later(timeout, expire)
-    chunks, size, more = [], 0, True
     try:
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > max_bytes:
-                break
-            chunks.append(chunk)
-            more = message.get("more_body", False)
+        received = await _receive_chunks(receive, max_bytes)
+        if received is None:
+            return None
     except asyncio.CancelledError:
         if not expired:
             raise
@@ -408,10 +414,7 @@ async def _read_body(receive: Receive, send: Send, max_bytes: int, timeout: floa
         return None
     finally:
         timer.cancel()
-    if size > max_bytes:
-        await _respond(send, 413, _error("too_large", f"the body is above the limit of {max_bytes} bytes"))
-        return None
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return await _joined(send, *received, max_bytes)
 
 
 __all__ = ["DEFAULT_PATH", "OUTCOME_HEADER", "create_app"]
