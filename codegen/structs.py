@@ -258,13 +258,18 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
         spelled = [n for n in texts if found[n].date_time]
         assign = "text = " if spelled else ""
         event = _event_source(ev, required)
+
+        def text_checks(call: str) -> None:
+            """The lax members read again as text by ``call``, then held to RFC 3339's spelling."""
+            body.append(f"    {assign}{call}  # raises ValidationError for a lax UUID\n")
+            if spelled:
+                checks = "\n            and ".join(_spelling_check(n, found[n], n in required) for n in spelled)
+                body.append(f"    {', '.join(spelled)} = {', '.join('text.' + n for n in spelled)}\n")
+                body.append(f"    if not ({checks}):\n        return None\n")
+
         body.append(f"\n\ndef {base}_parse(s: {ev.class_name}Struct, raw: bytes | str) -> {ev.class_name} | None:\n")
         if texts:
-            body.append(f"    {assign}_{text_structs[members].lower()}(raw)  # raises ValidationError for a lax UUID\n")
-        if spelled:
-            checks = "\n            and ".join(_spelling_check(n, found[n], n in required) for n in spelled)
-            body.append(f"    {', '.join(spelled)} = {', '.join('text.' + n for n in spelled)}\n")
-            body.append(f"    if not ({checks}):\n        return None\n")
+            text_checks(f"_{text_structs[members].lower()}(raw)")
         body.append(event)
         body.append(f"\n\ndef {base}_from_dict(d: dict[str, Any]) -> {ev.class_name} | None:\n")
         body.append(f"    s = _convert(d, {ev.class_name}Open, strict=True)\n")
@@ -276,11 +281,7 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
             joined = "\n            and ".join(checks)
             body.append(f"    if not ({joined}):\n        return None\n")
         elif texts:
-            body.append(f"    {assign}_convert(d, {text_structs[members]}, strict=True)  # raises ValidationError for a lax UUID\n")
-            if spelled:
-                checks = "\n            and ".join(_spelling_check(n, found[n], n in required) for n in spelled)
-                body.append(f"    {', '.join(spelled)} = {', '.join('text.' + n for n in spelled)}\n")
-                body.append(f"    if not ({checks}):\n        return None\n")
+            text_checks(f"_convert(d, {text_structs[members]}, strict=True)")
         body.append(event)
         from_dict.append(f"    {ev.event_type!r}: ({base}_from_dict, _KEYS_{base.upper()}),\n")
         plans.append(f"    {ev.class_name}Struct: {base}_parse,\n")
