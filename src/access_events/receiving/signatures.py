@@ -162,10 +162,10 @@ def verify_and_parse(body: bytes | str, headers: Mapping[str, str], secret: str 
     return parse_verified(body, max_bytes)
 
 
-def parse_verified(body: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+def parse_verified(body: bytes, max_bytes: int = DEFAULT_MAX_BYTES, max_problems: int | None = None) -> Any:
     """``parse_event`` of a body whose signature has been checked; a body that is not UTF-8 says so."""
     try:
-        return parse_event(body, max_bytes=max_bytes)
+        return parse_event(body, max_bytes=max_bytes, max_problems=max_problems)
     except InvalidEvent as exc:
         encoding = _encoding_problem(body)
         if encoding is None:
