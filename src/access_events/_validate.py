@@ -192,7 +192,7 @@ def first_problems(problems_of: ProblemsOf, schema_type: str | None, instance: d
     """The first ``limit`` problems of the full sorted list, how many more were found, and
     whether that count is all of them (else the payload has at least that many more).
 
-    Problems multiply with array items (60,000 invalid items: 60,000 problems, ~10 s of CPU),
+    Problems multiply with array items (60,000 invalid items: 60,000 problems, seconds of CPU),
     and jsonschema-rs builds every error before handing over the first, so stopping its
     iteration early saves nothing. Instead, every array longer than ``keep`` items is cut to
     its first ``keep`` (``_truncated``) and the cut copy is validated. While every keyword the
