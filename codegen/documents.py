@@ -116,7 +116,7 @@ def receiver_openapi(folder: Path, version: str) -> dict[str, Any]:
                                    "handled, or of an event type this receiver does not know (acknowledged and ignored).",
                     "headers": {OUTCOME_HEADER: {"$ref": "#/components/headers/Outcome"}}},
             "400": _json_response("The body is empty, is not JSON (or not UTF-8), or is not a valid event (`problems` "
-                                  "lists its problems, at most 50; `more_problems` counts the rest); or the request "
+                                  "lists its first problems, at most 50; `more_problems` says how many more, at least); or the request "
                                   "repeats a signature header, or has both Transfer-Encoding and Content-Length.", "BadRequest"),
             "401": _json_response("The signature headers are missing, the timestamp is more than 5 minutes away, "
                                   "or no signature matches the body.", "Error"),
@@ -182,7 +182,8 @@ def receiver_openapi(folder: Path, version: str) -> dict[str, Any]:
                 "problems": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}, "minItems": 1,
                              "description": "The problems of the invalid event, sorted by pointer (at most 50)."},
                 "more_problems": {"type": "integer", "minimum": 1,
-                                  "description": "How many more problems the event has than `problems` lists."},
+                                  "description": "The event has at least this many more problems than `problems` lists "
+                                                 "(a receiver may stop looking for them: `message` says \"at least\" then)."},
             },
             "if": {"properties": {"error": {"const": "invalid_event"}}},
             "then": {"required": ["problems"]},

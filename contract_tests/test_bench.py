@@ -79,3 +79,18 @@ def test_quick_receiver_load_reports_its_ratios():
     assert 0 < report["ratios"]["receiver, memory store"]
     assert report["in_process_us"]["parse_event"] > 0
     assert any("of the bare app" in line for line in render(report))
+
+
+def test_hostile_payloads_are_measured_capped_and_uncapped():
+    """Issue 13: the bench row for payloads with thousands of invalid items (CPU, not asserted: speed is
+    measured, never a timed test): the capped parse lists the full list's first problems and says more."""
+    from access_events import bench
+
+    report = bench.hostile(quick=True)
+    assert report["max_problems"] == bench.HOSTILE_MAX_PROBLEMS
+    assert set(report["rows"]) == {"plain items", "object items"}
+    for row in report["rows"].values():
+        assert row["items"] == bench.HOSTILE_ITEMS // 10 and row["capped_ms"] > 0 and row["every_problem_ms"] > 0
+        assert row["more_problems"] >= 1 and row["all_counted"] is False
+    assert "parse_event on hostile payloads" in bench.render({"payload_bytes": 1, "machine": {"cores": 2, "python": "3"},
+                                                              "operations": {}, "ratios": [], "hostile": report})

@@ -204,6 +204,17 @@ def test_unknown_event_type_after_a_valid_signature():
         verify_and_parse(body, signed(body), SECRET, now=NOW)
 
 
+def test_verify_and_parse_takes_max_problems():
+    """``verify_and_parse`` hands ``max_problems`` to ``parse_event``: the first problems of the full list."""
+    body = json.dumps({**json.loads(BODY), "access_grant_ids": [1] * 3000}).encode()
+    with pytest.raises(InvalidEvent) as every:
+        verify_and_parse(body, signed(body), SECRET, now=NOW)
+    with pytest.raises(InvalidEvent) as first:
+        verify_and_parse(body, signed(body), SECRET, now=NOW, max_problems=5)
+    assert len(every.value.problems) == 3000 and every.value.all_counted
+    assert first.value.problems == every.value.problems[:5] and first.value.more_problems >= 1 and not first.value.all_counted
+
+
 def test_oversized_body_is_refused_before_hashing():
     body = b" " * (1024 * 1024) + BODY
     with pytest.raises(InvalidEvent, match="above the limit"):

@@ -14,28 +14,33 @@ from ._validate import check
 from .errors import InvalidEvent, Problem, UnknownEventType
 
 
-def parse_event(data: bytes | str | Any, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Event:
+def parse_event(data: bytes | str | Any, *, max_bytes: int = DEFAULT_MAX_BYTES, max_problems: int | None = None) -> Event:
     """Decode, validate against the event's JSON Schema, and return its typed dataclass.
 
     ``data`` is the raw body (``bytes`` or ``str``) or an already-decoded mapping.
     Raises ``InvalidEvent`` with every problem, or ``UnknownEventType`` for a well-formed
     event whose type is not in the catalog. Unknown properties are accepted and not kept
-    on the object; the raw input stays the caller's.
+    on the object; the raw input stays the caller's. ``max_problems``: the InvalidEvent
+    lists at most that many (the first ones of the full sorted list; ``more_problems`` says
+    how many more), and a payload with thousands of problems costs about as much as one
+    with ``max_problems``.
     """
     event = _fast.parse_raw(data, max_bytes)
     if event is not None:
         return event
-    return _fast.build(*_decoded_and_validated(data, max_bytes))
+    return _fast.build(*_decoded_and_validated(data, max_bytes, max_problems))
 
 
-def _decoded_and_validated(data: Any, max_bytes: int) -> tuple[str, Any]:
+def _decoded_and_validated(data: Any, max_bytes: int, max_problems: int | None = None) -> tuple[str, Any]:
     """The event type and decoded payload of ``data``; raises InvalidEvent / UnknownEventType.
     Only a caller's mapping, not text this package decoded, can hold non-JSON values."""
+    if max_problems is not None and (type(max_problems) is not int or max_problems < 1):
+        raise ValueError(f"max_problems must be a positive int or None, not {max_problems!r}")
     instance = decode(data, max_bytes)
-    return validated(instance, trusted=not isinstance(data, Mapping)), instance
+    return validated(instance, trusted=not isinstance(data, Mapping), max_problems=max_problems), instance
 
 
-def validated(instance: Any, trusted: bool = True) -> str:
+def validated(instance: Any, trusted: bool = True, max_problems: int | None = None) -> str:
     """The event type of a decoded, valid event; raises InvalidEvent / UnknownEventType otherwise.
 
     jsonschema-rs decides and finds the problems; they are worded exactly as the reference
@@ -45,23 +50,24 @@ def validated(instance: Any, trusted: bool = True) -> str:
     reference itself.
     """
     if not trusted and not _fast.json_native(instance):
-        return check(instance)
+        return check(instance, max_problems=max_problems)
     event_type = instance.get("event_type") if type(instance) is dict else None
     if type(event_type) is str and _fast.is_valid(event_type, instance):
         return event_type
-    return check(instance, _fast.problems)
+    return check(instance, _fast.problems, max_problems=max_problems)
 
 
-def validate_event(data: bytes | str | Any, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Problem]:
+def validate_event(data: bytes | str | Any, *, max_bytes: int = DEFAULT_MAX_BYTES, max_problems: int | None = None) -> list[Problem]:
     """Every problem of a payload, empty when it is a valid event; never raises for bad input.
 
     An event type outside the catalog is reported as one problem with keyword
-    ``event_type`` at ``/event_type``.
+    ``event_type`` at ``/event_type``. ``max_problems``: at most that many, the first ones
+    of the full list (``parse_event``'s ``InvalidEvent.more_problems`` says how many more).
     """
     if _fast.valid_raw(data, max_bytes):
         return []
     try:
-        _decoded_and_validated(data, max_bytes)
+        _decoded_and_validated(data, max_bytes, max_problems)
     except InvalidEvent as exc:
         return list(exc.problems)
     except UnknownEventType as exc:

@@ -47,8 +47,9 @@ def check_record(record: Record, max_bytes: int, tally: Tally) -> None:
         validated(instance)
     except InvalidEvent as exc:
         tally.invalid += 1
-        for problem in exc.problems:
-            row = {"source": record.source, "line": record.line_of(problem.pointer), **_element(record), "status": "invalid",
+        lines = record.lines_of([problem.pointer for problem in exc.problems])
+        for problem, line in zip(exc.problems, lines):
+            row = {"source": record.source, "line": line, **_element(record), "status": "invalid",
                    **problem.as_dict()}
             if problem.keyword == "size":
                 row["message"] += " (raise it with --max-bytes)"

@@ -112,14 +112,15 @@ def _plans() -> dict[str, Callable[[Any], bool]]:
     return _PLANS
 
 
-def problems(event_type: str | None, instance: dict[str, Any]) -> list[Problem]:
-    """Every problem of ``instance``, found by jsonschema-rs and worded as the reference path words them."""
+def problems(event_type: str | None, instance: dict[str, Any], limit: int | None = None) -> list[Problem]:
+    """Every problem of ``instance``, found by jsonschema-rs and worded as the reference path words them
+    (the first ``limit`` of them worded: ``_validate.problems_from``)."""
     _plans()
     failures = []
     for error in _VALIDATORS[event_type].iter_errors(instance):
         path = tuple(error.instance_path)
         failures.append((path, error.kind.name, _expected(error.kind), _at(instance, path), error.message))
-    return problems_from(failures)
+    return problems_from(failures, limit)
 
 
 def _at(instance: Any, path: tuple[Any, ...]) -> Any:

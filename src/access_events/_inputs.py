@@ -34,6 +34,7 @@ class Record:
     text: str | None = None  # the document's text, to locate a pointer's line when it spans lines
     base_pointer: str = ""  # where the payload sits inside that document ("/3" in an array)
     size: int | None = None  # bytes of a decoded payload in its file, for the size limit
+    offset: int = 0  # where the payload starts in ``text``: pointers are located from there
 
     @property
     def decoded(self) -> bool:
@@ -41,9 +42,13 @@ class Record:
 
     def line_of(self, pointer: str) -> int:
         """The line of ``pointer`` (relative to this payload) in the source file."""
+        return self.lines_of([pointer])[0]
+
+    def lines_of(self, pointers: list[str]) -> list[int]:
+        """The line of each of ``pointers`` (relative to this payload), in one walk (``_locate.lines_of``)."""
         if self.text is None:
-            return self.line
-        return _locate.line_of(self.text, self.base_pointer + pointer)
+            return [self.line] * len(pointers)
+        return _locate.lines_of(self.text, pointers, self.offset)
 
 
 #: Lines per chunk of a JSON Lines file: big enough to amortise handing it to a worker,
@@ -146,7 +151,7 @@ def _array(source: str, data: bytes) -> Iterator[Record]:
         line += text.count("\n", counted, start)
         counted = start
         size = end - start if ascii_only else len(text[start:end].encode("utf-8"))
-        yield Record(source, line, value=item, text=text, base_pointer=f"/{index}", size=size)
+        yield Record(source, line, value=item, text=text, base_pointer=f"/{index}", size=size, offset=start)
 
 
 def _document(source: str, data: bytes, first_line: int) -> Iterator[Record | LineChunk | FileSlice]:

@@ -9,6 +9,8 @@ linear pass at most and cannot raise ``RecursionError``.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from json.decoder import scanstring
 from typing import Iterable
@@ -130,3 +132,65 @@ def line_of(text: str, pointer: str) -> int:
     except (ValueError, IndexError):
         pass  # malformed after all: the deepest position reached is the best answer
     return text.count("\n", 0, pos) + 1
+
+
+@functools.lru_cache(maxsize=2)
+def _newlines(text: str) -> list[int]:
+    """Offsets of every newline of ``text`` (kept for the last two texts: a JSON array file's
+    records all share their file's text)."""
+    return [match.start() for match in re.finditer("\n", text)]
+
+
+def _item(text: str, pos: int, wanted: int, resume: dict[int, tuple[int, int]]) -> int | None:
+    """Start index of element ``wanted`` of the array at ``pos``, or None when it has fewer.
+
+    ``resume`` keeps, per array, the last element found and where: ascending indexes (sorted
+    problems) skip each element of an array once in all, instead of once per pointer.
+    """
+    index, at = resume.get(pos, (0, -1))
+    if at < 0 or index > wanted:
+        index, at = 0, _skip_ws(text, pos + 1)
+        if text[at] == "]":
+            return None
+    while index < wanted:
+        at = _skip_ws(text, _skip_value(text, at))
+        if text[at] == "]":
+            return None
+        at = _skip_ws(text, at + 1)  # past the comma
+        index += 1
+        resume[pos] = (index, at)
+    return at
+
+
+def lines_of(text: str, pointers: Iterable[str], start: int = 0) -> list[int]:
+    """``line_of`` of each pointer, relative to the JSON value starting at index ``start`` of ``text``.
+
+    One ``line_of`` per problem made ``access-events validate`` quadratic: each walks from the
+    document's start, so 60,000 problems in one array of a pretty-printed 420 KB document
+    skipped its elements 1.8 billion times (over 5 minutes). Here the walk is shared: every
+    member or element reached is kept, an array resumes from its last element found, and a line
+    is a bisection in the newlines' offsets. Same answers as ``line_of`` (``test_locate.py``).
+    """
+    newlines = _newlines(text)
+    root = _skip_ws(text, start)
+    reached: dict[tuple[str, ...], int | None] = {(): root}
+    resume: dict[int, tuple[int, int]] = {}
+    lines = []
+    for pointer in pointers:
+        pos, path = root, ()
+        try:
+            for token in _tokens(pointer):
+                path += (token,)
+                if path in reached:
+                    child = reached[path]
+                elif text[pos] == "[" and _INDEX.fullmatch(token):
+                    child = reached[path] = _item(text, pos, int(token), resume)
+                else:
+                    child = reached[path] = _child(text, pos, token)
+                if child is None:
+                    break
+                pos = child
+        except (ValueError, IndexError):
+            pass  # malformed after all: the deepest position reached is the best answer
+        lines.append(bisect.bisect_left(newlines, pos) + 1)
+    return lines

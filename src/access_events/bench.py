@@ -178,6 +178,60 @@ def run(quick: bool) -> dict:
     return results
 
 
+#: Hostile payloads (issue 13): the bench event with this many invalid ``access_grant_ids`` items,
+#: plain (``1``) and objects (``{"a": 1}``); ``max_problems`` as the receiver asks.
+HOSTILE_ITEMS = 60_000
+HOSTILE_MAX_PROBLEMS = 50
+#: parse_event with the receiver's ``max_problems`` on such a payload: at most this many times what it
+#: must cost at least: ``orjson.loads`` of its bytes plus parse_event of a payload with just over
+#: ``max_problems`` problems (``HOSTILE_MAX_PROBLEMS + 1`` invalid items: the same problems to word).
+HOSTILE_TARGET = 5.0
+
+
+def _cpu(func: Callable[[], object], rounds: int) -> float:
+    """Least CPU seconds (``process_time``: this process only, whatever the neighbours do) of ``rounds`` calls."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.process_time()
+        func()
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def hostile(quick: bool) -> dict:
+    """CPU of ``parse_event`` on payloads with ``HOSTILE_ITEMS`` invalid items: with the receiver's
+    ``max_problems`` and without (every problem listed), beside its floor (``HOSTILE_TARGET``)."""
+    from .errors import InvalidEvent
+
+    items = HOSTILE_ITEMS // 10 if quick else HOSTILE_ITEMS
+    rows = {}
+    for kind, item in (("plain items", 1), ("object items", {"a": 1})):
+        raw = orjson.dumps({**PAYLOAD, "access_grant_ids": [item] * items})
+        few = orjson.dumps({**PAYLOAD, "access_grant_ids": [item] * (HOSTILE_MAX_PROBLEMS + 1)})
+
+        def parse(limit: int | None, raw: bytes = raw) -> InvalidEvent:
+            try:
+                parse_event(raw, max_problems=limit)
+            except InvalidEvent as exc:
+                return exc
+            raise AssertionError("the hostile payload parsed")
+
+        capped, every = parse(HOSTILE_MAX_PROBLEMS), parse(None)
+        assert capped.problems == every.problems[:HOSTILE_MAX_PROBLEMS] and len(every.problems) == items
+        loads_s = _cpu(lambda raw=raw: orjson.loads(raw), 5)
+        few_s = _cpu(lambda: parse(HOSTILE_MAX_PROBLEMS, few), 5)
+        capped_s = _cpu(lambda: parse(HOSTILE_MAX_PROBLEMS), 5)
+        every_s = _cpu(lambda: parse(None), 1 if not quick else 2)
+        ratio = capped_s / (loads_s + few_s)
+        rows[kind] = {"bytes": len(raw), "items": items, "orjson_loads_ms": round(loads_s * 1e3, 3),
+                      "few_problems_ms": round(few_s * 1e3, 3), "capped_ms": round(capped_s * 1e3, 3),
+                      "every_problem_ms": round(every_s * 1e3, 3), "capped_x_floor": round(ratio, 2),
+                      "every_over_capped": round(every_s / capped_s, 1),
+                      "more_problems": capped.more_problems, "all_counted": capped.all_counted, "met": ratio <= HOSTILE_TARGET}
+    return {"max_problems": HOSTILE_MAX_PROBLEMS, "rows": rows,
+            "target": f"<= {HOSTILE_TARGET:g}x (orjson.loads of it + a payload of {HOSTILE_MAX_PROBLEMS + 1} problems)"}
+
+
 def _jsonl(path: Path, lines: int) -> list[int]:
     """Write ``lines`` mixed events (every event type, 2% invalid); return the invalid lines' numbers."""
     from . import EVENT_TYPES
@@ -534,6 +588,16 @@ def render(results: dict) -> str:
         for r in side["ratios"]:
             lines.append(f"{r['operation']} ({r['kind']}) is {r['ratio']:.2f}x the time of {r['baseline']} ({r['baseline_kind']}) "
                          f"(target {r['target']}: {'met' if r['met'] else 'NOT met'})")
+    hostile_run = results.get("hostile")
+    if hostile_run:
+        lines.append("")
+        lines.append(f"parse_event on hostile payloads, CPU ms (max_problems={hostile_run['max_problems']}, as the receiver; "
+                     f"target {hostile_run['target']}):")
+        for kind, row in hostile_run["rows"].items():
+            lines.append(f"  {row['items']:,} invalid {kind} ({row['bytes']:,} B): orjson.loads {row['orjson_loads_ms']:.2f}, "
+                         f"{hostile_run['max_problems'] + 1} problems {row['few_problems_ms']:.2f}, capped {row['capped_ms']:.2f} "
+                         f"({row['capped_x_floor']:.1f}x their sum: {'met' if row['met'] else 'NOT met'}), "
+                         f"every problem {row['every_problem_ms']:.0f} ({row['every_over_capped']:.0f}x the capped)")
     bulk = results.get("throughput")
     if bulk:
         lines.append("")
@@ -588,6 +652,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = run(args.quick)
     results["undeclared"] = kinds(args.quick)
+    results["hostile"] = hostile(args.quick)
     results["throughput"] = throughput(args.lines or (20_000 if args.quick else 1_000_000))
     results["tooling"] = tooling(50 if args.quick else 1000)
     results["node"] = node_scenario(args.quick)

@@ -33,18 +33,26 @@ class EventError(ValueError):
 class InvalidEvent(EventError):
     """The payload is not a valid event: bad JSON, too large, or against its schema.
 
-    ``problems`` lists every problem found (never empty), sorted by pointer.
+    ``problems`` lists every problem found (never empty), sorted by pointer; when the caller
+    asked for at most ``max_problems``, the first ones of that sorted list, and
+    ``more_problems`` says how many more were found (0: ``problems`` is complete).
+    ``all_counted`` is False when validation stopped looking (a long array of invalid items):
+    the payload then has *at least* ``more_problems`` more.
     ``event_type`` is the payload's event type when it had a known one, else None.
     """
 
-    def __init__(self, problems: list[Problem] | tuple[Problem, ...], event_type: str | None = None):
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...], event_type: str | None = None, *,
+                 more_problems: int = 0, all_counted: bool = True):
         self.problems: tuple[Problem, ...] = tuple(problems)
         self.event_type = event_type
+        self.more_problems = more_problems
+        self.all_counted = all_counted
         what = f"invalid {event_type} event" if event_type else "invalid event"
-        count = len(self.problems)
+        count = len(self.problems) + more_problems
+        least = "" if all_counted else "at least "
         shown = "; ".join(str(p) for p in self.problems[:5])
-        more = f"; and {count - 5} more" if count > 5 else ""
-        super().__init__(f"{what} ({count} problem{'s' if count != 1 else ''}): {shown}{more}")
+        more = f"; and {least}{count - 5} more" if count > 5 else ""
+        super().__init__(f"{what} ({least}{count} problem{'s' if count != 1 else ''}): {shown}{more}")
 
 
 class UnknownEventType(EventError):

@@ -121,9 +121,10 @@ def _capped(exc: InvalidEvent, max_problems: int, max_bytes: int) -> dict[str, A
             break
         shown.append(item)
     body: dict[str, Any] = {"error": "invalid_event", "message": str(exc), "problems": shown}
-    if len(shown) < len(exc.problems):
-        body["more_problems"] = len(exc.problems) - len(shown)
-        body["message"] += f" ({len(exc.problems) - len(shown)} more problems not listed)"
+    more = len(exc.problems) - len(shown) + exc.more_problems
+    if more:
+        body["more_problems"] = more  # at least this many: parsing stops looking past the first few dozen (exc.all_counted)
+        body["message"] += f" ({'' if exc.all_counted else 'at least '}{more} more problems not listed)"
     return body
 
 
@@ -167,7 +168,7 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
         else:  # the svix-* names, or the error that says which header is missing
             msg_id, timestamp, signature = _signature_headers({k.decode("latin-1"): v.decode("latin-1") for k, v in headers.items()})
         verifier.check(msg_id, timestamp, signature, body, now=now)
-        return parse_verified(body, max_bytes)
+        return parse_verified(body, max_bytes, max_problems)  # stops listing (and costing) past the answer's problems
 
     def delivery(msg_id: str | None, event_id: str | None, event_type: str | None, outcome: str, handler_ms: float | None = None) -> None:
         if log.isEnabledFor(logging.INFO):

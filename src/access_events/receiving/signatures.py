@@ -146,8 +146,8 @@ def _check_body(body: Any) -> bytes:
 
 
 def verify_and_parse(body: bytes | str, headers: Mapping[str, str], secret: str | bytes | Verifier, *,
-                     max_bytes: int = DEFAULT_MAX_BYTES, now: float | None = None) -> Any:
-    """Verify the signature, then parse the event (``parse_event``).
+                     max_bytes: int = DEFAULT_MAX_BYTES, now: float | None = None, max_problems: int | None = None) -> Any:
+    """Verify the signature, then parse the event (``parse_event``, ``max_problems`` included).
 
     ``body`` is the raw request body: ``bytes`` (or ``str``, encoded as UTF-8; anything else
     is a ``TypeError``). Raises ``MissingHeaders``, ``StaleTimestamp`` or ``BadSignature``
@@ -159,13 +159,13 @@ def verify_and_parse(body: bytes | str, headers: Mapping[str, str], secret: str 
         # parse_event would refuse it too; refusing before the HMAC spares hashing a huge body
         raise InvalidEvent([Problem("", "size", f"payload is {len(body)} bytes, above the limit of {max_bytes} bytes")])
     verifier.verify(body, headers, now=now)
-    return parse_verified(body, max_bytes)
+    return parse_verified(body, max_bytes, max_problems)
 
 
-def parse_verified(body: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+def parse_verified(body: bytes, max_bytes: int = DEFAULT_MAX_BYTES, max_problems: int | None = None) -> Any:
     """``parse_event`` of a body whose signature has been checked; a body that is not UTF-8 says so."""
     try:
-        return parse_event(body, max_bytes=max_bytes)
+        return parse_event(body, max_bytes=max_bytes, max_problems=max_problems)
     except InvalidEvent as exc:
         encoding = _encoding_problem(body)
         if encoding is None:
