@@ -23,7 +23,7 @@ from .._formats import FORMAT_CHECKER
 from .._locate import pointer_from_path
 from . import _languages, _regex
 from ._model import RULES, Change, Location
-from ._normalize import ARRAY, NUMBER, OBJECT, STRING, Builder, Node, Src, atom_of, canon, search
+from ._normalize import ALL_ATOMS, ARRAY, NUMBER, OBJECT, STRING, Builder, Node, Src, atom_of, canon, search
 
 _FLIP = {"loosens": "tightens", "tightens": "loosens"}
 #: A property name standing for "any property the schema does not declare".
@@ -37,6 +37,11 @@ class Ctx:
     unknown: str | None = None
     #: The keyword cannot matter here (the enclosing types exclude it): changes break nothing.
     moot: bool = False
+    #: The types (atoms) of the values both versions can hold at this place, given what
+    #: encloses it at the same instance location (``Differ._domain``): a change no value of
+    #: these types can see breaks nothing here (a type one side cannot hold is reported as a
+    #: type change where that side's keywords are).
+    domain: frozenset = ALL_ATOMS
 
 
 @dataclass
@@ -119,6 +124,13 @@ def _exact_divisor(value: Any) -> bool:
     return ratio.numerator == 1 and ratio.denominator & (ratio.denominator - 1) == 0
 
 
+def _divides_one(value: Any) -> bool:
+    """``multipleOf: value`` holds for every whole number under jsonschema's test: ``1``, or a
+    float ``2**-k`` (dividing by it is an exact scaling; on overflow jsonschema falls back to
+    exact fractions)."""
+    return _exact_divisor(value) and 0 < value <= 1
+
+
 def _integer_bound(value: Any, exclusive: bool, lower: bool) -> int:
     """The smallest (``lower``) or largest integer a bound admits."""
     value = _number(value)
@@ -155,6 +167,21 @@ class Differ:
         self._validators: dict = {}
         self._subsets: dict = {}
         self._probing: set = set()
+        self._domains: dict = {}
+        self._universals: dict = {}
+        self._contradictions: dict = {}
+        self._domain_active: set = set()
+
+    def _probe(self, subsets: bool = True) -> "Differ":
+        """A differ for a side question (strict policy), sharing this one's caches (the value
+        domains always: they depend on nothing but the nodes)."""
+        probe = Differ(self.old, self.new, "strict")
+        probe._equivalence, probe._pending = self._equivalence, self._pending
+        if subsets:
+            probe._subsets, probe._probing, probe._validators = self._subsets, self._probing, self._validators
+        probe._domains, probe._universals, probe._domain_active = self._domains, self._universals, self._domain_active
+        probe._contradictions = self._contradictions
+        return probe
 
     def results(self) -> list[Found]:
         """The changes found, each once: a ``$ref`` reached along several paths (a recursive
@@ -179,7 +206,7 @@ class Differ:
              new_value: Any = None, effect: str | None = None, applies: frozenset | None = None,
              message: str = "") -> None:
         effect = effect or RULES[rule].effect
-        if applies is not None and o is not None and n is not None and not (applies & o.types & n.types):
+        if applies is not None and o is not None and n is not None and not (applies & o.types & n.types & ctx.domain):
             effect = "none"
         if ctx.moot:
             effect = "none"
@@ -240,8 +267,10 @@ class Differ:
     def _mask_empty(self, o: Node, n: Node, ctx: Ctx, start: int) -> None:
         """A side that accepts nothing here (beyond what ``is_false`` sees: an object that must
         have a property no value can satisfy, an array that must contain an item its ``items``
-        forbid) cannot gain or lose values: only the other side's direction can break."""
-        old_empty, new_empty = self._empty(self.old, o), self._empty(self.new, n)
+        forbid, no value of the types that matter here) cannot gain or lose values: only the
+        other side's direction can break."""
+        old_empty = not (self._domain(self.old, o) & ctx.domain)
+        new_empty = not (self._domain(self.new, n) & ctx.domain)
         if not (old_empty or new_empty):
             return
         gains, losses = not new_empty, not old_empty  # new accepts something / old accepts something
@@ -251,7 +280,8 @@ class Differ:
     @staticmethod
     def _no_string(node: Node) -> bool:
         """No string meets the node's length bounds, formats and patterns together (the formats'
-        shortest forms: a UUID has 36 characters, an RFC 3339 date-time at least 20)."""
+        shortest forms: a UUID has 36 characters, an RFC 3339 date-time at least 20; and the
+        formats' languages, ``_languages``, against the patterns: no UUID matches ``^[a-c]+$``)."""
         low = node.counts.get("minLength", (0, None))[0]
         high = node.counts.get("maxLength", (None, None))[0]
         if high is not None and low > high:
@@ -260,39 +290,252 @@ class Differ:
             return True
         if "date-time" in node.formats and high is not None and high < 20:
             return True
+        # Each asserted format as its regular language, a superset of what the checker accepts
+        # (``hi``): no string in the intersection means no string at all. Other formats are
+        # annotations here (FORMAT_CHECKER asserts only these).
+        languages = tuple(sorted(_languages.LANGUAGES[name][1] for name in node.formats
+                                 if name in _languages.LANGUAGES))
         if not node.patterns or (high is None and not low):
-            patterns = tuple(sorted(node.patterns))
+            patterns = tuple(sorted(node.patterns)) + languages
             return len(patterns) > 1 and _regex._strings(patterns, (), 1) == ()
         # A length window as a pattern ('$' may add a final newline: a superset, so "none" holds).
         window = f"^(.|\n){{{low},{high if high is not None else ''}}}$"
-        return _regex._strings(tuple(sorted(node.patterns)) + (window,), (), 1) == ()
+        return _regex._strings(tuple(sorted(node.patterns)) + languages + (window,), (), 1) == ()
 
     def _empty(self, builder: Builder, node: Node) -> bool:
+        """The node accepts no value at all (as far as its own keywords show)."""
+        return not self._domain(builder, node)
+
+    # -- value domains: which JSON types a schema can accept, and which it accepts whole ----
+    #: How many subschemas deep (required properties, items, branches) the analysis looks
+    #: before it answers conservatively (every type possible, none accepted whole).
+    _DOMAIN_DEPTH = 6
+
+    def _domain(self, builder: Builder, node: Node, depth: int = 0) -> frozenset[str]:
+        """The types (atoms) of the values ``node`` can accept: a superset, never missing the
+        type of a value it accepts. ``type`` and ``enum``, minus each type whose own keywords
+        contradict each other (no string meets the lengths, formats and patterns; the number
+        bounds leave no integer, or no fraction beside an integer ``multipleOf``; an object
+        must have a property no value meets, or more properties than it may; an array must be
+        longer than its items allow, or contain an item nothing there can be), intersected
+        with what its ``anyOf``/``oneOf`` branches, ``not`` and ``if``/``then``/``else`` admit.
+
+        The differ compares the keywords of one type only where both versions can hold a
+        value of that type (:class:`Ctx` ``domain``): a change no such value can see moves
+        nothing, and a type one side cannot hold at all is compared as a type change.
+        """
+        key = (id(builder), id(node))
+        if key in self._domains:
+            return self._domains[key]
         if node.is_false():
+            return frozenset()
+        if key in self._domain_active or depth > self._DOMAIN_DEPTH:
+            return node.types  # a recursive schema, or too deep: every type it names
+        self._domain_active.add(key)
+        try:
+            atoms = self._atoms(builder, node, depth)
+        finally:
+            self._domain_active.discard(key)
+        self._domains[key] = atoms
+        return atoms
+
+    def _atoms(self, builder: Builder, node: Node, depth: int) -> frozenset[str]:
+        atoms = set(node.types)
+        if node.enum is not None:
+            atoms &= {atom_of(value) for value in node.enum[1].values()}
+        if not atoms or node.unknown or node.unresolved:
+            return frozenset(atoms)
+        atoms -= self._contradicted(builder, node, depth)
+        for combo in node.combos:
+            if not atoms:
+                break
+            branches = [builder.node([src]) for src in combo.branches]
+            domains = [self._domain(builder, branch, depth + 1) for branch in branches]
+            atoms &= frozenset().union(*domains)
+            if combo.kind == "oneOf":  # a value two branches accept whole fails the `oneOf`
+                whole = [self._universal(builder, branch, depth + 1) for branch in branches]
+                atoms -= {atom for atom in ALL_ATOMS if sum(atom in found for found in whole) >= 2}
+        for src in node.nots:
+            atoms -= self._universal(builder, builder.node([src]), depth + 1)
+        for conditional in node.conditionals:
+            if not atoms:
+                break
+            condition = builder.node([conditional.if_])
+            then = builder.node([conditional.then, conditional.if_]) if conditional.then else condition
+            otherwise = self._domain(builder, builder.node([conditional.else_]), depth + 1) if conditional.else_ \
+                else ALL_ATOMS
+            atoms &= self._domain(builder, then, depth + 1) | (otherwise - self._universal(builder, condition, depth + 1))
+        return frozenset(atoms)
+
+    def _contradicted(self, builder: Builder, node: Node, depth: int = 0) -> frozenset[str]:
+        """The types the node names whose own keywords leave no value of them."""
+        key = (id(builder), id(node))
+        if key in self._contradictions:
+            return self._contradictions[key]
+        atoms = set(node.types)
+        if node.unknown or node.unresolved:
+            return frozenset()
+        gone: set[str] = set()
+        if "string" in atoms and self._no_string(node):
+            gone.add("string")
+        if atoms & NUMBER:
+            gone |= self._no_numbers(node)
+        if "object" in atoms and not node.unevaluated_properties and self._no_object(builder, node, depth):
+            gone.add("object")
+        if "array" in atoms and not node.unevaluated_items and self._no_array(builder, node, depth):
+            gone.add("array")
+        self._contradictions[key] = frozenset(gone)
+        return self._contradictions[key]
+
+    def _own_domain(self, builder: Builder, node: Node) -> frozenset[str]:
+        """The types the node's ``type`` names less those its own keywords contradict (all of
+        them when :meth:`_domain` finds the node accepts nothing). ``enum``, combinators,
+        ``not`` and conditionals are left to their own comparisons: this is what ``type``
+        changes and the keyword families are judged by."""
+        if not self._domain(builder, node):
+            return frozenset()
+        return node.types - self._contradicted(builder, node)
+
+    @staticmethod
+    def _no_numbers(node: Node) -> set[str]:
+        """The number atoms the bounds and ``multipleOf`` leave no value of."""
+        gone: set[str] = set()
+        integers = [m for m, _ in node.multiple_of.values() if type(m) is int and m > 0]
+        if integers:  # `x % m` is exact for ints and floats alike: a multiple of an int is whole
+            gone.add("fraction")
+        if node.lower is None or node.upper is None:
+            return gone
+        low, high = _number(node.lower[0]), _number(node.upper[0])
+        if not all(isinstance(bound, (int, Fraction)) for bound in (low, high)):
+            return gone
+        if low > high or (low == high and (node.lower[1] or node.upper[1])):
+            return set(NUMBER)
+        if low == high and low == int(low):
+            gone.add("fraction")  # a single value, and it is whole
+        first = _integer_bound(node.lower[0], node.lower[1], True)
+        last = _integer_bound(node.upper[0], node.upper[1], False)
+        step = math.lcm(*integers) if integers else 1
+        if -(-first // step) * step > last:  # no whole number (multiple of every int divisor) in range
+            gone.add("integer")
+        return gone
+
+    def _no_object(self, builder: Builder, node: Node, depth: int) -> bool:
+        """No object meets the node's object keywords together."""
+        low = node.counts.get("minProperties", (0, None))[0]
+        high = node.counts.get("maxProperties", (None, None))[0]
+        if high is not None and (low > high or len(node.required) > high):
             return True
-        if node.unevaluated_properties or node.unevaluated_items or node.unresolved or node.unknown:
-            return False
-        types = node.types
-        if types <= STRING and self._no_string(node):
+        return any(not self._domain(builder, builder.node(node.property_sources(name)[0], node.origin), depth + 1)
+                   for name in sorted(node.required))
+
+    def _length_cap(self, builder: Builder, node: Node, depth: int) -> int | None:
+        """The longest array the node's ``maxItems`` and items allow (an item position no
+        value can fill ends every array before it); ``None``: no bound."""
+        cap = node.counts.get("maxItems", (None, None))[0]
+        for index in range(node.prefix_length()):
+            if cap is not None and index >= cap:
+                return cap
+            sources, _ = node.item_sources(index)
+            if sources and not self._domain(builder, builder.node(sources, node.origin), depth + 1):
+                return index
+        rest, _ = node.item_sources(None)
+        if rest and (cap is None or cap > node.prefix_length()) and \
+                not self._domain(builder, builder.node(rest, node.origin), depth + 1):
+            return node.prefix_length()
+        return cap
+
+    def _no_array(self, builder: Builder, node: Node, depth: int) -> bool:
+        """No array meets the node's array keywords together."""
+        cap = self._length_cap(builder, node, depth)
+        low = node.counts.get("minItems", (0, None))[0]
+        if cap is not None and low > cap:
             return True
-        if types <= NUMBER and node.lower is not None and node.upper is not None:
-            low, high = _number(node.lower[0]), _number(node.upper[0])
-            if low > high or (low == high and (node.lower[1] or node.upper[1])):
+        for holder in node.contains:
+            need = (holder.min or (1,))[0]
+            if need < 1:
+                continue
+            if (holder.max is not None and holder.max[0] < need) or (cap is not None and need > cap):
                 return True
-            if types == frozenset({"integer"}) and _integer_bound(node.lower[0], node.lower[1], True) > \
-                    _integer_bound(node.upper[0], node.upper[1], False):
+            length = node.prefix_length()
+            places = [node.item_sources(index)[0] for index in range(length if cap is None else min(cap, length))]
+            if cap is None or cap > length:
+                places.append(node.item_sources(None)[0])
+            if not any(self._domain(builder, builder.node(sources + [holder.schema], node.origin), depth + 1)
+                       for sources in places):
                 return True
-        if types <= OBJECT:
-            for name in sorted(node.required):
-                if builder.node(node.property_sources(name)[0], node.origin).is_false():
-                    return True
-        if types <= ARRAY and len(node.contains) == 1 and not node.prefix_length():
-            holder = node.contains[0]
-            if (holder.min or (1,))[0] >= 1:
-                items, _ = node.item_sources(None)
-                if items and builder.node(items + [holder.schema], node.origin).is_false():
-                    return True
         return False
+
+    def _universal(self, builder: Builder, node: Node, depth: int = 0) -> frozenset[str]:
+        """The types (atoms) of which ``node`` accepts every value: a subset, never claiming a
+        type it rejects a value of (``not`` of it accepts no value of those types)."""
+        key = (id(builder), id(node))
+        if key in self._universals:
+            return self._universals[key]
+        if node.is_false() or key in self._domain_active or depth > self._DOMAIN_DEPTH or node.unknown \
+                or node.unresolved or node.unevaluated_properties or node.unevaluated_items:
+            return frozenset()
+        self._domain_active.add(key)
+        try:
+            atoms = self._whole(builder, node, depth)
+        finally:
+            self._domain_active.discard(key)
+        self._universals[key] = atoms
+        return atoms
+
+    def _whole(self, builder: Builder, node: Node, depth: int) -> frozenset[str]:
+        atoms = set(node.types)
+        if node.enum is not None:
+            values = list(node.enum[1].values())
+            atoms &= ({"null"} if any(value is None for value in values) else set()) | (
+                {"boolean"} if any(value is True for value in values) and any(value is False for value in values)
+                else set())
+        low = node.counts.get("minLength", (0, None))[0]
+        if node.patterns or "maxLength" in node.counts or low > 0 or any(
+                name in _languages.LANGUAGES for name in node.formats):
+            atoms.discard("string")
+        if node.lower is not None or node.upper is not None or any(
+                not _divides_one(m) for m, _ in node.multiple_of.values()):
+            atoms -= NUMBER
+        elif node.multiple_of:
+            atoms.discard("fraction")
+
+        def accepts_all(src: Src | None) -> bool:
+            return src is None or builder.node([src]).is_true()
+
+        if node.required or "maxProperties" in node.counts or node.counts.get("minProperties", (0, None))[0] > 0 \
+                or node.property_names or node.dependent_required or node.dependent_schemas or not all(
+                    accepts_all(src) for group in node.objects
+                    for src in [*group.properties.values(), *group.patterns.values(), group.additional]):
+            atoms.discard("object")
+        if "maxItems" in node.counts or node.counts.get("minItems", (0, None))[0] > 0 or node.contains \
+                or node.unique or not all(accepts_all(src) for group in node.arrays
+                                          for src in [*group.prefix, group.items]):
+            atoms.discard("array")
+        for combo in node.combos:
+            if not atoms:
+                break
+            branches = [builder.node([src]) for src in combo.branches]
+            whole = [self._universal(builder, branch, depth + 1) for branch in branches]
+            if combo.kind == "anyOf":
+                atoms &= frozenset().union(*whole)
+            else:  # exactly one branch: one holds every value of the type, no other holds any
+                domains = [self._domain(builder, branch, depth + 1) for branch in branches]
+                atoms &= {atom for atom in ALL_ATOMS if sum(atom in found for found in whole) == 1
+                          and sum(atom in found for found in domains) == 1}
+        for src in node.nots:
+            atoms -= self._domain(builder, builder.node([src]), depth + 1)
+        for conditional in node.conditionals:
+            if not atoms:
+                break
+            condition = builder.node([conditional.if_])
+            then_whole = self._universal(builder, builder.node([conditional.then]), depth + 1) \
+                if conditional.then else ALL_ATOMS
+            else_whole = self._universal(builder, builder.node([conditional.else_]), depth + 1) \
+                if conditional.else_ else ALL_ATOMS
+            # a value the `if` matches meets `then`, one it does not meets `else`
+            atoms &= (then_whole | (ALL_ATOMS - self._domain(builder, condition, depth + 1))) & (
+                else_whole | self._universal(builder, condition, depth + 1))
+        return frozenset(atoms)
 
     # -- finite places: decided by validating every value ---------------------------------
     #: Values a place may list (``enum``/``const``) for it to be decided value by value.
@@ -363,8 +606,7 @@ class Differ:
             return True  # assumed while it is being decided (a recursive schema)
         self._pending.add(key)
         try:
-            probe = Differ(self.old, self.new, "strict")
-            probe._equivalence, probe._pending = self._equivalence, self._pending
+            probe = self._probe(subsets=False)
             probe.diff(o, n, (), Ctx())
             result = not any(found.change.rule != "annotation-changed" for found in probe.found)
         finally:
@@ -387,12 +629,15 @@ class Differ:
             n = self.new.node(n.inputs, n.origin, unwrap=False) if n.inputs else n
         self._annotations(o, n, path, ctx)
         if o.is_false() or n.is_false():
+            # The other side may accept nothing either (no value of the types that matter here).
             if o.is_false() and not n.is_false():
                 self.emit(became_true, o, n, path, ctx, old=_loc(o.origin), new=_loc(n.origin),
-                          old_value=False, new_value=n.origin.contents)
+                          old_value=False, new_value=n.origin.contents,
+                          effect=None if self._domain(self.new, n) & ctx.domain else "none")
             elif n.is_false() and not o.is_false():
                 self.emit(became_false, o, n, path, ctx, old=_loc(o.origin), new=_loc(n.origin),
-                          old_value=o.origin.contents, new_value=False)
+                          old_value=o.origin.contents, new_value=False,
+                          effect=None if self._domain(self.old, o) & ctx.domain else "none")
             return
         if o.unresolved or n.unresolved:
             # Without the target, everything else here would be compared against a hole.
@@ -404,7 +649,18 @@ class Differ:
                           message=f"{reason} (in the {side} version)")
             return
         self._unknown_keywords(o, n, path, ctx)
-        self._types(o, n, path, ctx)
+        old_domain, new_domain = self._own_domain(self.old, o) & ctx.domain, self._own_domain(self.new, n) & ctx.domain
+        if bool(old_domain) != bool(new_domain) and o.types == n.types:
+            # One side's keywords contradict each other (it accepts nothing here), the other's do not.
+            if new_domain:
+                self.emit(became_true, o, n, path, ctx, old=_loc(o.origin), new=_loc(n.origin),
+                          old_value=o.origin.contents, new_value=n.origin.contents)
+            else:
+                self.emit(became_false, o, n, path, ctx, old=_loc(o.origin), new=_loc(n.origin),
+                          old_value=o.origin.contents, new_value=n.origin.contents)
+        self._types(o, n, path, ctx, old_domain, new_domain)
+        # Below, at this same instance location, only values both sides can hold matter.
+        ctx = replace(ctx, domain=old_domain & new_domain)
         self._enum(o, n, path, ctx)
         self._strings(o, n, path, ctx)
         self._numbers(o, n, path, ctx)
@@ -468,14 +724,26 @@ class Differ:
                       message=f"`{keyword}` depends on the dynamic scope, which the engine does not follow" if dynamic
                       else f"`{keyword}` is not a keyword the engine understands, and it differs")
 
-    def _types(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+    def _types(self, o: Node, n: Node, path: tuple, ctx: Ctx, old_domain: frozenset, new_domain: frozenset) -> None:
+        """The types each side can hold here (``_domain``): ``type`` and ``enum``, less the types
+        whose own keywords leave no value (``type: [string, integer]`` beside ``minimum: 5,
+        maximum: 1`` holds strings only), within what the enclosing schema admits. The rule
+        names what ``type`` says; the effect is what the domains say."""
         old, new = o.types, n.types
         if old == new:
-            return
+            if old_domain == new_domain or not (old_domain and new_domain):
+                return  # equal, or one side holds nothing here (reported as the schema becoming true/false)
+            old, new = old_domain, new_domain
+            effect = None
+        elif old_domain == new_domain:
+            effect = "none"
+        else:
+            effect = ("loosens" if new_domain > old_domain else "tightens" if new_domain < old_domain
+                      else "both")
         rule = "type-widened" if new > old else "type-narrowed" if new < old else "type-changed"
         self.emit(rule, o, n, path, ctx, old=_loc(o.type_src, "type") or _loc(o.origin),
                   new=_loc(n.type_src, "type") or _loc(n.origin),
-                  old_value=_type_names(o.types), new_value=_type_names(n.types))
+                  old_value=_type_names(old), new_value=_type_names(new), effect=effect)
 
     def _enum(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
         if o.enum is None and n.enum is None:
@@ -622,7 +890,9 @@ class Differ:
 
     # -- objects --------------------------------------------------------------------
     def _objects(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
-        moot = ctx if (OBJECT & o.types & n.types) else replace(ctx, moot=True)
+        moot = ctx if (OBJECT & o.types & n.types & ctx.domain) else replace(ctx, moot=True)
+        # Property values are other instance locations: every type matters there again.
+        child = replace(moot, domain=ALL_ATOMS)
         for name in sorted(set(o.required) | set(n.required)):
             if name in n.required and name not in o.required:
                 old_at = _loc(_counterpart(o.required, n.required[name]), "required") if o.required else _loc(o.origin)
@@ -638,16 +908,16 @@ class Differ:
             # where it is not declared is in every payload of that side, so declaring it on
             # the other constrains them all.
             optional = not ((name in o.required and not old_sources[1]) or (name in n.required and not new_sources[1]))
-            self._declared(o, n, old_sources, new_sources, path, name, moot, "property", optional)
-        self._pattern_regions(o, n, path, moot)
+            self._declared(o, n, old_sources, new_sources, path, name, child, "property", optional)
+        self._pattern_regions(o, n, path, child)
         old_extra, new_extra = o.additional_sources(), n.additional_sources()
         if old_extra or new_extra:
             uneval = bool(o.unevaluated_properties or n.unevaluated_properties) and not any(
                 g.additional for g in o.objects + n.objects)
             stem = "unevaluated-properties" if uneval else "additional-properties"
-            self.diff(self.old.node(old_extra, o.origin), self.new.node(new_extra, n.origin), path + (UNDECLARED,), moot,
+            self.diff(self.old.node(old_extra, o.origin), self.new.node(new_extra, n.origin), path + (UNDECLARED,), child,
                       became_false=f"{stem}-forbidden", became_true=f"{stem}-allowed")
-        self._pair_lists(o, n, path + ("<property name>",), moot, o.property_names, n.property_names,
+        self._pair_lists(o, n, path + ("<property name>",), child, o.property_names, n.property_names,
                          "property-names")
         self._counts(o, n, path, moot, "minProperties", "min-properties", True, OBJECT)
         self._counts(o, n, path, moot, "maxProperties", "max-properties", False, OBJECT)
@@ -763,12 +1033,28 @@ class Differ:
 
     # -- arrays ---------------------------------------------------------------------
     def _arrays(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
-        moot = ctx if (ARRAY & o.types & n.types) else replace(ctx, moot=True)
+        moot = ctx if (ARRAY & o.types & n.types & ctx.domain) else replace(ctx, moot=True)
+        # Items are other instance locations: every type matters there again.
+        child = replace(moot, domain=ALL_ATOMS)
+        # A position past the longest array a side allows (``maxItems``, or an item no value
+        # can fill) is in none of its arrays: a change there cannot break that side's direction.
+        old_cap, new_cap = self._length_cap(self.old, o, 0), self._length_cap(self.new, n, 0)
+
+        def reachable(start: int, index: int) -> None:
+            gains = new_cap is None or index < new_cap  # new has arrays with an item there
+            losses = old_cap is None or index < old_cap
+            if not (gains and losses):
+                forward, backward = (gains, losses) if ctx.polarity > 0 else (losses, gains)
+                self._clear(start, forward, backward)
+
         length = max(o.prefix_length(), n.prefix_length())
         for index in range(length):
-            self._declared(o, n, o.item_sources(index), n.item_sources(index), path, index, moot, "prefix-item", False)
+            start = len(self.found)
+            self._declared(o, n, o.item_sources(index), n.item_sources(index), path, index, child, "prefix-item", False)
+            reachable(start, index)
         old_sources, old_declared = o.item_sources(None)
         new_sources, new_declared = n.item_sources(None)
+        start = len(self.found)
         if old_sources or new_sources:
             on, nn = self.old.node(old_sources, o.origin), self.new.node(new_sources, n.origin)
             sub = path + ("*",) if not length else path + (length,)
@@ -777,21 +1063,22 @@ class Differ:
                 if old_declared and not new_declared and not (nn.is_false() or on.is_false()):
                     if on.is_true():  # `items: {}` dropped: the same meaning, unless `unevaluatedItems` now applies
                         if not nn.is_true():
-                            self.diff(on, nn, sub, moot)
+                            self.diff(on, nn, sub, child)
                     else:
-                        self._slot("items-removed", on, nn, sub, moot, old_sources[0], n.origin, None, False)
+                        self._slot("items-removed", on, nn, sub, child, old_sources[0], n.origin, None, False)
                 elif new_declared and not old_declared and not (nn.is_false() or on.is_false()):
                     if not nn.is_true():
-                        self._slot("items-added", on, nn, sub, moot, o.origin, new_sources[0], None, False)
+                        self._slot("items-added", on, nn, sub, child, o.origin, new_sources[0], None, False)
                     elif not on.is_true():  # `items: {}` where `unevaluatedItems` applied
-                        self.diff(on, nn, sub, moot)
+                        self.diff(on, nn, sub, child)
                 else:
-                    self.diff(on, nn, sub, moot,
+                    self.diff(on, nn, sub, child,
                               became_false=f"{stem}-forbidden" if stem else "schema-became-false",
                               became_true=f"{stem}-allowed" if stem else "schema-became-true")
             else:
-                self.diff(on, nn, sub, moot, became_false="unevaluated-items-forbidden",
+                self.diff(on, nn, sub, child, became_false="unevaluated-items-forbidden",
                           became_true="unevaluated-items-allowed")
+        reachable(start, length)
         self._counts(o, n, path, moot, "minItems", "min-items", True, ARRAY)
         self._counts(o, n, path, moot, "maxItems", "max-items", False, ARRAY)
         if bool(o.unique) != bool(n.unique):
@@ -824,7 +1111,8 @@ class Differ:
             return
         a, b = o.contains[0], n.contains[0]
         def inner() -> None:
-            self.diff(self.old.node([a.schema]), self.new.node([b.schema]), path + ("*",), ctx)
+            self.diff(self.old.node([a.schema]), self.new.node([b.schema]), path + ("*",),
+                      replace(ctx, domain=ALL_ATOMS))  # an item: every type matters again
 
         if a.max or b.max:
             self.guarded("`contains` with `maxContains`: a wider `contains` can also reject more arrays", o, n,
@@ -995,9 +1283,7 @@ class Differ:
             return False  # a recursive schema: not assumed
         self._probing.add(key)
         try:
-            probe = Differ(self.old, self.new, "strict")
-            probe._equivalence, probe._pending = self._equivalence, self._pending
-            probe._subsets, probe._probing, probe._validators = self._subsets, self._probing, self._validators
+            probe = self._probe()
             probe.diff(o, n, (), Ctx())
             result = not any(found.change.breaks(direction) for found in probe.found)
         finally:
@@ -1037,11 +1323,11 @@ class Differ:
         for a in o.nots[len(pairs):]:
             inner = self.old.node([a])
             self.emit("not-removed", o, n, path, ctx, old=_loc(a), new=_loc(n.origin), old_value=a.contents,
-                      effect="none" if inner.is_false() or not (inner.types & o.types) else None)
+                      effect="none" if not (self._domain(self.old, inner) & ctx.domain) else None)
         for b in n.nots[len(pairs):]:
             inner = self.new.node([b])
             self.emit("not-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(b), new_value=b.contents,
-                      effect="none" if inner.is_false() or not (inner.types & n.types) else None)
+                      effect="none" if not (self._domain(self.new, inner) & ctx.domain) else None)
 
     def _conditionals(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
         pairs = list(zip(o.conditionals, n.conditionals))
@@ -1069,8 +1355,12 @@ class Differ:
             if a.then or b.then:
                 self.diff(self.old.node([a.then, a.if_] if a.then else [a.if_]),
                           self.new.node([b.then, b.if_] if b.then else [b.if_]), path, ctx)
+            # `else` only ever meets values the `if` does not match: none of a type the `if`
+            # accepts whole (on both sides; the `if`s are equivalent here).
+            matched = self._universal(self.old, self.old.node([a.if_])) & self._universal(self.new, self.new.node([b.if_]))
             self.diff(self.old.node([a.else_] if a.else_ else [], a.src),
-                      self.new.node([b.else_] if b.else_ else [], b.src), path, ctx)
+                      self.new.node([b.else_] if b.else_ else [], b.src), path,
+                      replace(ctx, domain=ctx.domain - matched))
         for a in o.conditionals[len(pairs):]:
             self.emit("conditional-removed", o, n, path, ctx, old=_loc(a.src, "if"), new=_loc(n.origin),
                       effect="none" if self._idle(self.old, a, o) else None)
