@@ -844,10 +844,15 @@ class Differ:
                 applies: frozenset) -> None:
         old = o.counts.get(keyword)
         new = n.counts.get(keyword)
-        self._bound(o, n, path, ctx, keyword, stem, lower, applies, old, new)
+        # A lower count of 0 (`minItems: 0`) is what its absence means: reported, breaking nothing.
+        idle = lower and (old or new) is not None and (old or (0,))[0] == 0 and (new or (0,))[0] == 0
+        self._bound(o, n, path, ctx, keyword, stem, lower, applies, old, new, effect="none" if idle else None)
 
     def _bound(self, o: Node, n: Node, path: tuple, ctx: Ctx, keyword: str, stem: str, lower: bool,
-               applies: frozenset, old: tuple | None, new: tuple | None) -> None:
+               applies: frozenset, old: tuple | None, new: tuple | None, effect: str | None = None,
+               whole: tuple | None = None) -> None:
+        """``whole``: the integer bounds ``(old, new)`` where only whole numbers matter here
+        (``maximum: 10`` and ``10.5`` admit the same integers: reported, breaking nothing)."""
         if old is None and new is None:
             return
         if old is not None and new is not None:
@@ -855,14 +860,20 @@ class Differ:
             if a == b:
                 return
             rule = f"{stem}-increased" if b > a else f"{stem}-decreased"
+            if whole is not None and whole[0] == whole[1]:
+                effect = "none"
         else:
             rule = f"{stem}-added" if new is not None else f"{stem}-removed"
         self.emit(rule, o, n, path, ctx,
                   old=_loc(old[1], keyword) if old else _loc(o.origin),
                   new=_loc(new[1], keyword) if new else _loc(n.origin),
-                  old_value=old[0] if old else None, new_value=new[0] if new else None, applies=applies)
+                  old_value=old[0] if old else None, new_value=new[0] if new else None, applies=applies,
+                  effect=effect)
 
     def _numbers(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+        # Only whole numbers matter here when a side holds no fraction (``type: integer``, an
+        # integer ``multipleOf``): a fraction the other side holds is the type change's business.
+        whole = "fraction" not in (o.types | n.types) or "fraction" not in ctx.domain
         for side, stems in (("lower", {"minimum": "minimum", "exclusiveMinimum": "exclusive-minimum"}),
                             ("upper", {"maximum": "maximum", "exclusiveMaximum": "exclusive-maximum"})):
             old, new = getattr(o, side), getattr(n, side)
@@ -872,12 +883,14 @@ class Differ:
                 keyword = bound[2] if bound else ""
                 if bound:
                     self._bound(o, n, path, ctx, keyword, stems[keyword], lower, NUMBER,
-                                (old[0], old[3]) if old else None, (new[0], new[3]) if new else None)
+                                (old[0], old[3]) if old else None, (new[0], new[3]) if new else None,
+                                whole=(_integer_bound(old[0], old[1], lower), _integer_bound(new[0], new[1], lower))
+                                if whole and old and new else None)
                 continue
             # The bound moved between the inclusive and the exclusive keyword: compare the bounds.
             a = (_number(old[0]), old[1] if lower else not old[1])
             b = (_number(new[0]), new[1] if lower else not new[1])
-            if "fraction" not in (o.types | n.types):
+            if whole:
                 # Integers only: `exclusiveMinimum: 0` is `minimum: 1`, so compare whole bounds.
                 a, b = (_integer_bound(old[0], old[1], lower), False), (_integer_bound(new[0], new[1], lower), False)
                 if a == b:
@@ -886,7 +899,22 @@ class Differ:
             self.emit(f"{side}-bound-changed", o, n, path, ctx, old=_loc(old[3], old[2]), new=_loc(new[3], new[2]),
                       old_value={old[2]: old[0]}, new_value={new[2]: new[0]},
                       effect="tightens" if tighter else "loosens", applies=NUMBER)
-        self._sets(o, n, path, ctx, o.multiple_of, n.multiple_of, "multipleOf", "multiple-of", NUMBER)
+        if not whole:
+            self._sets(o, n, path, ctx, o.multiple_of, n.multiple_of, "multipleOf", "multiple-of", NUMBER)
+            return
+        # Whole numbers only: `multipleOf: 1` (or 0.5, 0.25...) holds for every one of them.
+        old_kept = {key: value for key, value in o.multiple_of.items() if not _divides_one(value[0])}
+        new_kept = {key: value for key, value in n.multiple_of.items() if not _divides_one(value[0])}
+        self._sets(o, n, path, ctx, old_kept, new_kept, "multipleOf", "multiple-of", NUMBER)
+        for key in sorted(set(o.multiple_of) ^ set(n.multiple_of), key=repr):
+            if key in old_kept or key in new_kept:
+                continue
+            added = key in n.multiple_of
+            value, src = (n.multiple_of if added else o.multiple_of)[key]
+            self.emit("multiple-of-added" if added else "multiple-of-removed", o, n, path, ctx,
+                      old=_loc(o.origin) if added else _loc(src, "multipleOf"),
+                      new=_loc(src, "multipleOf") if added else _loc(n.origin),
+                      old_value=None if added else value, new_value=value if added else None, effect="none")
 
     # -- objects --------------------------------------------------------------------
     def _objects(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
