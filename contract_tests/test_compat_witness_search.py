@@ -74,3 +74,22 @@ def test_instance_of_the_removed_branch():
     new = {"anyOf": [{"type": "integer"}, {"type": "boolean"}]}
     instance = _proven(old, new, "backward", None)  # the branches are matched: `type-changed`
     assert isinstance(instance, str) and "b" in instance
+
+
+def test_a_change_breaking_both_ways_is_proven_both_ways():
+    """Guards: a full comparison reported a change that breaks both ways once, with one witness,
+    leaving the other direction unproven (`{"c": {"c": null}}` is refused by the new `not`
+    only). Now: one finding per direction, each with its witness."""
+    def schema(inner):
+        return {"not": {"type": "object", "properties": {"c": {"type": "object", "properties": {"c": inner},
+                                                             "required": ["c"]}}}}
+
+    old, new = schema({"type": "number", "minimum": 0}), schema({"type": "null"})
+    report = compare(old, new, direction="full", policy="strict")
+    changes = [change for change in report.changes if change.rule == "type-changed"]
+    assert sorted((change.breaks_forward, change.breaks_backward) for change in changes) == [(False, True), (True, False)]
+    for change in changes:
+        assert change.witness is not None and change.witness.accepted_by == ("new" if change.breaks_forward else "old")
+        accepting, rejecting = (new, old) if change.breaks_forward else (old, new)
+        assert Draft202012Validator(accepting, format_checker=FORMAT_CHECKER).is_valid(change.witness.instance)
+        assert not Draft202012Validator(rejecting, format_checker=FORMAT_CHECKER).is_valid(change.witness.instance)
