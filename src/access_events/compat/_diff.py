@@ -559,7 +559,7 @@ class Differ:
     def _finite(self, o: Node, n: Node) -> tuple[bool, bool] | None:
         """``(some value only new accepts, some value only old accepts)`` where a side lists
         its values and both sides can be validated here; ``None`` otherwise."""
-        if o.enum is None and n.enum is None:
+        if (o.enum is None and not self._listed(o)) and (n.enum is None and not self._listed(n)):
             return None
         if o.unresolved or n.unresolved or o.unevaluated_properties or n.unevaluated_properties or \
                 o.unevaluated_items or n.unevaluated_items or o.unknown or n.unknown:
@@ -569,6 +569,9 @@ class Differ:
             if node.enum is not None:
                 for key in node.enum[0]:
                     values.setdefault(repr(key), node.enum[1][key])
+            elif self._listed(node):
+                for value in self._listed(node):
+                    values.setdefault(repr(canon(value)), value)
         if len(values) > self._FINITE or any(isinstance(value, (dict, list)) for value in values.values()):
             return None
         old_accepts, new_accepts = self._accepts(self.old, o), self._accepts(self.new, n)
@@ -578,9 +581,17 @@ class Differ:
             verdicts = [(old_accepts(value), new_accepts(value)) for value in values.values()]
         except Exception:  # a schema the validator cannot run here: keep the keyword-by-keyword verdict
             return None
-        new_only = any(b and not a for a, b in verdicts) or (n.enum is None and not n.is_false())
-        old_only = any(a and not b for a, b in verdicts) or (o.enum is None and not o.is_false())
+        new_only = any(b and not a for a, b in verdicts) or (n.enum is None and not self._listed(n) and not n.is_false())
+        old_only = any(a and not b for a, b in verdicts) or (o.enum is None and not self._listed(o) and not o.is_false())
         return new_only, old_only
+
+    @staticmethod
+    def _listed(node: Node) -> list:
+        """The values of a node whose types have finitely many (``null``, ``boolean``): its types
+        list them as an ``enum`` would."""
+        if node.atoms is None or not node.atoms or not node.atoms <= {"null", "boolean"}:
+            return []
+        return ([None] if "null" in node.atoms else []) + ([False, True] if "boolean" in node.atoms else [])
 
     def _accepts(self, builder: Builder, node: Node):
         """A test that a value meets every schema at this place (jsonschema, formats asserted)."""
@@ -659,8 +670,9 @@ class Differ:
                 self.emit(became_false, o, n, path, ctx, old=_loc(o.origin), new=_loc(n.origin),
                           old_value=o.origin.contents, new_value=n.origin.contents)
         self._types(o, n, path, ctx, old_domain, new_domain)
-        # Below, at this same instance location, only values both sides can hold matter.
-        ctx = replace(ctx, domain=old_domain & new_domain)
+        # Below, at this same instance location, only values both sides can hold matter (and a
+        # type neither version accepts any value of, a `not: {type: string}` on both, none).
+        ctx = replace(ctx, domain=old_domain & new_domain & (self._domain(self.old, o) | self._domain(self.new, n)))
         self._enum(o, n, path, ctx)
         self._strings(o, n, path, ctx)
         self._numbers(o, n, path, ctx)
@@ -837,15 +849,43 @@ class Differ:
         if not same:
             self._sets(o, n, path, ctx, o.formats, n.formats, "format", "format", STRING)
             self._sets(o, n, path, ctx, o.patterns, n.patterns, "pattern", "pattern", STRING)
-        self._counts(o, n, path, ctx, "minLength", "min-length", True, STRING)
-        self._counts(o, n, path, ctx, "maxLength", "max-length", False, STRING)
+        low, high = self._length_window(o, n)
+        self._counts(o, n, path, ctx, "minLength", "min-length", True, STRING, window=(low, high))
+        self._counts(o, n, path, ctx, "maxLength", "max-length", False, STRING, window=(low, high))
+
+    @staticmethod
+    def _length_window(o: Node, n: Node) -> tuple[int, int | None]:
+        """Lengths outside which no string meets the formats and patterns both versions keep:
+        the shortest string of their common language (formats as their ``hi`` languages, a
+        superset, so this is a lower bound), and 36 under a common ``format: uuid``. A length
+        bound moved where no such string can be is no change (``minLength: 0`` -> ``1``
+        beside ``pattern: b``)."""
+        formats = sorted(_languages.LANGUAGES[name][1] for name in o.formats
+                         if name in n.formats and name in _languages.LANGUAGES)
+        patterns = sorted(set(o.patterns) & set(n.patterns))
+        low = 0
+        if formats or patterns:
+            shortest = _regex._strings(tuple(patterns) + tuple(formats), (), 1)
+            if shortest:
+                low = len(shortest[0])
+        return low, 36 if "uuid" in o.formats and "uuid" in n.formats else None
 
     def _counts(self, o: Node, n: Node, path: tuple, ctx: Ctx, keyword: str, stem: str, lower: bool,
-                applies: frozenset) -> None:
+                applies: frozenset, window: tuple[int, int | None] = (0, None)) -> None:
+        """``window``: the counts every value both versions could hold has anyway; a bound
+        inside it on both sides says nothing (a lower count of 0, `minItems: 0`, is what its
+        absence means): reported, breaking nothing."""
         old = o.counts.get(keyword)
         new = n.counts.get(keyword)
-        # A lower count of 0 (`minItems: 0`) is what its absence means: reported, breaking nothing.
-        idle = lower and (old or new) is not None and (old or (0,))[0] == 0 and (new or (0,))[0] == 0
+        low, high = window
+
+        def effective(bound: tuple | None) -> int | None:
+            if lower:
+                return max(bound[0] if bound else 0, low)
+            value = bound[0] if bound else None
+            return value if high is None or (value is not None and value < high) else high
+
+        idle = (old or new) is not None and effective(old) == effective(new)
         self._bound(o, n, path, ctx, keyword, stem, lower, applies, old, new, effect="none" if idle else None)
 
     def _bound(self, o: Node, n: Node, path: tuple, ctx: Ctx, keyword: str, stem: str, lower: bool,
@@ -874,6 +914,14 @@ class Differ:
         # Only whole numbers matter here when a side holds no fraction (``type: integer``, an
         # integer ``multipleOf``): a fraction the other side holds is the type change's business.
         whole = "fraction" not in (o.types | n.types) or "fraction" not in ctx.domain
+        # An integer `multipleOf` both versions keep: a bound counts as the multiple it reaches.
+        step = math.lcm(*[value[0] for key, value in o.multiple_of.items()
+                          if key in n.multiple_of and type(value[0]) is int and value[0] > 0] or [1])
+
+        def rounded(bound: tuple, lower: bool) -> int:
+            edge = _integer_bound(bound[0], bound[1], lower)
+            return -(-edge // step) * step if lower else edge // step * step
+
         for side, stems in (("lower", {"minimum": "minimum", "exclusiveMinimum": "exclusive-minimum"}),
                             ("upper", {"maximum": "maximum", "exclusiveMaximum": "exclusive-maximum"})):
             old, new = getattr(o, side), getattr(n, side)
@@ -884,15 +932,14 @@ class Differ:
                 if bound:
                     self._bound(o, n, path, ctx, keyword, stems[keyword], lower, NUMBER,
                                 (old[0], old[3]) if old else None, (new[0], new[3]) if new else None,
-                                whole=(_integer_bound(old[0], old[1], lower), _integer_bound(new[0], new[1], lower))
-                                if whole and old and new else None)
+                                whole=(rounded(old, lower), rounded(new, lower)) if whole and old and new else None)
                 continue
             # The bound moved between the inclusive and the exclusive keyword: compare the bounds.
             a = (_number(old[0]), old[1] if lower else not old[1])
             b = (_number(new[0]), new[1] if lower else not new[1])
             if whole:
                 # Integers only: `exclusiveMinimum: 0` is `minimum: 1`, so compare whole bounds.
-                a, b = (_integer_bound(old[0], old[1], lower), False), (_integer_bound(new[0], new[1], lower), False)
+                a, b = (rounded(old, lower), False), (rounded(new, lower), False)
                 if a == b:
                     continue
             tighter = b > a if lower else b < a
@@ -936,19 +983,29 @@ class Differ:
             # where it is not declared is in every payload of that side, so declaring it on
             # the other constrains them all.
             optional = not ((name in o.required and not old_sources[1]) or (name in n.required and not new_sources[1]))
+            start = len(self.found)
             self._declared(o, n, old_sources, new_sources, path, name, child, "property", optional)
+            self._reachable(start, ctx, self._may_hold(n, name), self._may_hold(o, name))
         self._pattern_regions(o, n, path, child)
         old_extra, new_extra = o.additional_sources(), n.additional_sources()
         if old_extra or new_extra:
             uneval = bool(o.unevaluated_properties or n.unevaluated_properties) and not any(
                 g.additional for g in o.objects + n.objects)
             stem = "unevaluated-properties" if uneval else "additional-properties"
+            start = len(self.found)
             self.diff(self.old.node(old_extra, o.origin), self.new.node(new_extra, n.origin), path + (UNDECLARED,), child,
                       became_false=f"{stem}-forbidden", became_true=f"{stem}-allowed")
+            self._reachable(start, ctx, self._may_hold(n, None), self._may_hold(o, None))
         self._pair_lists(o, n, path + ("<property name>",), child, o.property_names, n.property_names,
                          "property-names")
         self._counts(o, n, path, moot, "minProperties", "min-properties", True, OBJECT)
+        start = len(self.found)
         self._counts(o, n, path, moot, "maxProperties", "max-properties", False, OBJECT)
+        old_max, new_max = o.counts.get("maxProperties", (None,))[0], n.counts.get("maxProperties", (None,))[0]
+        old_cap, new_cap = self._property_cap(self.old, o), self._property_cap(self.new, n)
+        # Fewer properties allowed matters only to objects that had more; more, only to objects that can have more.
+        self._reachable(start, ctx, new_cap is None or old_max is None or new_cap > old_max,
+                        old_cap is None or new_max is None or old_cap > new_max)
         for pair in sorted(set(o.dependent_required) | set(n.dependent_required)):
             if pair in n.dependent_required and pair not in o.dependent_required:
                 self.emit("dependent-required-added", o, n, path, moot, old=_loc(o.origin),
@@ -960,6 +1017,38 @@ class Differ:
         for name in sorted(set(o.dependent_schemas) | set(n.dependent_schemas)):
             self._pair_lists(o, n, path, moot, o.dependent_schemas.get(name, []), n.dependent_schemas.get(name, []),
                              "dependent-schema", value=name)
+
+    def _reachable(self, start: int, ctx: Ctx, gains: bool, losses: bool) -> None:
+        """Changes found since ``start`` concern values only new (``gains``) or old (``losses``)
+        objects or arrays may hold: a side that holds none cannot break its direction there."""
+        if not (gains and losses):
+            forward, backward = (gains, losses) if ctx.polarity > 0 else (losses, gains)
+            self._clear(start, forward, backward)
+
+    @staticmethod
+    def _may_hold(node: Node, name: str | None) -> bool:
+        """An object of this node may have the property ``name`` (``None``: an undeclared one):
+        not when its required properties already fill ``maxProperties``."""
+        if name is not None and name in node.required:
+            return True
+        if name is None and any(not node.property_sources(required)[1] for required in node.required):
+            return True  # a required property nothing declares meets the undeclared schema
+        most = node.counts.get("maxProperties", (None,))[0]
+        return most is None or len(node.required) + 1 <= most
+
+    def _property_cap(self, builder: Builder, node: Node) -> int | None:
+        """The most properties an object of this node can have: ``maxProperties``, and the
+        declared names a closed object (``additionalProperties: false``, no patterns) can fill."""
+        cap = node.counts.get("maxProperties", (None,))[0]
+        if node.unevaluated_properties:
+            return cap
+        for group in node.objects:
+            if group.additional is None or group.patterns or not builder.node([group.additional]).is_false():
+                continue
+            names = [name for name in group.properties
+                     if self._domain(builder, builder.node(node.property_sources(name)[0], node.origin))]
+            cap = len(names) if cap is None else min(cap, len(names))
+        return cap
 
     def _pattern_regions(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
         """``patternProperties`` compared region by region: the names matched by exactly the
@@ -1069,11 +1158,8 @@ class Differ:
         old_cap, new_cap = self._length_cap(self.old, o, 0), self._length_cap(self.new, n, 0)
 
         def reachable(start: int, index: int) -> None:
-            gains = new_cap is None or index < new_cap  # new has arrays with an item there
-            losses = old_cap is None or index < old_cap
-            if not (gains and losses):
-                forward, backward = (gains, losses) if ctx.polarity > 0 else (losses, gains)
-                self._clear(start, forward, backward)
+            # new (old) has arrays with an item there
+            self._reachable(start, ctx, new_cap is None or index < new_cap, old_cap is None or index < old_cap)
 
         length = max(o.prefix_length(), n.prefix_length())
         for index in range(length):
@@ -1108,7 +1194,11 @@ class Differ:
                           became_true="unevaluated-items-allowed")
         reachable(start, length)
         self._counts(o, n, path, moot, "minItems", "min-items", True, ARRAY)
+        start = len(self.found)
         self._counts(o, n, path, moot, "maxItems", "max-items", False, ARRAY)
+        old_max, new_max = o.counts.get("maxItems", (None,))[0], n.counts.get("maxItems", (None,))[0]
+        self._reachable(start, ctx, new_cap is None or old_max is None or new_cap > old_max,
+                        old_cap is None or new_max is None or old_cap > new_max)
         if bool(o.unique) != bool(n.unique):
             rule = "unique-items-added" if n.unique else "unique-items-removed"
             self.emit(rule, o, n, path, moot, old=_loc(o.unique, "uniqueItems") or _loc(o.origin),
