@@ -93,3 +93,32 @@ def test_a_change_breaking_both_ways_is_proven_both_ways():
         accepting, rejecting = (new, old) if change.breaks_forward else (old, new)
         assert Draft202012Validator(accepting, format_checker=FORMAT_CHECKER).is_valid(change.witness.instance)
         assert not Draft202012Validator(rejecting, format_checker=FORMAT_CHECKER).is_valid(change.witness.instance)
+
+
+def test_digit_property_name_on_the_path_is_a_name():
+    """Guards: a change under `patternProperties: {"^[0-9]{2,4}$": ...}` sits at a name like
+    "00": the path to it is an object's property (with the required `c` filled in), not an index."""
+    def schema(inner):
+        return {"type": "array", "items": {"type": "object", "properties": {"a": {
+            "required": ["c"], "patternProperties": {"^a": {"type": "string"}, "^[0-9]{2,4}$": inner}}}}}
+
+    instance = _proven(schema({}), schema({"type": "object"}), "backward", "type-narrowed")
+    assert isinstance(instance[0]["a"], dict) and "c" in instance[0]["a"]
+
+
+def test_items_before_the_changed_position_are_filled_in():
+    """Guards: opening `items` after a two-item tuple whose first item must be a number >= 2.5:
+    the witness needs valid items before the third (padding with nulls proves nothing)."""
+    def schema(rest):
+        return {"type": "object", "properties": {"pair": {
+            "type": "array", "prefixItems": [{"type": "number", "minimum": 2.5}, True], "items": rest}}}
+
+    instance = _proven(schema(False), schema({}), "forward", "additional-items-allowed")
+    assert len(instance["pair"]) == 3 and instance["pair"][0] >= 2.5
+
+
+def test_numbers_around_the_bounds():
+    """Guards: `exclusiveMaximum: 0` on whole numbers -> `enum: [1, -1, 0]` loses -2; the
+    candidates now include numbers a few steps around each bound."""
+    instance = _proven({"type": "integer", "exclusiveMaximum": 0}, {"enum": [1, -1, 0]}, "backward", "enum-added")
+    assert instance < -1

@@ -129,7 +129,7 @@ def _place(instance: Any, tokens: list[str], value: Any) -> Any:
     parent, key = holder, ""
     for token in tokens:
         current = parent[key]
-        if token == "*" or token.isdigit():
+        if token == "*" or (token.isdigit() and not isinstance(current, dict)):  # "00" may name a property
             if not isinstance(current, list):
                 current = []
                 parent[key] = current
@@ -182,6 +182,16 @@ def _extra_candidates(change: Change, accepting: Node | None, rejecting: Node | 
                 yield from _sample_language(merged)
                 yield minimal(side_builder, merged, examples=False)
         yield minimal(side_builder, node, examples=False)
+    for node, _ in nodes:  # numbers a step or a few inside and outside each bound, and small multiples
+        for bound in (node.lower, node.upper):
+            if bound is not None and isinstance(bound[0], (int, float)) and not isinstance(bound[0], bool):
+                for step in (1, 2, 3, 10):
+                    yield bound[0] - step
+                    yield bound[0] + step
+        for divisor, _src in node.multiple_of.values():
+            if isinstance(divisor, (int, float)) and not isinstance(divisor, bool):
+                for factor in (2, 3, -1, -2, -3, 7):
+                    yield divisor * factor
     counts = [value for value in (change.old_value, change.new_value)
               if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1_000]
     for node, side_builder in nodes:
@@ -261,24 +271,38 @@ def _child(builder: Builder, node: Node, token: str) -> Node:
     return builder.node(sources, node.origin)
 
 
-def _filled(builder: Builder, root: Node, base: Any, tokens: list[str]) -> Any:
+def _filled(builder: Builder, root: Node, base: Any, tokens: list[str], names: bool = False) -> Any:
     """``base`` with each missing container on the way to the changed place made from that
     place's minimal instance (its required properties, its minimal items), so a value put
-    there is not refused only for a sibling the path lacks."""
+    there is not refused only for a sibling the path lacks. ``names``: a token of digits
+    where an object may be is a property name (``"00"`` matching a pattern), not an index."""
     node, instance = root, base
     for depth in range(len(tokens) - 1):
         node = _child(builder, node, tokens[depth])
         current = _at(instance, tokens[:depth + 1])
-        want = list if tokens[depth + 1] == "*" or tokens[depth + 1].isdigit() else dict
+        following = tokens[depth + 1]
+        index = following == "*" or following.isdigit()
+        # an index for an array, unless only an object can be here ("00" names a property then)
+        want = list if index and not (names and following != "*" and "object" in node.types) and (
+            "array" in node.types or "object" not in node.types) else dict
         if not isinstance(current, want):
             filler = minimal(builder, node, examples=False)
             instance = _place(instance, tokens[:depth + 1], filler if isinstance(filler, want) else want())
+        if want is list and following.isdigit():
+            # the items before the changed one, each its place's minimal instance
+            items = _at(instance, tokens[:depth + 1])
+            if isinstance(items, list) and len(items) < int(following):
+                filled = list(items) + [minimal(builder, _child(builder, node, str(i)), examples=False)
+                                        for i in range(len(items), int(following))]
+                instance = _place(instance, tokens[:depth + 1], filled)
     return instance
 
 
 def _at(instance: Any, tokens: list[str]) -> Any:
     for token in tokens:
-        if isinstance(instance, dict) and token in instance:
+        if isinstance(instance, dict):
+            if token not in instance:
+                return None
             instance = instance[token]
         elif isinstance(instance, list) and (token == "*" or token.isdigit()) and len(instance) > (
                 0 if token == "*" else int(token)):
@@ -330,10 +354,13 @@ def find(change: Change, accepted_by: str, accepting: Node | None, rejecting: No
         extended = list(bases)
         if root is not None and len(tokens) > 1:
             for base in bases:
-                try:
-                    extended.append(_filled(builder, root, base, tokens))
-                except Exception:  # a path this side's schema does not describe: the plain bases only
-                    continue
+                for names in (False, True):
+                    try:
+                        filled = _filled(builder, root, base, tokens, names)
+                    except Exception:  # a path this side's schema does not describe: the plain bases only
+                        continue
+                    if filled not in extended:
+                        extended.append(filled)
         for base in extended:
             yield base, _extra_candidates(change, accepting, rejecting, builder, other)
             yield base, _candidates(change, accepting, rejecting, builder)
