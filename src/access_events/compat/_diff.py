@@ -23,7 +23,7 @@ from .._formats import FORMAT_CHECKER
 from .._locate import pointer_from_path
 from . import _languages, _regex
 from ._model import RULES, Change, Location
-from ._normalize import ARRAY, NUMBER, OBJECT, STRING, Builder, Node, Src, atom_of, canon, search
+from ._normalize import ALL_ATOMS, ARRAY, NUMBER, OBJECT, STRING, Builder, Node, Src, atom_of, canon, search
 
 _FLIP = {"loosens": "tightens", "tightens": "loosens"}
 #: A property name standing for "any property the schema does not declare".
@@ -37,6 +37,11 @@ class Ctx:
     unknown: str | None = None
     #: The keyword cannot matter here (the enclosing types exclude it): changes break nothing.
     moot: bool = False
+    #: The types (atoms) of the values both versions can hold at this place, given what
+    #: encloses it at the same instance location (``Differ._domain``): a change no value of
+    #: these types can see breaks nothing here (a type one side cannot hold is reported as a
+    #: type change where that side's keywords are).
+    domain: frozenset = ALL_ATOMS
 
 
 @dataclass
@@ -119,6 +124,13 @@ def _exact_divisor(value: Any) -> bool:
     return ratio.numerator == 1 and ratio.denominator & (ratio.denominator - 1) == 0
 
 
+def _divides_one(value: Any) -> bool:
+    """``multipleOf: value`` holds for every whole number under jsonschema's test: ``1``, or a
+    float ``2**-k`` (dividing by it is an exact scaling; on overflow jsonschema falls back to
+    exact fractions)."""
+    return _exact_divisor(value) and 0 < value <= 1
+
+
 def _integer_bound(value: Any, exclusive: bool, lower: bool) -> int:
     """The smallest (``lower``) or largest integer a bound admits."""
     value = _number(value)
@@ -155,6 +167,21 @@ class Differ:
         self._validators: dict = {}
         self._subsets: dict = {}
         self._probing: set = set()
+        self._domains: dict = {}
+        self._universals: dict = {}
+        self._contradictions: dict = {}
+        self._domain_active: set = set()
+
+    def _probe(self, subsets: bool = True) -> "Differ":
+        """A differ for a side question (strict policy), sharing this one's caches (the value
+        domains always: they depend on nothing but the nodes)."""
+        probe = Differ(self.old, self.new, "strict")
+        probe._equivalence, probe._pending = self._equivalence, self._pending
+        if subsets:
+            probe._subsets, probe._probing, probe._validators = self._subsets, self._probing, self._validators
+        probe._domains, probe._universals, probe._domain_active = self._domains, self._universals, self._domain_active
+        probe._contradictions = self._contradictions
+        return probe
 
     def results(self) -> list[Found]:
         """The changes found, each once: a ``$ref`` reached along several paths (a recursive
@@ -179,7 +206,7 @@ class Differ:
              new_value: Any = None, effect: str | None = None, applies: frozenset | None = None,
              message: str = "") -> None:
         effect = effect or RULES[rule].effect
-        if applies is not None and o is not None and n is not None and not (applies & o.types & n.types):
+        if applies is not None and o is not None and n is not None and not (applies & o.types & n.types & ctx.domain):
             effect = "none"
         if ctx.moot:
             effect = "none"
@@ -240,8 +267,10 @@ class Differ:
     def _mask_empty(self, o: Node, n: Node, ctx: Ctx, start: int) -> None:
         """A side that accepts nothing here (beyond what ``is_false`` sees: an object that must
         have a property no value can satisfy, an array that must contain an item its ``items``
-        forbid) cannot gain or lose values: only the other side's direction can break."""
-        old_empty, new_empty = self._empty(self.old, o), self._empty(self.new, n)
+        forbid, no value of the types that matter here) cannot gain or lose values: only the
+        other side's direction can break."""
+        old_empty = not (self._domain(self.old, o) & ctx.domain)
+        new_empty = not (self._domain(self.new, n) & ctx.domain)
         if not (old_empty or new_empty):
             return
         gains, losses = not new_empty, not old_empty  # new accepts something / old accepts something
@@ -251,7 +280,8 @@ class Differ:
     @staticmethod
     def _no_string(node: Node) -> bool:
         """No string meets the node's length bounds, formats and patterns together (the formats'
-        shortest forms: a UUID has 36 characters, an RFC 3339 date-time at least 20)."""
+        shortest forms: a UUID has 36 characters, an RFC 3339 date-time at least 20; and the
+        formats' languages, ``_languages``, against the patterns: no UUID matches ``^[a-c]+$``)."""
         low = node.counts.get("minLength", (0, None))[0]
         high = node.counts.get("maxLength", (None, None))[0]
         if high is not None and low > high:
@@ -260,39 +290,252 @@ class Differ:
             return True
         if "date-time" in node.formats and high is not None and high < 20:
             return True
+        # Each asserted format as its regular language, a superset of what the checker accepts
+        # (``hi``): no string in the intersection means no string at all. Other formats are
+        # annotations here (FORMAT_CHECKER asserts only these).
+        languages = tuple(sorted(_languages.LANGUAGES[name][1] for name in node.formats
+                                 if name in _languages.LANGUAGES))
         if not node.patterns or (high is None and not low):
-            patterns = tuple(sorted(node.patterns))
+            patterns = tuple(sorted(node.patterns)) + languages
             return len(patterns) > 1 and _regex._strings(patterns, (), 1) == ()
         # A length window as a pattern ('$' may add a final newline: a superset, so "none" holds).
         window = f"^(.|\n){{{low},{high if high is not None else ''}}}$"
-        return _regex._strings(tuple(sorted(node.patterns)) + (window,), (), 1) == ()
+        return _regex._strings(tuple(sorted(node.patterns)) + languages + (window,), (), 1) == ()
 
     def _empty(self, builder: Builder, node: Node) -> bool:
+        """The node accepts no value at all (as far as its own keywords show)."""
+        return not self._domain(builder, node)
+
+    # -- value domains: which JSON types a schema can accept, and which it accepts whole ----
+    #: How many subschemas deep (required properties, items, branches) the analysis looks
+    #: before it answers conservatively (every type possible, none accepted whole).
+    _DOMAIN_DEPTH = 6
+
+    def _domain(self, builder: Builder, node: Node, depth: int = 0) -> frozenset[str]:
+        """The types (atoms) of the values ``node`` can accept: a superset, never missing the
+        type of a value it accepts. ``type`` and ``enum``, minus each type whose own keywords
+        contradict each other (no string meets the lengths, formats and patterns; the number
+        bounds leave no integer, or no fraction beside an integer ``multipleOf``; an object
+        must have a property no value meets, or more properties than it may; an array must be
+        longer than its items allow, or contain an item nothing there can be), intersected
+        with what its ``anyOf``/``oneOf`` branches, ``not`` and ``if``/``then``/``else`` admit.
+
+        The differ compares the keywords of one type only where both versions can hold a
+        value of that type (:class:`Ctx` ``domain``): a change no such value can see moves
+        nothing, and a type one side cannot hold at all is compared as a type change.
+        """
+        key = (id(builder), id(node))
+        if key in self._domains:
+            return self._domains[key]
         if node.is_false():
+            return frozenset()
+        if key in self._domain_active or depth > self._DOMAIN_DEPTH:
+            return node.types  # a recursive schema, or too deep: every type it names
+        self._domain_active.add(key)
+        try:
+            atoms = self._atoms(builder, node, depth)
+        finally:
+            self._domain_active.discard(key)
+        self._domains[key] = atoms
+        return atoms
+
+    def _atoms(self, builder: Builder, node: Node, depth: int) -> frozenset[str]:
+        atoms = set(node.types)
+        if node.enum is not None:
+            atoms &= {atom_of(value) for value in node.enum[1].values()}
+        if not atoms or node.unknown or node.unresolved:
+            return frozenset(atoms)
+        atoms -= self._contradicted(builder, node, depth)
+        for combo in node.combos:
+            if not atoms:
+                break
+            branches = [builder.node([src]) for src in combo.branches]
+            domains = [self._domain(builder, branch, depth + 1) for branch in branches]
+            atoms &= frozenset().union(*domains)
+            if combo.kind == "oneOf":  # a value two branches accept whole fails the `oneOf`
+                whole = [self._universal(builder, branch, depth + 1) for branch in branches]
+                atoms -= {atom for atom in ALL_ATOMS if sum(atom in found for found in whole) >= 2}
+        for src in node.nots:
+            atoms -= self._universal(builder, builder.node([src]), depth + 1)
+        for conditional in node.conditionals:
+            if not atoms:
+                break
+            condition = builder.node([conditional.if_])
+            then = builder.node([conditional.then, conditional.if_]) if conditional.then else condition
+            otherwise = self._domain(builder, builder.node([conditional.else_]), depth + 1) if conditional.else_ \
+                else ALL_ATOMS
+            atoms &= self._domain(builder, then, depth + 1) | (otherwise - self._universal(builder, condition, depth + 1))
+        return frozenset(atoms)
+
+    def _contradicted(self, builder: Builder, node: Node, depth: int = 0) -> frozenset[str]:
+        """The types the node names whose own keywords leave no value of them."""
+        key = (id(builder), id(node))
+        if key in self._contradictions:
+            return self._contradictions[key]
+        atoms = set(node.types)
+        if node.unknown or node.unresolved:
+            return frozenset()
+        gone: set[str] = set()
+        if "string" in atoms and self._no_string(node):
+            gone.add("string")
+        if atoms & NUMBER:
+            gone |= self._no_numbers(node)
+        if "object" in atoms and not node.unevaluated_properties and self._no_object(builder, node, depth):
+            gone.add("object")
+        if "array" in atoms and not node.unevaluated_items and self._no_array(builder, node, depth):
+            gone.add("array")
+        self._contradictions[key] = frozenset(gone)
+        return self._contradictions[key]
+
+    def _own_domain(self, builder: Builder, node: Node) -> frozenset[str]:
+        """The types the node's ``type`` names less those its own keywords contradict (all of
+        them when :meth:`_domain` finds the node accepts nothing). ``enum``, combinators,
+        ``not`` and conditionals are left to their own comparisons: this is what ``type``
+        changes and the keyword families are judged by."""
+        if not self._domain(builder, node):
+            return frozenset()
+        return node.types - self._contradicted(builder, node)
+
+    @staticmethod
+    def _no_numbers(node: Node) -> set[str]:
+        """The number atoms the bounds and ``multipleOf`` leave no value of."""
+        gone: set[str] = set()
+        integers = [m for m, _ in node.multiple_of.values() if type(m) is int and m > 0]
+        if integers:  # `x % m` is exact for ints and floats alike: a multiple of an int is whole
+            gone.add("fraction")
+        if node.lower is None or node.upper is None:
+            return gone
+        low, high = _number(node.lower[0]), _number(node.upper[0])
+        if not all(isinstance(bound, (int, Fraction)) for bound in (low, high)):
+            return gone
+        if low > high or (low == high and (node.lower[1] or node.upper[1])):
+            return set(NUMBER)
+        if low == high and low == int(low):
+            gone.add("fraction")  # a single value, and it is whole
+        first = _integer_bound(node.lower[0], node.lower[1], True)
+        last = _integer_bound(node.upper[0], node.upper[1], False)
+        step = math.lcm(*integers) if integers else 1
+        if -(-first // step) * step > last:  # no whole number (multiple of every int divisor) in range
+            gone.add("integer")
+        return gone
+
+    def _no_object(self, builder: Builder, node: Node, depth: int) -> bool:
+        """No object meets the node's object keywords together."""
+        low = node.counts.get("minProperties", (0, None))[0]
+        high = node.counts.get("maxProperties", (None, None))[0]
+        if high is not None and (low > high or len(node.required) > high):
             return True
-        if node.unevaluated_properties or node.unevaluated_items or node.unresolved or node.unknown:
-            return False
-        types = node.types
-        if types <= STRING and self._no_string(node):
+        return any(not self._domain(builder, builder.node(node.property_sources(name)[0], node.origin), depth + 1)
+                   for name in sorted(node.required))
+
+    def _length_cap(self, builder: Builder, node: Node, depth: int) -> int | None:
+        """The longest array the node's ``maxItems`` and items allow (an item position no
+        value can fill ends every array before it); ``None``: no bound."""
+        cap = node.counts.get("maxItems", (None, None))[0]
+        for index in range(node.prefix_length()):
+            if cap is not None and index >= cap:
+                return cap
+            sources, _ = node.item_sources(index)
+            if sources and not self._domain(builder, builder.node(sources, node.origin), depth + 1):
+                return index
+        rest, _ = node.item_sources(None)
+        if rest and (cap is None or cap > node.prefix_length()) and \
+                not self._domain(builder, builder.node(rest, node.origin), depth + 1):
+            return node.prefix_length()
+        return cap
+
+    def _no_array(self, builder: Builder, node: Node, depth: int) -> bool:
+        """No array meets the node's array keywords together."""
+        cap = self._length_cap(builder, node, depth)
+        low = node.counts.get("minItems", (0, None))[0]
+        if cap is not None and low > cap:
             return True
-        if types <= NUMBER and node.lower is not None and node.upper is not None:
-            low, high = _number(node.lower[0]), _number(node.upper[0])
-            if low > high or (low == high and (node.lower[1] or node.upper[1])):
+        for holder in node.contains:
+            need = (holder.min or (1,))[0]
+            if need < 1:
+                continue
+            if (holder.max is not None and holder.max[0] < need) or (cap is not None and need > cap):
                 return True
-            if types == frozenset({"integer"}) and _integer_bound(node.lower[0], node.lower[1], True) > \
-                    _integer_bound(node.upper[0], node.upper[1], False):
+            length = node.prefix_length()
+            places = [node.item_sources(index)[0] for index in range(length if cap is None else min(cap, length))]
+            if cap is None or cap > length:
+                places.append(node.item_sources(None)[0])
+            if not any(self._domain(builder, builder.node(sources + [holder.schema], node.origin), depth + 1)
+                       for sources in places):
                 return True
-        if types <= OBJECT:
-            for name in sorted(node.required):
-                if builder.node(node.property_sources(name)[0], node.origin).is_false():
-                    return True
-        if types <= ARRAY and len(node.contains) == 1 and not node.prefix_length():
-            holder = node.contains[0]
-            if (holder.min or (1,))[0] >= 1:
-                items, _ = node.item_sources(None)
-                if items and builder.node(items + [holder.schema], node.origin).is_false():
-                    return True
         return False
+
+    def _universal(self, builder: Builder, node: Node, depth: int = 0) -> frozenset[str]:
+        """The types (atoms) of which ``node`` accepts every value: a subset, never claiming a
+        type it rejects a value of (``not`` of it accepts no value of those types)."""
+        key = (id(builder), id(node))
+        if key in self._universals:
+            return self._universals[key]
+        if node.is_false() or key in self._domain_active or depth > self._DOMAIN_DEPTH or node.unknown \
+                or node.unresolved or node.unevaluated_properties or node.unevaluated_items:
+            return frozenset()
+        self._domain_active.add(key)
+        try:
+            atoms = self._whole(builder, node, depth)
+        finally:
+            self._domain_active.discard(key)
+        self._universals[key] = atoms
+        return atoms
+
+    def _whole(self, builder: Builder, node: Node, depth: int) -> frozenset[str]:
+        atoms = set(node.types)
+        if node.enum is not None:
+            values = list(node.enum[1].values())
+            atoms &= ({"null"} if any(value is None for value in values) else set()) | (
+                {"boolean"} if any(value is True for value in values) and any(value is False for value in values)
+                else set())
+        low = node.counts.get("minLength", (0, None))[0]
+        if node.patterns or "maxLength" in node.counts or low > 0 or any(
+                name in _languages.LANGUAGES for name in node.formats):
+            atoms.discard("string")
+        if node.lower is not None or node.upper is not None or any(
+                not _divides_one(m) for m, _ in node.multiple_of.values()):
+            atoms -= NUMBER
+        elif node.multiple_of:
+            atoms.discard("fraction")
+
+        def accepts_all(src: Src | None) -> bool:
+            return src is None or builder.node([src]).is_true()
+
+        if node.required or "maxProperties" in node.counts or node.counts.get("minProperties", (0, None))[0] > 0 \
+                or node.property_names or node.dependent_required or node.dependent_schemas or not all(
+                    accepts_all(src) for group in node.objects
+                    for src in [*group.properties.values(), *group.patterns.values(), group.additional]):
+            atoms.discard("object")
+        if "maxItems" in node.counts or node.counts.get("minItems", (0, None))[0] > 0 or node.contains \
+                or node.unique or not all(accepts_all(src) for group in node.arrays
+                                          for src in [*group.prefix, group.items]):
+            atoms.discard("array")
+        for combo in node.combos:
+            if not atoms:
+                break
+            branches = [builder.node([src]) for src in combo.branches]
+            whole = [self._universal(builder, branch, depth + 1) for branch in branches]
+            if combo.kind == "anyOf":
+                atoms &= frozenset().union(*whole)
+            else:  # exactly one branch: one holds every value of the type, no other holds any
+                domains = [self._domain(builder, branch, depth + 1) for branch in branches]
+                atoms &= {atom for atom in ALL_ATOMS if sum(atom in found for found in whole) == 1
+                          and sum(atom in found for found in domains) == 1}
+        for src in node.nots:
+            atoms -= self._domain(builder, builder.node([src]), depth + 1)
+        for conditional in node.conditionals:
+            if not atoms:
+                break
+            condition = builder.node([conditional.if_])
+            then_whole = self._universal(builder, builder.node([conditional.then]), depth + 1) \
+                if conditional.then else ALL_ATOMS
+            else_whole = self._universal(builder, builder.node([conditional.else_]), depth + 1) \
+                if conditional.else_ else ALL_ATOMS
+            # a value the `if` matches meets `then`, one it does not meets `else`
+            atoms &= (then_whole | (ALL_ATOMS - self._domain(builder, condition, depth + 1))) & (
+                else_whole | self._universal(builder, condition, depth + 1))
+        return frozenset(atoms)
 
     # -- finite places: decided by validating every value ---------------------------------
     #: Values a place may list (``enum``/``const``) for it to be decided value by value.
@@ -316,7 +559,7 @@ class Differ:
     def _finite(self, o: Node, n: Node) -> tuple[bool, bool] | None:
         """``(some value only new accepts, some value only old accepts)`` where a side lists
         its values and both sides can be validated here; ``None`` otherwise."""
-        if o.enum is None and n.enum is None:
+        if (o.enum is None and not self._listed(o)) and (n.enum is None and not self._listed(n)):
             return None
         if o.unresolved or n.unresolved or o.unevaluated_properties or n.unevaluated_properties or \
                 o.unevaluated_items or n.unevaluated_items or o.unknown or n.unknown:
@@ -326,6 +569,9 @@ class Differ:
             if node.enum is not None:
                 for key in node.enum[0]:
                     values.setdefault(repr(key), node.enum[1][key])
+            elif self._listed(node):
+                for value in self._listed(node):
+                    values.setdefault(repr(canon(value)), value)
         if len(values) > self._FINITE or any(isinstance(value, (dict, list)) for value in values.values()):
             return None
         old_accepts, new_accepts = self._accepts(self.old, o), self._accepts(self.new, n)
@@ -335,9 +581,17 @@ class Differ:
             verdicts = [(old_accepts(value), new_accepts(value)) for value in values.values()]
         except Exception:  # a schema the validator cannot run here: keep the keyword-by-keyword verdict
             return None
-        new_only = any(b and not a for a, b in verdicts) or (n.enum is None and not n.is_false())
-        old_only = any(a and not b for a, b in verdicts) or (o.enum is None and not o.is_false())
+        new_only = any(b and not a for a, b in verdicts) or (n.enum is None and not self._listed(n) and not n.is_false())
+        old_only = any(a and not b for a, b in verdicts) or (o.enum is None and not self._listed(o) and not o.is_false())
         return new_only, old_only
+
+    @staticmethod
+    def _listed(node: Node) -> list:
+        """The values of a node whose types have finitely many (``null``, ``boolean``): its types
+        list them as an ``enum`` would."""
+        if node.atoms is None or not node.atoms or not node.atoms <= {"null", "boolean"}:
+            return []
+        return ([None] if "null" in node.atoms else []) + ([False, True] if "boolean" in node.atoms else [])
 
     def _accepts(self, builder: Builder, node: Node):
         """A test that a value meets every schema at this place (jsonschema, formats asserted)."""
@@ -363,8 +617,7 @@ class Differ:
             return True  # assumed while it is being decided (a recursive schema)
         self._pending.add(key)
         try:
-            probe = Differ(self.old, self.new, "strict")
-            probe._equivalence, probe._pending = self._equivalence, self._pending
+            probe = self._probe(subsets=False)
             probe.diff(o, n, (), Ctx())
             result = not any(found.change.rule != "annotation-changed" for found in probe.found)
         finally:
@@ -387,12 +640,15 @@ class Differ:
             n = self.new.node(n.inputs, n.origin, unwrap=False) if n.inputs else n
         self._annotations(o, n, path, ctx)
         if o.is_false() or n.is_false():
+            # The other side may accept nothing either (no value of the types that matter here).
             if o.is_false() and not n.is_false():
                 self.emit(became_true, o, n, path, ctx, old=_loc(o.origin), new=_loc(n.origin),
-                          old_value=False, new_value=n.origin.contents)
+                          old_value=False, new_value=n.origin.contents,
+                          effect=None if self._domain(self.new, n) & ctx.domain else "none")
             elif n.is_false() and not o.is_false():
                 self.emit(became_false, o, n, path, ctx, old=_loc(o.origin), new=_loc(n.origin),
-                          old_value=o.origin.contents, new_value=False)
+                          old_value=o.origin.contents, new_value=False,
+                          effect=None if self._domain(self.old, o) & ctx.domain else "none")
             return
         if o.unresolved or n.unresolved:
             # Without the target, everything else here would be compared against a hole.
@@ -404,7 +660,19 @@ class Differ:
                           message=f"{reason} (in the {side} version)")
             return
         self._unknown_keywords(o, n, path, ctx)
-        self._types(o, n, path, ctx)
+        old_domain, new_domain = self._own_domain(self.old, o) & ctx.domain, self._own_domain(self.new, n) & ctx.domain
+        if bool(old_domain) != bool(new_domain) and o.types == n.types:
+            # One side's keywords contradict each other (it accepts nothing here), the other's do not.
+            if new_domain:
+                self.emit(became_true, o, n, path, ctx, old=_loc(o.origin), new=_loc(n.origin),
+                          old_value=o.origin.contents, new_value=n.origin.contents)
+            else:
+                self.emit(became_false, o, n, path, ctx, old=_loc(o.origin), new=_loc(n.origin),
+                          old_value=o.origin.contents, new_value=n.origin.contents)
+        self._types(o, n, path, ctx, old_domain, new_domain)
+        # Below, at this same instance location, only values both sides can hold matter (and a
+        # type neither version accepts any value of, a `not: {type: string}` on both, none).
+        ctx = replace(ctx, domain=old_domain & new_domain & (self._domain(self.old, o) | self._domain(self.new, n)))
         self._enum(o, n, path, ctx)
         self._strings(o, n, path, ctx)
         self._numbers(o, n, path, ctx)
@@ -468,14 +736,26 @@ class Differ:
                       message=f"`{keyword}` depends on the dynamic scope, which the engine does not follow" if dynamic
                       else f"`{keyword}` is not a keyword the engine understands, and it differs")
 
-    def _types(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+    def _types(self, o: Node, n: Node, path: tuple, ctx: Ctx, old_domain: frozenset, new_domain: frozenset) -> None:
+        """The types each side can hold here (``_domain``): ``type`` and ``enum``, less the types
+        whose own keywords leave no value (``type: [string, integer]`` beside ``minimum: 5,
+        maximum: 1`` holds strings only), within what the enclosing schema admits. The rule
+        names what ``type`` says; the effect is what the domains say."""
         old, new = o.types, n.types
         if old == new:
-            return
+            if old_domain == new_domain or not (old_domain and new_domain):
+                return  # equal, or one side holds nothing here (reported as the schema becoming true/false)
+            old, new = old_domain, new_domain
+            effect = None
+        elif old_domain == new_domain:
+            effect = "none"
+        else:
+            effect = ("loosens" if new_domain > old_domain else "tightens" if new_domain < old_domain
+                      else "both")
         rule = "type-widened" if new > old else "type-narrowed" if new < old else "type-changed"
         self.emit(rule, o, n, path, ctx, old=_loc(o.type_src, "type") or _loc(o.origin),
                   new=_loc(n.type_src, "type") or _loc(n.origin),
-                  old_value=_type_names(o.types), new_value=_type_names(n.types))
+                  old_value=_type_names(old), new_value=_type_names(new), effect=effect)
 
     def _enum(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
         if o.enum is None and n.enum is None:
@@ -569,17 +849,50 @@ class Differ:
         if not same:
             self._sets(o, n, path, ctx, o.formats, n.formats, "format", "format", STRING)
             self._sets(o, n, path, ctx, o.patterns, n.patterns, "pattern", "pattern", STRING)
-        self._counts(o, n, path, ctx, "minLength", "min-length", True, STRING)
-        self._counts(o, n, path, ctx, "maxLength", "max-length", False, STRING)
+        low, high = self._length_window(o, n)
+        self._counts(o, n, path, ctx, "minLength", "min-length", True, STRING, window=(low, high))
+        self._counts(o, n, path, ctx, "maxLength", "max-length", False, STRING, window=(low, high))
+
+    @staticmethod
+    def _length_window(o: Node, n: Node) -> tuple[int, int | None]:
+        """Lengths outside which no string meets the formats and patterns both versions keep:
+        the shortest string of their common language (formats as their ``hi`` languages, a
+        superset, so this is a lower bound), and 36 under a common ``format: uuid``. A length
+        bound moved where no such string can be is no change (``minLength: 0`` -> ``1``
+        beside ``pattern: b``)."""
+        formats = sorted(_languages.LANGUAGES[name][1] for name in o.formats
+                         if name in n.formats and name in _languages.LANGUAGES)
+        patterns = sorted(set(o.patterns) & set(n.patterns))
+        low = 0
+        if formats or patterns:
+            shortest = _regex._strings(tuple(patterns) + tuple(formats), (), 1)
+            if shortest:
+                low = len(shortest[0])
+        return low, 36 if "uuid" in o.formats and "uuid" in n.formats else None
 
     def _counts(self, o: Node, n: Node, path: tuple, ctx: Ctx, keyword: str, stem: str, lower: bool,
-                applies: frozenset) -> None:
+                applies: frozenset, window: tuple[int, int | None] = (0, None)) -> None:
+        """``window``: the counts every value both versions could hold has anyway; a bound
+        inside it on both sides says nothing (a lower count of 0, `minItems: 0`, is what its
+        absence means): reported, breaking nothing."""
         old = o.counts.get(keyword)
         new = n.counts.get(keyword)
-        self._bound(o, n, path, ctx, keyword, stem, lower, applies, old, new)
+        low, high = window
+
+        def effective(bound: tuple | None) -> int | None:
+            if lower:
+                return max(bound[0] if bound else 0, low)
+            value = bound[0] if bound else None
+            return value if high is None or (value is not None and value < high) else high
+
+        idle = (old or new) is not None and effective(old) == effective(new)
+        self._bound(o, n, path, ctx, keyword, stem, lower, applies, old, new, effect="none" if idle else None)
 
     def _bound(self, o: Node, n: Node, path: tuple, ctx: Ctx, keyword: str, stem: str, lower: bool,
-               applies: frozenset, old: tuple | None, new: tuple | None) -> None:
+               applies: frozenset, old: tuple | None, new: tuple | None, effect: str | None = None,
+               whole: tuple | None = None) -> None:
+        """``whole``: the integer bounds ``(old, new)`` where only whole numbers matter here
+        (``maximum: 10`` and ``10.5`` admit the same integers: reported, breaking nothing)."""
         if old is None and new is None:
             return
         if old is not None and new is not None:
@@ -587,14 +900,28 @@ class Differ:
             if a == b:
                 return
             rule = f"{stem}-increased" if b > a else f"{stem}-decreased"
+            if whole is not None and whole[0] == whole[1]:
+                effect = "none"
         else:
             rule = f"{stem}-added" if new is not None else f"{stem}-removed"
         self.emit(rule, o, n, path, ctx,
                   old=_loc(old[1], keyword) if old else _loc(o.origin),
                   new=_loc(new[1], keyword) if new else _loc(n.origin),
-                  old_value=old[0] if old else None, new_value=new[0] if new else None, applies=applies)
+                  old_value=old[0] if old else None, new_value=new[0] if new else None, applies=applies,
+                  effect=effect)
 
     def _numbers(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
+        # Only whole numbers matter here when a side holds no fraction (``type: integer``, an
+        # integer ``multipleOf``): a fraction the other side holds is the type change's business.
+        whole = "fraction" not in (o.types | n.types) or "fraction" not in ctx.domain
+        # An integer `multipleOf` both versions keep: a bound counts as the multiple it reaches.
+        step = math.lcm(*[value[0] for key, value in o.multiple_of.items()
+                          if key in n.multiple_of and type(value[0]) is int and value[0] > 0] or [1])
+
+        def rounded(bound: tuple, lower: bool) -> int:
+            edge = _integer_bound(bound[0], bound[1], lower)
+            return -(-edge // step) * step if lower else edge // step * step
+
         for side, stems in (("lower", {"minimum": "minimum", "exclusiveMinimum": "exclusive-minimum"}),
                             ("upper", {"maximum": "maximum", "exclusiveMaximum": "exclusive-maximum"})):
             old, new = getattr(o, side), getattr(n, side)
@@ -604,25 +931,43 @@ class Differ:
                 keyword = bound[2] if bound else ""
                 if bound:
                     self._bound(o, n, path, ctx, keyword, stems[keyword], lower, NUMBER,
-                                (old[0], old[3]) if old else None, (new[0], new[3]) if new else None)
+                                (old[0], old[3]) if old else None, (new[0], new[3]) if new else None,
+                                whole=(rounded(old, lower), rounded(new, lower)) if whole and old and new else None)
                 continue
             # The bound moved between the inclusive and the exclusive keyword: compare the bounds.
             a = (_number(old[0]), old[1] if lower else not old[1])
             b = (_number(new[0]), new[1] if lower else not new[1])
-            if "fraction" not in (o.types | n.types):
+            if whole:
                 # Integers only: `exclusiveMinimum: 0` is `minimum: 1`, so compare whole bounds.
-                a, b = (_integer_bound(old[0], old[1], lower), False), (_integer_bound(new[0], new[1], lower), False)
+                a, b = (rounded(old, lower), False), (rounded(new, lower), False)
                 if a == b:
                     continue
             tighter = b > a if lower else b < a
             self.emit(f"{side}-bound-changed", o, n, path, ctx, old=_loc(old[3], old[2]), new=_loc(new[3], new[2]),
                       old_value={old[2]: old[0]}, new_value={new[2]: new[0]},
                       effect="tightens" if tighter else "loosens", applies=NUMBER)
-        self._sets(o, n, path, ctx, o.multiple_of, n.multiple_of, "multipleOf", "multiple-of", NUMBER)
+        if not whole:
+            self._sets(o, n, path, ctx, o.multiple_of, n.multiple_of, "multipleOf", "multiple-of", NUMBER)
+            return
+        # Whole numbers only: `multipleOf: 1` (or 0.5, 0.25...) holds for every one of them.
+        old_kept = {key: value for key, value in o.multiple_of.items() if not _divides_one(value[0])}
+        new_kept = {key: value for key, value in n.multiple_of.items() if not _divides_one(value[0])}
+        self._sets(o, n, path, ctx, old_kept, new_kept, "multipleOf", "multiple-of", NUMBER)
+        for key in sorted(set(o.multiple_of) ^ set(n.multiple_of), key=repr):
+            if key in old_kept or key in new_kept:
+                continue
+            added = key in n.multiple_of
+            value, src = (n.multiple_of if added else o.multiple_of)[key]
+            self.emit("multiple-of-added" if added else "multiple-of-removed", o, n, path, ctx,
+                      old=_loc(o.origin) if added else _loc(src, "multipleOf"),
+                      new=_loc(src, "multipleOf") if added else _loc(n.origin),
+                      old_value=None if added else value, new_value=value if added else None, effect="none")
 
     # -- objects --------------------------------------------------------------------
     def _objects(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
-        moot = ctx if (OBJECT & o.types & n.types) else replace(ctx, moot=True)
+        moot = ctx if (OBJECT & o.types & n.types & ctx.domain) else replace(ctx, moot=True)
+        # Property values are other instance locations: every type matters there again.
+        child = replace(moot, domain=ALL_ATOMS)
         for name in sorted(set(o.required) | set(n.required)):
             if name in n.required and name not in o.required:
                 old_at = _loc(_counterpart(o.required, n.required[name]), "required") if o.required else _loc(o.origin)
@@ -638,19 +983,29 @@ class Differ:
             # where it is not declared is in every payload of that side, so declaring it on
             # the other constrains them all.
             optional = not ((name in o.required and not old_sources[1]) or (name in n.required and not new_sources[1]))
-            self._declared(o, n, old_sources, new_sources, path, name, moot, "property", optional)
-        self._pattern_regions(o, n, path, moot)
+            start = len(self.found)
+            self._declared(o, n, old_sources, new_sources, path, name, child, "property", optional)
+            self._reachable(start, ctx, self._may_hold(n, name), self._may_hold(o, name))
+        self._pattern_regions(o, n, path, child)
         old_extra, new_extra = o.additional_sources(), n.additional_sources()
         if old_extra or new_extra:
             uneval = bool(o.unevaluated_properties or n.unevaluated_properties) and not any(
                 g.additional for g in o.objects + n.objects)
             stem = "unevaluated-properties" if uneval else "additional-properties"
-            self.diff(self.old.node(old_extra, o.origin), self.new.node(new_extra, n.origin), path + (UNDECLARED,), moot,
+            start = len(self.found)
+            self.diff(self.old.node(old_extra, o.origin), self.new.node(new_extra, n.origin), path + (UNDECLARED,), child,
                       became_false=f"{stem}-forbidden", became_true=f"{stem}-allowed")
-        self._pair_lists(o, n, path + ("<property name>",), moot, o.property_names, n.property_names,
+            self._reachable(start, ctx, self._may_hold(n, None), self._may_hold(o, None))
+        self._pair_lists(o, n, path + ("<property name>",), child, o.property_names, n.property_names,
                          "property-names")
         self._counts(o, n, path, moot, "minProperties", "min-properties", True, OBJECT)
+        start = len(self.found)
         self._counts(o, n, path, moot, "maxProperties", "max-properties", False, OBJECT)
+        old_max, new_max = o.counts.get("maxProperties", (None,))[0], n.counts.get("maxProperties", (None,))[0]
+        old_cap, new_cap = self._property_cap(self.old, o), self._property_cap(self.new, n)
+        # Fewer properties allowed matters only to objects that had more; more, only to objects that can have more.
+        self._reachable(start, ctx, new_cap is None or old_max is None or new_cap > old_max,
+                        old_cap is None or new_max is None or old_cap > new_max)
         for pair in sorted(set(o.dependent_required) | set(n.dependent_required)):
             if pair in n.dependent_required and pair not in o.dependent_required:
                 self.emit("dependent-required-added", o, n, path, moot, old=_loc(o.origin),
@@ -662,6 +1017,38 @@ class Differ:
         for name in sorted(set(o.dependent_schemas) | set(n.dependent_schemas)):
             self._pair_lists(o, n, path, moot, o.dependent_schemas.get(name, []), n.dependent_schemas.get(name, []),
                              "dependent-schema", value=name)
+
+    def _reachable(self, start: int, ctx: Ctx, gains: bool, losses: bool) -> None:
+        """Changes found since ``start`` concern values only new (``gains``) or old (``losses``)
+        objects or arrays may hold: a side that holds none cannot break its direction there."""
+        if not (gains and losses):
+            forward, backward = (gains, losses) if ctx.polarity > 0 else (losses, gains)
+            self._clear(start, forward, backward)
+
+    @staticmethod
+    def _may_hold(node: Node, name: str | None) -> bool:
+        """An object of this node may have the property ``name`` (``None``: an undeclared one):
+        not when its required properties already fill ``maxProperties``."""
+        if name is not None and name in node.required:
+            return True
+        if name is None and any(not node.property_sources(required)[1] for required in node.required):
+            return True  # a required property nothing declares meets the undeclared schema
+        most = node.counts.get("maxProperties", (None,))[0]
+        return most is None or len(node.required) + 1 <= most
+
+    def _property_cap(self, builder: Builder, node: Node) -> int | None:
+        """The most properties an object of this node can have: ``maxProperties``, and the
+        declared names a closed object (``additionalProperties: false``, no patterns) can fill."""
+        cap = node.counts.get("maxProperties", (None,))[0]
+        if node.unevaluated_properties:
+            return cap
+        for group in node.objects:
+            if group.additional is None or group.patterns or not builder.node([group.additional]).is_false():
+                continue
+            names = [name for name in group.properties
+                     if self._domain(builder, builder.node(node.property_sources(name)[0], node.origin))]
+            cap = len(names) if cap is None else min(cap, len(names))
+        return cap
 
     def _pattern_regions(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
         """``patternProperties`` compared region by region: the names matched by exactly the
@@ -763,12 +1150,25 @@ class Differ:
 
     # -- arrays ---------------------------------------------------------------------
     def _arrays(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
-        moot = ctx if (ARRAY & o.types & n.types) else replace(ctx, moot=True)
+        moot = ctx if (ARRAY & o.types & n.types & ctx.domain) else replace(ctx, moot=True)
+        # Items are other instance locations: every type matters there again.
+        child = replace(moot, domain=ALL_ATOMS)
+        # A position past the longest array a side allows (``maxItems``, or an item no value
+        # can fill) is in none of its arrays: a change there cannot break that side's direction.
+        old_cap, new_cap = self._length_cap(self.old, o, 0), self._length_cap(self.new, n, 0)
+
+        def reachable(start: int, index: int) -> None:
+            # new (old) has arrays with an item there
+            self._reachable(start, ctx, new_cap is None or index < new_cap, old_cap is None or index < old_cap)
+
         length = max(o.prefix_length(), n.prefix_length())
         for index in range(length):
-            self._declared(o, n, o.item_sources(index), n.item_sources(index), path, index, moot, "prefix-item", False)
+            start = len(self.found)
+            self._declared(o, n, o.item_sources(index), n.item_sources(index), path, index, child, "prefix-item", False)
+            reachable(start, index)
         old_sources, old_declared = o.item_sources(None)
         new_sources, new_declared = n.item_sources(None)
+        start = len(self.found)
         if old_sources or new_sources:
             on, nn = self.old.node(old_sources, o.origin), self.new.node(new_sources, n.origin)
             sub = path + ("*",) if not length else path + (length,)
@@ -777,23 +1177,28 @@ class Differ:
                 if old_declared and not new_declared and not (nn.is_false() or on.is_false()):
                     if on.is_true():  # `items: {}` dropped: the same meaning, unless `unevaluatedItems` now applies
                         if not nn.is_true():
-                            self.diff(on, nn, sub, moot)
+                            self.diff(on, nn, sub, child)
                     else:
-                        self._slot("items-removed", on, nn, sub, moot, old_sources[0], n.origin, None, False)
+                        self._slot("items-removed", on, nn, sub, child, old_sources[0], n.origin, None, False)
                 elif new_declared and not old_declared and not (nn.is_false() or on.is_false()):
                     if not nn.is_true():
-                        self._slot("items-added", on, nn, sub, moot, o.origin, new_sources[0], None, False)
+                        self._slot("items-added", on, nn, sub, child, o.origin, new_sources[0], None, False)
                     elif not on.is_true():  # `items: {}` where `unevaluatedItems` applied
-                        self.diff(on, nn, sub, moot)
+                        self.diff(on, nn, sub, child)
                 else:
-                    self.diff(on, nn, sub, moot,
+                    self.diff(on, nn, sub, child,
                               became_false=f"{stem}-forbidden" if stem else "schema-became-false",
                               became_true=f"{stem}-allowed" if stem else "schema-became-true")
             else:
-                self.diff(on, nn, sub, moot, became_false="unevaluated-items-forbidden",
+                self.diff(on, nn, sub, child, became_false="unevaluated-items-forbidden",
                           became_true="unevaluated-items-allowed")
+        reachable(start, length)
         self._counts(o, n, path, moot, "minItems", "min-items", True, ARRAY)
+        start = len(self.found)
         self._counts(o, n, path, moot, "maxItems", "max-items", False, ARRAY)
+        old_max, new_max = o.counts.get("maxItems", (None,))[0], n.counts.get("maxItems", (None,))[0]
+        self._reachable(start, ctx, new_cap is None or old_max is None or new_cap > old_max,
+                        old_cap is None or new_max is None or old_cap > new_max)
         if bool(o.unique) != bool(n.unique):
             rule = "unique-items-added" if n.unique else "unique-items-removed"
             self.emit(rule, o, n, path, moot, old=_loc(o.unique, "uniqueItems") or _loc(o.origin),
@@ -824,7 +1229,8 @@ class Differ:
             return
         a, b = o.contains[0], n.contains[0]
         def inner() -> None:
-            self.diff(self.old.node([a.schema]), self.new.node([b.schema]), path + ("*",), ctx)
+            self.diff(self.old.node([a.schema]), self.new.node([b.schema]), path + ("*",),
+                      replace(ctx, domain=ALL_ATOMS))  # an item: every type matters again
 
         if a.max or b.max:
             self.guarded("`contains` with `maxContains`: a wider `contains` can also reject more arrays", o, n,
@@ -995,9 +1401,7 @@ class Differ:
             return False  # a recursive schema: not assumed
         self._probing.add(key)
         try:
-            probe = Differ(self.old, self.new, "strict")
-            probe._equivalence, probe._pending = self._equivalence, self._pending
-            probe._subsets, probe._probing, probe._validators = self._subsets, self._probing, self._validators
+            probe = self._probe()
             probe.diff(o, n, (), Ctx())
             result = not any(found.change.breaks(direction) for found in probe.found)
         finally:
@@ -1037,11 +1441,11 @@ class Differ:
         for a in o.nots[len(pairs):]:
             inner = self.old.node([a])
             self.emit("not-removed", o, n, path, ctx, old=_loc(a), new=_loc(n.origin), old_value=a.contents,
-                      effect="none" if inner.is_false() or not (inner.types & o.types) else None)
+                      effect="none" if not (self._domain(self.old, inner) & ctx.domain) else None)
         for b in n.nots[len(pairs):]:
             inner = self.new.node([b])
             self.emit("not-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(b), new_value=b.contents,
-                      effect="none" if inner.is_false() or not (inner.types & n.types) else None)
+                      effect="none" if not (self._domain(self.new, inner) & ctx.domain) else None)
 
     def _conditionals(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
         pairs = list(zip(o.conditionals, n.conditionals))
@@ -1069,8 +1473,12 @@ class Differ:
             if a.then or b.then:
                 self.diff(self.old.node([a.then, a.if_] if a.then else [a.if_]),
                           self.new.node([b.then, b.if_] if b.then else [b.if_]), path, ctx)
+            # `else` only ever meets values the `if` does not match: none of a type the `if`
+            # accepts whole (on both sides; the `if`s are equivalent here).
+            matched = self._universal(self.old, self.old.node([a.if_])) & self._universal(self.new, self.new.node([b.if_]))
             self.diff(self.old.node([a.else_] if a.else_ else [], a.src),
-                      self.new.node([b.else_] if b.else_ else [], b.src), path, ctx)
+                      self.new.node([b.else_] if b.else_ else [], b.src), path,
+                      replace(ctx, domain=ctx.domain - matched))
         for a in o.conditionals[len(pairs):]:
             self.emit("conditional-removed", o, n, path, ctx, old=_loc(a.src, "if"), new=_loc(n.origin),
                       effect="none" if self._idle(self.old, a, o) else None)

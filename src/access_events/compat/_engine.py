@@ -253,20 +253,34 @@ def _witnessed(found: list[Found], direction: str, old: _Side, new: _Side, old_n
     for item in found:
         change = item.change
         if enabled and not change.unknown and change.breaks(direction):
-            change = replace(change, witness=_witness_for(item, old, new, old_name, new_name))
+            if direction == "full" and change.breaks_forward and change.breaks_backward:
+                # Breaking both ways, and both proven: one finding per direction, each with its
+                # own witness (one witness would leave the other direction unproven).
+                forward = _witness_for(item, old, new, old_name, new_name, only="forward")
+                backward = _witness_for(item, old, new, old_name, new_name, only="backward")
+                if forward is not None and backward is not None:
+                    changes.append(replace(change, breaks_backward=False, witness=forward))
+                    changes.append(replace(change, breaks_forward=False, witness=backward))
+                    continue
+                change = replace(change, witness=forward or backward)
+            else:  # the direction asked about first
+                change = replace(change, witness=_witness_for(item, old, new, old_name, new_name, first=direction))
         changes.append(change)
     return changes
 
 
-def _witness_for(item: Found, old: _Side, new: _Side, old_name: str, new_name: str):
+def _witness_for(item: Found, old: _Side, new: _Side, old_name: str, new_name: str, first: str = "forward",
+                 only: str | None = None):
     change = item.change
     old_validator, new_validator = old.validator(old_name), new.validator(new_name)
     old_root, new_root = old.root(old_name), new.root(new_name)
     attempts = []
-    if change.breaks_forward:
+    if change.breaks_forward and only in (None, "forward"):
         attempts.append(("new", item.new_node, item.old_node, new.builder, new_validator, old_validator, new_root, old_root))
-    if change.breaks_backward:
+    if change.breaks_backward and only in (None, "backward"):
         attempts.append(("old", item.old_node, item.new_node, old.builder, old_validator, new_validator, old_root, new_root))
+    if first == "backward":
+        attempts.reverse()
     screened = old.big or new.big
     fast = {"old": old.union_validator(old_name) if screened else None,
             "new": new.union_validator(new_name) if screened else None}
@@ -285,7 +299,8 @@ def _witness_for(item: Found, old: _Side, new: _Side, old_name: str, new_name: s
                      + [_witness.minimal(builder, root), _witness.minimal(builder, root, examples=False)]
                      if yes.is_valid(value)]
             witness = _witness.find(change, accepted_by, accepting, rejecting, builder, bases or [None],
-                                    accepts, _witness.rejection_of(no))
+                                    accepts, _witness.rejection_of(no), root=root,
+                                    other=new.builder if accepted_by == "old" else old.builder)
         except Exception:  # a validator that cannot run (an unresolvable $ref): no witness, not a crash
             return None
         if witness is not None:

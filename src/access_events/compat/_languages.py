@@ -390,3 +390,12 @@ def sample_difference(accepting_formats: Iterable[str], accepting_patterns: Iter
     if not (acc_f or rej_f) or not (_applies(acc_f) and _applies(rej_f)):
         return []
     return list(_samples(acc_f, frozenset(accepting_patterns), rej_f, frozenset(rejecting_patterns), limit))
+
+
+def sample_language(formats: Iterable[str], patterns: Iterable[str], limit: int = 2) -> list[str]:
+    """Strings every asserted format (its ``lo`` language: strings the checker accepts) and
+    every pattern accepts, found by ``_regex``'s bounded walk (no greenery automaton, so a
+    counted repetition costs what it costs there); empty when it cannot be decided. Formats
+    the package does not assert are annotations and left out."""
+    languages = sorted(LANGUAGES[name][0] for name in formats if name in LANGUAGES)
+    return list(_regex._strings(tuple(sorted(patterns)) + tuple(languages), (), limit) or ())

@@ -129,7 +129,7 @@ def _place(instance: Any, tokens: list[str], value: Any) -> Any:
     parent, key = holder, ""
     for token in tokens:
         current = parent[key]
-        if token == "*" or token.isdigit():
+        if token == "*" or (token.isdigit() and not isinstance(current, dict)):  # "00" may name a property
             if not isinstance(current, list):
                 current = []
                 parent[key] = current
@@ -151,6 +151,71 @@ def _place(instance: Any, tokens: list[str], value: Any) -> Any:
     else:
         parent[key] = copy.deepcopy(value)
     return holder[""]
+
+
+def _sample_language(node: Node | None, limit: int = 2) -> list[str]:
+    """Strings the node's asserted formats and patterns all accept (formats read as their
+    regular languages, ``_languages``: a UUID ending in ``a`` for ``format: uuid`` with
+    ``pattern: a$``); empty when there is nothing to read or it cannot be decided."""
+    if node is None or not (node.formats or node.patterns):
+        return []
+    return _languages.sample_language(node.formats, node.patterns, limit)
+
+
+def _extra_candidates(change: Change, accepting: Node | None, rejecting: Node | None, builder: Builder,
+                      other: Builder | None) -> Iterator[Any]:
+    """Candidates tried after :func:`_candidates` found nothing: values of each node's own
+    language (under a ``not`` the value must meet the *rejecting* side's inner schema),
+    an instance of each ``anyOf``/``oneOf`` branch, arrays of a node's minimal item at the
+    changed counts, and numbers where jsonschema's float ``multipleOf`` test overflows."""
+    nodes = [(node, side_builder) for node, side_builder in ((accepting, builder), (rejecting, other))
+             if node is not None and side_builder is not None]
+    for node, _ in nodes:
+        yield from _sample_language(node)
+    for node, side_builder in nodes:
+        for combo in node.combos:
+            for branch in combo.branches:
+                try:
+                    merged = side_builder.node(list(node.srcs) + [branch])
+                except Exception:  # a branch this side cannot build: skip it
+                    continue
+                yield from _sample_language(merged)
+                yield minimal(side_builder, merged, examples=False)
+        yield minimal(side_builder, node, examples=False)
+    for node, _ in nodes:  # numbers a step or a few inside and outside each bound, and small multiples
+        for bound in (node.lower, node.upper):
+            if bound is not None and isinstance(bound[0], (int, float)) and not isinstance(bound[0], bool):
+                for step in (1, 2, 3, 10):
+                    yield bound[0] - step
+                    yield bound[0] + step
+        for divisor, _src in node.multiple_of.values():
+            if isinstance(divisor, (int, float)) and not isinstance(divisor, bool):
+                for factor in (2, 3, -1, -2, -3, 7):
+                    yield divisor * factor
+    counts = [value for value in (change.old_value, change.new_value)
+              if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1_000]
+    for node, side_builder in nodes:
+        if not counts:
+            break
+        items, _ = node.item_sources(None)
+        item = minimal(side_builder, side_builder.node(items, node.origin), examples=False)
+        for count in counts:
+            for length in (count, count + 1, count - 1):
+                if length >= 0:
+                    yield [item] * length
+                    yield [copy.deepcopy(item) for _ in range(length)]
+    if change.rule.startswith("multiple-of-"):
+        # jsonschema divides by a float divisor in floating point and, when the quotient
+        # overflows, decides with exact fractions instead: large multiples meet the two ways.
+        for divisor in (change.old_value, change.new_value):
+            if isinstance(divisor, bool) or not isinstance(divisor, (int, float)) or divisor <= 0:
+                continue
+            for top in (2 * 10 ** 307, 10 ** 308, 17 * 10 ** 307):
+                if isinstance(divisor, int):
+                    yield divisor * (top // divisor)
+                    yield float(divisor * (top // divisor))
+                yield top
+                yield float(top)
 
 
 def _candidates(change: Change, accepting: Node | None, rejecting: Node | None, builder: Builder) -> Iterator[Any]:
@@ -197,32 +262,110 @@ def _candidates(change: Change, accepting: Node | None, rejecting: Node | None, 
     yield from _CORPUS
 
 
+def _child(builder: Builder, node: Node, token: str) -> Node:
+    """The node one step down an instance path: a property, an item (``*``: any index)."""
+    if token == "*" or token.isdigit():
+        sources, _ = node.item_sources(None if token == "*" else int(token))
+    else:
+        sources, _ = node.property_sources(token)
+    return builder.node(sources, node.origin)
+
+
+def _filled(builder: Builder, root: Node, base: Any, tokens: list[str], names: bool = False) -> Any:
+    """``base`` with each missing container on the way to the changed place made from that
+    place's minimal instance (its required properties, its minimal items), so a value put
+    there is not refused only for a sibling the path lacks. ``names``: a token of digits
+    where an object may be is a property name (``"00"`` matching a pattern), not an index."""
+    node, instance = root, base
+    for depth in range(len(tokens) - 1):
+        node = _child(builder, node, tokens[depth])
+        current = _at(instance, tokens[:depth + 1])
+        following = tokens[depth + 1]
+        index = following == "*" or following.isdigit()
+        # an index for an array, unless only an object can be here ("00" names a property then)
+        want = list if index and not (names and following != "*" and "object" in node.types) and (
+            "array" in node.types or "object" not in node.types) else dict
+        if not isinstance(current, want):
+            filler = minimal(builder, node, examples=False)
+            instance = _place(instance, tokens[:depth + 1], filler if isinstance(filler, want) else want())
+        if want is list and following.isdigit():
+            # the items before the changed one, each its place's minimal instance
+            items = _at(instance, tokens[:depth + 1])
+            if isinstance(items, list) and len(items) < int(following):
+                filled = list(items) + [minimal(builder, _child(builder, node, str(i)), examples=False)
+                                        for i in range(len(items), int(following))]
+                instance = _place(instance, tokens[:depth + 1], filled)
+    return instance
+
+
+def _at(instance: Any, tokens: list[str]) -> Any:
+    for token in tokens:
+        if isinstance(instance, dict):
+            if token not in instance:
+                return None
+            instance = instance[token]
+        elif isinstance(instance, list) and (token == "*" or token.isdigit()) and len(instance) > (
+                0 if token == "*" else int(token)):
+            instance = instance[0 if token == "*" else int(token)]
+        else:
+            return None
+    return instance
+
+
 def find(change: Change, accepted_by: str, accepting: Node | None, rejecting: Node | None,
          builder: Builder, bases: list[Any], accepts: Callable[[Any], bool],
-         rejection: Callable[[Any], str | None]) -> Witness | None:
-    """The first candidate instance ``accepts`` admits and ``rejection`` refuses (with its reason)."""
+         rejection: Callable[[Any], str | None], root: Node | None = None,
+         other: Builder | None = None) -> Witness | None:
+    """The first candidate instance ``accepts`` admits and ``rejection`` refuses (with its reason).
+
+    When the usual candidates on ``bases`` find nothing, a second round (its own budget)
+    tries :func:`_extra_candidates` on the bases and on the bases with the path to the
+    change filled in from ``root`` (``other``: the rejecting side's builder)."""
     tokens = _tokens(change.instance_path)
     if any(token.startswith("<") for token in tokens):
         return None  # a property *name*, not a value, is what changed
-    tries = 0
     seen: set[str] = set()
-    for base in bases:
-        for value in _candidates(change, accepting, rejecting, builder):
-            if value is _DELETE and not tokens:
-                continue
-            instance = _place(base, tokens, value)
-            marker = repr(instance)
-            if marker in seen:
-                continue
-            seen.add(marker)
-            tries += 1
-            if tries > _MAX_TRIES:
-                return None
-            if accepts(instance):
-                reason = rejection(instance)
-                if reason is not None:
-                    return Witness(instance=instance, accepted_by=accepted_by, error=reason)  # type: ignore[arg-type]
-    return None
+
+    def attempt(rounds) -> Witness | None:
+        tries = 0
+        for base, values in rounds:
+            for value in values:
+                if value is _DELETE and not tokens:
+                    continue
+                instance = _place(base, tokens, value)
+                marker = repr(instance)
+                if marker in seen:
+                    continue
+                seen.add(marker)
+                tries += 1
+                if tries > _MAX_TRIES:
+                    return None
+                if accepts(instance):
+                    reason = rejection(instance)
+                    if reason is not None:
+                        return Witness(instance=instance, accepted_by=accepted_by, error=reason)  # type: ignore[arg-type]
+        return None
+
+    found = attempt((base, _candidates(change, accepting, rejecting, builder)) for base in bases)
+    if found is not None:
+        return found
+
+    def second():
+        extended = list(bases)
+        if root is not None and len(tokens) > 1:
+            for base in bases:
+                for names in (False, True):
+                    try:
+                        filled = _filled(builder, root, base, tokens, names)
+                    except Exception:  # a path this side's schema does not describe: the plain bases only
+                        continue
+                    if filled not in extended:
+                        extended.append(filled)
+        for base in extended:
+            yield base, _extra_candidates(change, accepting, rejecting, builder, other)
+            yield base, _candidates(change, accepting, rejecting, builder)
+
+    return attempt(second())
 
 
 def rejection_of(validator) -> Callable[[Any], str | None]:
