@@ -489,3 +489,35 @@ def test_parse_event_tries_orjsons_route_first_after_undeclared_members():
     assert _same(access_events.parse_event(declared), first) and _fast._declared_streak == _fast.SWITCH_BACK
     access_events.parse_event(extended)
     assert _fast._declared_streak == 0
+
+
+def _members_of_other_events() -> list[tuple[str, bytes]]:
+    """Payloads of each event type carrying a member only other event types declare (``code``,
+    ``is_backup_code``: undeclared here, so any JSON value is valid), valued as the declaring
+    event types it and otherwise, hostile values included."""
+    values = ['"1234"', '"\\u00e9"', "true", "false", "5", "null", '["a"]', '{"b": 1}', '"9a8b7c6d5e4f4a3b8c2d1e0f9a8b7c6d"',
+              b'"\xff"'.decode("latin-1"), "1e400", '"\\ud800"']
+    cases = []
+    for event_type in access_events.EVENT_TYPES:
+        declared = set(EVENT_CLASSES[event_type].__dataclass_fields__)
+        text = json.dumps(access_events.schema(event_type)["examples"][0])
+        for name in ("code", "is_backup_code"):
+            if name not in declared:
+                for value in values:
+                    raw = (text[:-1] + f', "{name}": {value}}}').encode("latin-1")
+                    cases.append((f"{event_type} {name}={value}", raw))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "raw"), _members_of_other_events(), ids=[name for name, _ in _members_of_other_events()])
+def test_members_other_event_types_declare(name, raw):
+    """msgspec's route decodes every payload into one Struct holding the members of every event
+    type (``Members``: no second scan for a union's tag). A member another event type declares
+    is undeclared in this one: any JSON value is valid, the reference's checks still apply, and
+    the event built carries only its own fields. A string ``code`` or a boolean
+    ``is_backup_code`` is taken by msgspec's route itself."""
+    taken = _agree_raw(raw)
+    value = raw.rsplit(b": ", 1)[1][:-1]
+    if value in (b'"1234"', b'"\\u00e9"', b"true", b"false", b'"9a8b7c6d5e4f4a3b8c2d1e0f9a8b7c6d"'):
+        if (b'"code"' in raw) == value.startswith(b'"'):
+            assert taken and _fast.decoded(raw) is not None, name

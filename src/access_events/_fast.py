@@ -1,8 +1,9 @@
 """The hot path, in two tiers; valid payloads never touch the pure-Python validator.
 
-1. One pass: msgspec decodes the raw text straight into the event's generated Struct
-   (``access_events_models._structs``), exactly as strict as the schema, and the Struct
-   becomes the dataclass. The Struct refuses members the schema does not declare (msgspec
+1. One pass: msgspec decodes the raw text straight into the generated ``Members`` Struct
+   (``access_events_models._structs``: the members of every event, one type each), its
+   ``event_type`` picks the event's parser, exactly as strict as the schema, and the Struct
+   becomes the dataclass. The Struct refuses members no schema declares (msgspec
    would skip them without all of JSON's checks); a payload carrying them is decoded by
    ``orjson.loads`` (the reference decoder, every check it makes) and its dict converted
    into the same Struct, undeclared members ignored. Once a payload carried undeclared
@@ -236,7 +237,8 @@ def decoded(data: bytes | str) -> Any | None:
     is the caller's)."""
     try:
         struct = _decode_struct(data)
-        return _STRUCT_PARSERS[type(struct)](struct, data)
+        parse = _STRUCT_PARSERS.get(struct.event_type)
+        return None if parse is None else parse(struct, data)
     except _MsgspecError:
         return None
 
@@ -271,7 +273,8 @@ def parse_raw(data: Any, max_bytes: int) -> Any | None:
     if _declared_streak >= SWITCH_BACK and _decode_struct is not None:
         try:
             struct = _decode_struct(data)
-            event = _STRUCT_PARSERS[type(struct)](struct, data)
+            parse = _STRUCT_PARSERS.get(struct.event_type)
+            event = None if parse is None else parse(struct, data)
         except _MsgspecError:
             event = None
         if event is not None:
