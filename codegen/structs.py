@@ -24,15 +24,16 @@ admits object schemas without ``additionalProperties`` and the like), but not by
 decode: skipping them checks JSON's grammar, escapes, escaped surrogates and control
 characters, not everything the reference decoder (orjson) checks: invalid UTF-8, numbers
 beyond a double's range, and (on Pythons whose C recursion limit is above orjson's) nesting
-deeper than 1024. So the decoded Struct, ``Members`` (the members of every event, so that
-no union's tag has to be found first), forbids members no event declares, and each event also
-gets ``<Event>Struct`` (its members, undeclared ones ignored) and ``<event>_from_dict``:
-``orjson.loads`` decodes the payload, with every check the reference makes, and ``convert``
-puts its dict into that Struct; the lax members are then held to the schema on the
-dict's strings (a UUID's text 36 characters long, the date-time spelling). Optional members
-default to None with types that refuse ``null``, so the dataclass takes them as they are. The hostile and
-fuzzed undeclared members of ``contract_tests/test_differential.py`` hold these claims, on
-each route.
+deeper than 1024. So ``access_events._fast`` has simdjson parse the text first (it refuses
+all three, exactly at orjson's limits, and more: big integers orjson takes send a payload to
+the dict route); ``Members`` (the members of every event, so that no union's tag has to be
+found first) then skips members no event declares. Each event also gets ``<Event>Struct``
+(its members, undeclared ones ignored) and ``<event>_from_dict``: ``orjson.loads`` decodes the
+payload, with every check the reference makes, and ``convert`` puts its dict into that
+Struct; the lax members are then held to the schema on the dict's strings (a UUID's text 36
+characters long, the date-time spelling). Optional members default to None with types that
+refuse ``null``, so the dataclass takes them as they are. The hostile and fuzzed undeclared
+members of ``contract_tests/test_differential.py`` hold these claims, on each route.
 """
 
 from __future__ import annotations
@@ -163,11 +164,12 @@ def properties(resolve, file: str, node: dict, event_type: str, found: dict, req
 HEADER_DOC = '''"""One-pass decoders for ``parse_event``: msgspec Structs exactly as strict as the schemas.
 
 Written by ``codegen/structs.py``, which says why each type is exact.
-``DECODER`` decodes a payload of any event type below, with only members some event declares,
-into ``Members``; ``PARSERS[struct.event_type](struct, raw)`` holds the members of that event
+``DECODER`` decodes a payload of any event type below into ``Members`` (members no event
+declares are skipped: ``access_events._fast`` has their JSON checked by simdjson);
+``PARSERS[struct.event_type](struct, raw)`` holds the members of that event
 msgspec parses more laxly than the schema to the schema, with a second decode of the same text
 as strings (raising ``msgspec.ValidationError`` or returning None when they fail), and makes
-the event's dataclass. ``FROM_DICT[event_type][0](d)`` does the same from orjson's dict of a
+the event's dataclass. ``FROM_DICT[event_type](d)`` does the same from orjson's dict of a
 payload (undeclared members ignored), checking the lax members on the dict's strings.
 Events missing here are in ``NOT_EXACT``, with the reason.
 """
@@ -269,11 +271,9 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
     from_dict: list[str] = []
     text_structs: dict[tuple[str, ...], str] = {}
     if included:
-        body.append("\n\nclass Members(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):\n")
+        body.append("\n\nclass Members(Struct, kw_only=True, gc=False):\n")
         body.append("    \"\"\"The members of every event in ``PARSERS`` (see ``DECODER``).\"\"\"\n\n    event_type: str\n")
         body += [f"    {n}: {members[n].typed if n in members_required else _optional(members[n].typed)}\n" for n in sorted(members)]
-        body.append("\n\n#: The names ``Members`` decodes: a payload with only these takes msgspec's route.\n"
-                    f"MEMBER_KEYS = frozenset({sorted([*members, 'event_type'])!r})\n")
     for ev, found, required in exact:
         base = ev.module.removesuffix("_schema")
         names = sorted(found)
@@ -322,8 +322,7 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
         elif texts:
             text_checks(f"_convert(d, {text_structs[text_members]}, strict=True)")
         body.append(event)
-        keys = "MEMBER_KEYS" if ev.event_type in included else "frozenset()"
-        from_dict.append(f"    {ev.event_type!r}: ({base}_from_dict, {keys}),\n")
+        from_dict.append(f"    {ev.event_type!r}: {base}_from_dict,\n")
     source = "".join(body)
     out = [header, HEADER_DOC, "\nfrom __future__ import annotations\n\n",
            "from datetime import datetime\n",
@@ -342,15 +341,15 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
                "_set = object.__setattr__\n"
                )
     out.append(source)
-    out.append("\n\n#: Decodes a payload of any event type in ``PARSERS`` into ``Members``.\n")
+    out.append("\n\n#: Decodes a payload of any event type in ``PARSERS`` into ``Members``, skipping members no event declares.\n")
     out.append(f"DECODER: Decoder[Any] | None = {'Decoder(Members)' if included else 'None'}\n")
     out.append("\n#: Event type -> parse(members, raw): the event, None when a member is spelled as RFC 3339 forbids\n"
                "#: (or a member it requires is absent).\n")
     out.append("PARSERS: dict[str, Callable[[Any, bytes | str], Any]] = {\n")
     out += plans
-    out.append("}\n\n#: Event type -> (from_dict(d): the event of orjson's dict ``d``, or None when a member is spelled as\n"
-               "#: RFC 3339 forbids; the names msgspec's route decodes, ``event_type`` included).\n")
-    out.append("FROM_DICT: dict[str, tuple[Callable[[dict[str, Any]], Any], frozenset[str]]] = {\n")
+    out.append("}\n\n#: Event type -> from_dict(d): the event of orjson's dict ``d``, or None when a member is spelled as\n"
+               "#: RFC 3339 forbids.\n")
+    out.append("FROM_DICT: dict[str, Callable[[dict[str, Any]], Any]] = {\n")
     out += from_dict
     out.append("}\n\n#: Event types without a Struct, and why: they are validated by jsonschema-rs.\nNOT_EXACT: dict[str, str] = {")
     out += [f"\n    {k!r}: {v!r}," for k, v in sorted(not_exact.items())]

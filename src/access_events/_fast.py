@@ -1,15 +1,13 @@
 """The hot path, in two tiers; valid payloads never touch the pure-Python validator.
 
-1. One pass: msgspec decodes the raw text straight into the generated ``Members`` Struct
-   (``access_events_models._structs``: the members of every event, one type each), its
+1. One pass: simdjson parses the raw text (checking what msgspec does not check in the members it
+   skips: UTF-8, numbers within a double, orjson's depth limit), then msgspec decodes it
+   straight into the generated ``Members`` Struct (``access_events_models._structs``: the
+   members of every event, one type each; members no event declares skipped), its
    ``event_type`` picks the event's parser, exactly as strict as the schema, and the Struct
-   becomes the dataclass. The Struct refuses members no schema declares (msgspec
-   would skip them without all of JSON's checks); a payload carrying them is decoded by
-   ``orjson.loads`` (the reference decoder, every check it makes) and its dict converted
-   into the same Struct, undeclared members ignored. Once a payload carried undeclared
-   members, the dict route is tried first, until ``SWITCH_BACK`` payloads in a row carried
-   only declared ones: payloads with undeclared members do not pay a failed msgspec decode
-   each, and declared-only traffic goes back to msgspec's single pass.
+   becomes the dataclass. A payload simdjson or msgspec refuses is decoded by ``orjson.loads``
+   (the reference decoder) and its dict converted into the event's Struct, undeclared
+   members ignored.
 2. Everything else (a leap second, escapes msgspec refuses):
    orjson decodes, jsonschema-rs decides validity, msgspec converts the dict.
 
@@ -28,6 +26,7 @@ from typing import Any, Callable
 import jsonschema_rs
 import msgspec
 import orjson
+import simdjson
 from access_events_models import EVENT_CLASSES
 from access_events_models._convert import FROM_DICT
 from access_events_models._structs import DECODER as _STRUCTS
@@ -42,20 +41,18 @@ _convert = msgspec.convert
 _loads = orjson.loads
 _DecodeError = orjson.JSONDecodeError
 _ConvertError = msgspec.ValidationError
-#: tier 1's refusals: msgspec's malformed JSON and (its subclass) ValidationError, an undeclared
-#: member included; invalid UTF-8 in a string it decodes (UnicodeDecodeError, or UnicodeEncodeError
-#: from a str with lone surrogates)
-_MsgspecError = (msgspec.DecodeError, UnicodeError, RecursionError)
+#: tier 1's refusals: simdjson's (ValueError, UnicodeError among them: invalid UTF-8, a number beyond
+#: a double or a 64-bit integer, invalid JSON; RuntimeError: nesting deeper than 1024, a big
+#: integer, or the parser still held by another thread's result), msgspec's malformed JSON and
+#: (its subclass) ValidationError, invalid UTF-8 in a string it decodes (UnicodeDecodeError, or
+#: UnicodeEncodeError from a str with lone surrogates), its recursion limit
+_OnePassError = (ValueError, RuntimeError, msgspec.DecodeError)
 _decode_struct = _STRUCTS.decode if _STRUCTS is not None else None
-#: Tier 1 tries msgspec's one pass first while this is at least ``SWITCH_BACK``: a payload with
-#: undeclared members sets it to 0 (orjson's dict first: no failed msgspec decode paid per payload),
-#: each payload with only declared members taken from the dict adds one. The streak, rather than a
-#: single payload, keeps mixed traffic (event types with and without added fields, interleaved) on
-#: the dict route, where both kinds cost about the same, instead of paying a failed decode every
-#: other payload. Only the speed depends on it: both routes are exact (test_differential holds
-#: each to the reference).
-SWITCH_BACK = 8
-_declared_streak = SWITCH_BACK
+#: simdjson's parse, for its checks only: the result (a lazy proxy) is dropped at once. The
+#: parser is reused (a new one per call costs more than the parse); calls hold the GIL, and one
+#: made while another thread's result is still alive raises RuntimeError: that payload takes
+#: the dict route, with the same verdict.
+_check_json = simdjson.Parser().parse
 
 #: event type -> the compiled validator's is_valid; filled on first use
 _PLANS: dict[str, Callable[[Any], bool]] = {}
@@ -232,14 +229,14 @@ def _valid_instance(data: bytes | str) -> dict[str, Any] | None:
 
 
 def decoded(data: bytes | str) -> Any | None:
-    """Tier 1, msgspec's route: the event when the one-pass decoder takes ``data``, else None
-    (undeclared members too; a BOM is malformed JSON to msgspec, as to orjson; the size limit
-    is the caller's)."""
+    """Tier 1, msgspec's route: the event when simdjson and the one-pass decoder take ``data``,
+    else None (a BOM is malformed JSON to msgspec, as to orjson; the size limit is the caller's)."""
     try:
+        _check_json(data)
         struct = _decode_struct(data)
         parse = _STRUCT_PARSERS.get(struct.event_type)
         return None if parse is None else parse(struct, data)
-    except _MsgspecError:
+    except _OnePassError:
         return None
 
 
@@ -252,7 +249,7 @@ def loaded(data: bytes | str) -> Any | None:
         return None
     plan = _STRUCT_FROM_DICT.get(instance.get("event_type")) if type(instance) is dict and type(instance.get("event_type")) is str else None
     try:
-        return None if plan is None else plan[0](instance)
+        return None if plan is None else plan(instance)
     except _ConvertError:
         return None
 
@@ -266,16 +263,16 @@ def one_pass(data: bytes | str) -> Any | None:
 def parse_raw(data: Any, max_bytes: int) -> Any | None:
     """The event of raw ``data`` (bytes or str) when it is plainly valid; None sends the
     caller to the full path (also for any other type)."""
-    global _declared_streak
     kind = type(data)  # the size gate and tier 1 inlined: a call is a tenth of tier 1's time
     if not (len(data) <= max_bytes if kind is bytes else kind is str and len(data) * 4 <= max_bytes):
         return None
-    if _declared_streak >= SWITCH_BACK and _decode_struct is not None:
+    if _decode_struct is not None:
         try:
+            _check_json(data)
             struct = _decode_struct(data)
             parse = _STRUCT_PARSERS.get(struct.event_type)
             event = None if parse is None else parse(struct, data)
-        except _MsgspecError:
+        except _OnePassError:
             event = None
         if event is not None:
             return event
@@ -288,14 +285,13 @@ def parse_raw(data: Any, max_bytes: int) -> Any | None:
     event_type = instance.get("event_type")
     if type(event_type) is not str:  # also keeps unhashable values ([] or {}) away from the lookups
         return None
-    plan = _STRUCT_FROM_DICT.get(event_type)
-    if plan is not None:
+    from_dict = _STRUCT_FROM_DICT.get(event_type)
+    if from_dict is not None:
         try:
-            event = plan[0](instance)
+            event = from_dict(instance)
         except _ConvertError:
             event = None
         if event is not None:
-            _declared_streak = _declared_streak + 1 if instance.keys() <= plan[1] else 0  # only declared members?
             return event
     check = (_PLANS or _plans()).get(event_type)  # tier 2, on the same dict
     return build(event_type, instance) if check is not None and check(instance) else None

@@ -2,11 +2,12 @@
 """One-pass decoders for ``parse_event``: msgspec Structs exactly as strict as the schemas.
 
 Written by ``codegen/structs.py``, which says why each type is exact.
-``DECODER`` decodes a payload of any event type below, with only members some event declares,
-into ``Members``; ``PARSERS[struct.event_type](struct, raw)`` holds the members of that event
+``DECODER`` decodes a payload of any event type below into ``Members`` (members no event
+declares are skipped: ``access_events._fast`` has their JSON checked by simdjson);
+``PARSERS[struct.event_type](struct, raw)`` holds the members of that event
 msgspec parses more laxly than the schema to the schema, with a second decode of the same text
 as strings (raising ``msgspec.ValidationError`` or returning None when they fail), and makes
-the event's dataclass. ``FROM_DICT[event_type][0](d)`` does the same from orjson's dict of a
+the event's dataclass. ``FROM_DICT[event_type](d)`` does the same from orjson's dict of a
 payload (undeclared members ignored), checking the lax members on the dict's strings.
 Events missing here are in ``NOT_EXACT``, with the reason.
 """
@@ -40,7 +41,7 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-class Members(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
+class Members(Struct, kw_only=True, gc=False):
     """The members of every event in ``PARSERS`` (see ``DECODER``)."""
 
     event_type: str
@@ -54,10 +55,6 @@ class Members(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
     is_backup_code: bool = None
     occurred_at: AwareDateTime
     workspace_id: UUID
-
-
-#: The names ``Members`` decodes: a payload with only these takes msgspec's route.
-MEMBER_KEYS = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'code', 'created_at', 'event_description', 'event_id', 'event_type', 'is_backup_code', 'occurred_at', 'workspace_id'])
 
 
 class AccessMethodIssuedEventStruct(Struct, tag_field="event_type", tag='access_method.issued', kw_only=True, gc=False):
@@ -558,7 +555,7 @@ def access_method_failed_to_issue_from_dict(d: dict[str, Any]) -> AccessMethodFa
     return event
 
 
-#: Decodes a payload of any event type in ``PARSERS`` into ``Members``.
+#: Decodes a payload of any event type in ``PARSERS`` into ``Members``, skipping members no event declares.
 DECODER: Decoder[Any] | None = Decoder(Members)
 
 #: Event type -> parse(members, raw): the event, None when a member is spelled as RFC 3339 forbids
@@ -574,17 +571,17 @@ PARSERS: dict[str, Callable[[Any, bytes | str], Any]] = {
     'access_method.failed_to_issue': access_method_failed_to_issue_parse,
 }
 
-#: Event type -> (from_dict(d): the event of orjson's dict ``d``, or None when a member is spelled as
-#: RFC 3339 forbids; the names msgspec's route decodes, ``event_type`` included).
-FROM_DICT: dict[str, tuple[Callable[[dict[str, Any]], Any], frozenset[str]]] = {
-    'access_method.issued': (access_method_issued_from_dict, MEMBER_KEYS),
-    'access_method.revoked': (access_method_revoked_from_dict, MEMBER_KEYS),
-    'access_method.card_encoding_required': (access_method_card_encoding_required_from_dict, MEMBER_KEYS),
-    'access_method.deleted': (access_method_deleted_from_dict, MEMBER_KEYS),
-    'access_method.reissued': (access_method_reissued_from_dict, MEMBER_KEYS),
-    'access_method.created': (access_method_created_from_dict, MEMBER_KEYS),
-    'access_method.delay_in_issuing': (access_method_delay_in_issuing_from_dict, MEMBER_KEYS),
-    'access_method.failed_to_issue': (access_method_failed_to_issue_from_dict, MEMBER_KEYS),
+#: Event type -> from_dict(d): the event of orjson's dict ``d``, or None when a member is spelled as
+#: RFC 3339 forbids.
+FROM_DICT: dict[str, Callable[[dict[str, Any]], Any]] = {
+    'access_method.issued': access_method_issued_from_dict,
+    'access_method.revoked': access_method_revoked_from_dict,
+    'access_method.card_encoding_required': access_method_card_encoding_required_from_dict,
+    'access_method.deleted': access_method_deleted_from_dict,
+    'access_method.reissued': access_method_reissued_from_dict,
+    'access_method.created': access_method_created_from_dict,
+    'access_method.delay_in_issuing': access_method_delay_in_issuing_from_dict,
+    'access_method.failed_to_issue': access_method_failed_to_issue_from_dict,
 }
 
 #: Event types without a Struct, and why: they are validated by jsonschema-rs.
