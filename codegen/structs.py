@@ -27,7 +27,8 @@ beyond a double's range, and (on Pythons whose C recursion limit is above orjson
 deeper than 1024. So ``access_events._fast`` has simdjson parse the text first (it refuses
 all three, exactly at orjson's limits, and more: big integers orjson takes send a payload to
 the dict route); ``Members`` (the members of every event, so that no union's tag has to be
-found first) then skips members no event declares. Each event also gets ``<Event>Struct``
+found first; ``MembersOpen``) then skips members no event declares; ``Members`` itself forbids
+them, for payloads without any (no simdjson pass needed). Each event also gets ``<Event>Struct``
 (its members, undeclared ones ignored) and ``<event>_from_dict``: ``orjson.loads`` decodes the
 payload, with every check the reference makes, and ``convert`` puts its dict into that
 Struct; the lax members are then held to the schema on the dict's strings (a UUID's text 36
@@ -164,9 +165,9 @@ def properties(resolve, file: str, node: dict, event_type: str, found: dict, req
 HEADER_DOC = '''"""One-pass decoders for ``parse_event``: msgspec Structs exactly as strict as the schemas.
 
 Written by ``codegen/structs.py``, which says why each type is exact.
-``DECODER`` decodes a payload of any event type below into ``Members`` (members no event
-declares are skipped: ``access_events._fast`` has their JSON checked by simdjson);
-``PARSERS[struct.event_type](struct, raw)`` holds the members of that event
+``DECODER`` decodes a payload of any event type below, with only members some event declares,
+into ``Members``; ``OPEN_DECODER`` skips the others (``access_events._fast`` has their JSON
+checked by simdjson first); ``PARSERS[struct.event_type](struct, raw)`` holds the members of that event
 msgspec parses more laxly than the schema to the schema, with a second decode of the same text
 as strings (raising ``msgspec.ValidationError`` or returning None when they fail), and makes
 the event's dataclass. ``FROM_DICT[event_type](d)`` does the same from orjson's dict of a
@@ -271,9 +272,11 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
     from_dict: list[str] = []
     text_structs: dict[tuple[str, ...], str] = {}
     if included:
-        body.append("\n\nclass Members(Struct, kw_only=True, gc=False):\n")
+        body.append("\n\nclass Members(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):\n")
         body.append("    \"\"\"The members of every event in ``PARSERS`` (see ``DECODER``).\"\"\"\n\n    event_type: str\n")
         body += [f"    {n}: {members[n].typed if n in members_required else _optional(members[n].typed)}\n" for n in sorted(members)]
+        body.append("\n\nclass MembersOpen(Members, forbid_unknown_fields=False):\n"
+                    "    \"\"\"The same members, members no event declares skipped (see ``OPEN_DECODER``).\"\"\"\n")
     for ev, found, required in exact:
         base = ev.module.removesuffix("_schema")
         names = sorted(found)
@@ -341,8 +344,10 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
                "_set = object.__setattr__\n"
                )
     out.append(source)
-    out.append("\n\n#: Decodes a payload of any event type in ``PARSERS`` into ``Members``, skipping members no event declares.\n")
+    out.append("\n\n#: Decodes a payload of any event type in ``PARSERS`` with only members some event declares into ``Members``.\n")
     out.append(f"DECODER: Decoder[Any] | None = {'Decoder(Members)' if included else 'None'}\n")
+    out.append("#: The same, members no event declares skipped (unchecked: the caller has their JSON checked).\n")
+    out.append(f"OPEN_DECODER: Decoder[Any] | None = {'Decoder(MembersOpen)' if included else 'None'}\n")
     out.append("\n#: Event type -> parse(members, raw): the event, None when a member is spelled as RFC 3339 forbids\n"
                "#: (or a member it requires is absent).\n")
     out.append("PARSERS: dict[str, Callable[[Any, bytes | str], Any]] = {\n")

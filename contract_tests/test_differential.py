@@ -73,26 +73,30 @@ def _agree(instance) -> bool:
 
 
 def _agree_raw(raw: bytes | str) -> bool:
-    """Each route of the one-pass tier (simdjson's checks and msgspec's decode; orjson's dict
-    converted) takes nothing the reference refuses and builds the reference's event, holding
-    exactly its fields; ``parse_event`` gives the reference's outcome. Returns whether the
-    one-pass tier took ``raw``."""
-    routes = {"decoded": _fast.decoded(raw), "loaded": _fast.loaded(raw)}
+    """Each route of the one-pass tier (msgspec's ``Members``; simdjson's checks and
+    ``MembersOpen``; orjson's dict converted) takes nothing the reference refuses and builds the
+    reference's event, holding exactly its fields; ``parse_event`` gives the reference's
+    outcome, whichever route it tries first. Returns whether the one-pass tier took ``raw``."""
+    routes = {"declared": _fast.declared(raw), "decoded": _fast.decoded(raw), "loaded": _fast.loaded(raw)}
     try:
         instance = decode(raw)
         event_type = check(instance)
     except (InvalidEvent, UnknownEventType) as refused:
         for route, taken in routes.items():
             assert taken is None, f"the one-pass tier ({route}) took what the reference refuses: {raw[:300]!r}"
-        with pytest.raises(type(refused)):
-            access_events.parse_event(raw)
+        for first in (True, False):
+            _fast._declared_streak = _fast.SWITCH_BACK if first else 0
+            with pytest.raises(type(refused)):
+                access_events.parse_event(raw)
         return False
     expected = FROM_DICT[event_type](instance)
     for route, taken in routes.items():
         if taken is not None:
             assert type(taken) is EVENT_CLASSES[event_type] and _same(taken, expected), (route, raw[:300])
             assert repr(taken) == repr(expected) and vars(taken) == vars(expected), (route, raw[:300])
-    assert _same(access_events.parse_event(raw), expected), raw[:300]
+    for first in (True, False):
+        _fast._declared_streak = _fast.SWITCH_BACK if first else 0
+        assert _same(access_events.parse_event(raw), expected), raw[:300]
     return any(taken is not None for taken in routes.values())
 
 
@@ -486,6 +490,28 @@ def test_msgspecs_route_takes_undeclared_members():
     assert _same(_fast.decoded(raw), access_events.parse_event(raw))
     big = (BASE_TEXT[:-1] + ', "x": 18446744073709551616}').encode()  # 2**64: orjson takes it, simdjson does not
     assert _fast.decoded(big) is None and _same(_fast.loaded(big), access_events.parse_event(big))
+
+
+def test_parse_event_tries_the_checked_route_first_after_undeclared_members():
+    """Issue 14's speed: after a payload with undeclared members ``parse_event`` tries simdjson
+    and ``MembersOpen`` first (no failed ``Members`` decode paid per payload), and ``Members``
+    alone again after ``SWITCH_BACK`` declared-only payloads in a row (a member given twice
+    counts as undeclared). Fails when the route never changes (every such payload pays both)
+    or never changes back."""
+    declared = BASE_TEXT.encode()
+    extended = (BASE_TEXT[:-1] + ', "acs_system_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"}').encode()
+    twice = (BASE_TEXT[:-1] + ', "code": "9", "code": "1234"}').encode()
+    _fast._declared_streak = _fast.SWITCH_BACK
+    first = access_events.parse_event(extended)
+    assert _fast._declared_streak == 0
+    for n in range(1, _fast.SWITCH_BACK + 1):
+        assert _same(access_events.parse_event(declared), first) and _fast._declared_streak == n
+    assert _same(access_events.parse_event(declared), first) and _fast._declared_streak == _fast.SWITCH_BACK
+    access_events.parse_event(extended)
+    assert _fast._declared_streak == 0
+    access_events.parse_event(declared)
+    access_events.parse_event(twice)
+    assert _fast._declared_streak == 0
 
 
 def _members_of_other_events() -> list[tuple[str, bytes]]:

@@ -1,13 +1,17 @@
 """The hot path, in two tiers; valid payloads never touch the pure-Python validator.
 
-1. One pass: simdjson parses the raw text (checking what msgspec does not check in the members it
-   skips: UTF-8, numbers within a double, orjson's depth limit), then msgspec decodes it
-   straight into the generated ``Members`` Struct (``access_events_models._structs``: the
-   members of every event, one type each; members no event declares skipped), its
+1. One pass: msgspec decodes the raw text straight into the generated ``Members`` Struct
+   (``access_events_models._structs``: the members of every event, one type each), its
    ``event_type`` picks the event's parser, exactly as strict as the schema, and the Struct
-   becomes the dataclass. A payload simdjson or msgspec refuses is decoded by ``orjson.loads``
-   (the reference decoder) and its dict converted into the event's Struct, undeclared
-   members ignored.
+   becomes the dataclass. ``Members`` refuses members no event declares (msgspec skips them
+   without all of JSON's checks); a payload carrying them is parsed by simdjson first, for
+   its checks only (UTF-8, numbers within a double, orjson's depth limit), then decoded into
+   ``MembersOpen``, which skips them. Once a payload carried undeclared members, that route is
+   tried first, until ``SWITCH_BACK`` payloads in a row carried only declared ones: payloads
+   with undeclared members do not pay a failed decode each, and declared-only traffic goes
+   back to the single pass. A payload simdjson or msgspec refuses is decoded by
+   ``orjson.loads`` (the reference decoder) and its dict converted into the event's Struct,
+   undeclared members ignored.
 2. Everything else (a leap second, escapes msgspec refuses):
    orjson decodes, jsonschema-rs decides validity, msgspec converts the dict.
 
@@ -30,6 +34,7 @@ import simdjson
 from access_events_models import EVENT_CLASSES
 from access_events_models._convert import FROM_DICT
 from access_events_models._structs import DECODER as _STRUCTS
+from access_events_models._structs import OPEN_DECODER as _OPEN_STRUCTS
 from access_events_models._structs import FROM_DICT as _STRUCT_FROM_DICT
 from access_events_models._structs import PARSERS as _STRUCT_PARSERS
 
@@ -48,6 +53,20 @@ _ConvertError = msgspec.ValidationError
 #: UnicodeEncodeError from a str with lone surrogates), its recursion limit
 _OnePassError = (ValueError, RuntimeError, msgspec.DecodeError)
 _decode_struct = _STRUCTS.decode if _STRUCTS is not None else None
+_decode_open = _OPEN_STRUCTS.decode if _OPEN_STRUCTS is not None else None
+_astuple = msgspec.structs.astuple
+#: the members ``Members`` has, ``event_type`` included: with those None (absent) taken off,
+#: the members a payload carries, when it carries only declared ones, each once
+_MEMBERS = len(_STRUCTS.type.__struct_fields__) if _STRUCTS is not None else 0
+#: Tier 1 tries ``Members`` (undeclared members refused, no simdjson pass) first while this is at
+#: least ``SWITCH_BACK``: a payload with undeclared members sets it to 0 (simdjson and
+#: ``MembersOpen`` first: no failed decode paid per payload), each payload with only declared
+#: members taken by that route adds one. The streak, rather than a single payload, keeps mixed
+#: traffic on the route where both kinds cost about the same, instead of paying a failed decode
+#: every other payload. Only the speed depends on it: every route is exact (test_differential
+#: holds each to the reference); a race between threads only changes which is tried first.
+SWITCH_BACK = 8
+_declared_streak = SWITCH_BACK
 #: simdjson's parse, for its checks only: the result (a lazy proxy) is dropped at once. The
 #: parser is reused (a new one per call costs more than the parse); calls hold the GIL, and one
 #: made while another thread's result is still alive raises RuntimeError: that payload takes
@@ -228,12 +247,24 @@ def _valid_instance(data: bytes | str) -> dict[str, Any] | None:
     return instance if check is not None and check(instance) else None
 
 
+def declared(data: bytes | str) -> Any | None:
+    """Tier 1, msgspec's route for payloads with only declared members: the event when
+    ``Members`` takes ``data``, else None (a BOM is malformed JSON to msgspec, as to orjson;
+    the size limit is the caller's)."""
+    try:
+        struct = _decode_struct(data)
+        parse = _STRUCT_PARSERS.get(struct.event_type)
+        return None if parse is None else parse(struct, data)
+    except _OnePassError:
+        return None
+
+
 def decoded(data: bytes | str) -> Any | None:
-    """Tier 1, msgspec's route: the event when simdjson and the one-pass decoder take ``data``,
-    else None (a BOM is malformed JSON to msgspec, as to orjson; the size limit is the caller's)."""
+    """Tier 1, msgspec's route for any payload: the event when simdjson and ``MembersOpen``
+    take ``data``, else None."""
     try:
         _check_json(data)
-        struct = _decode_struct(data)
+        struct = _decode_open(data)
         parse = _STRUCT_PARSERS.get(struct.event_type)
         return None if parse is None else parse(struct, data)
     except _OnePassError:
@@ -256,25 +287,40 @@ def loaded(data: bytes | str) -> Any | None:
 
 def one_pass(data: bytes | str) -> Any | None:
     """Tier 1: the event when either route takes ``data``, else None."""
-    event = decoded(data) if _decode_struct is not None else None
+    event = (declared(data) or decoded(data)) if _decode_struct is not None else None
     return loaded(data) if event is None else event
 
 
 def parse_raw(data: Any, max_bytes: int) -> Any | None:
     """The event of raw ``data`` (bytes or str) when it is plainly valid; None sends the
     caller to the full path (also for any other type)."""
+    global _declared_streak
     kind = type(data)  # the size gate and tier 1 inlined: a call is a tenth of tier 1's time
     if not (len(data) <= max_bytes if kind is bytes else kind is str and len(data) * 4 <= max_bytes):
         return None
     if _decode_struct is not None:
+        if _declared_streak >= SWITCH_BACK:
+            try:
+                struct = _decode_struct(data)
+                parse = _STRUCT_PARSERS.get(struct.event_type)
+                event = None if parse is None else parse(struct, data)
+            except _OnePassError:
+                event = None
+            if event is not None:
+                return event
         try:
-            _check_json(data)
-            struct = _decode_struct(data)
+            document = _check_json(data)
+            struct = _decode_open(data)
             parse = _STRUCT_PARSERS.get(struct.event_type)
             event = None if parse is None else parse(struct, data)
+            # only declared members, each once? (the Struct's decoded, absent ones None, against
+            # the document's count; a scalar document never decodes into the Struct)
+            carried = len(document)
+            document = None
         except _OnePassError:
-            event = None
+            document = event = None
         if event is not None:
+            _declared_streak = _declared_streak + 1 if carried == _MEMBERS - _astuple(struct).count(None) else 0
             return event
     try:
         instance = _loads(data)

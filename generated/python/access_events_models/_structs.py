@@ -2,9 +2,9 @@
 """One-pass decoders for ``parse_event``: msgspec Structs exactly as strict as the schemas.
 
 Written by ``codegen/structs.py``, which says why each type is exact.
-``DECODER`` decodes a payload of any event type below into ``Members`` (members no event
-declares are skipped: ``access_events._fast`` has their JSON checked by simdjson);
-``PARSERS[struct.event_type](struct, raw)`` holds the members of that event
+``DECODER`` decodes a payload of any event type below, with only members some event declares,
+into ``Members``; ``OPEN_DECODER`` skips the others (``access_events._fast`` has their JSON
+checked by simdjson first); ``PARSERS[struct.event_type](struct, raw)`` holds the members of that event
 msgspec parses more laxly than the schema to the schema, with a second decode of the same text
 as strings (raising ``msgspec.ValidationError`` or returning None when they fail), and makes
 the event's dataclass. ``FROM_DICT[event_type](d)`` does the same from orjson's dict of a
@@ -41,7 +41,7 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-class Members(Struct, kw_only=True, gc=False):
+class Members(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
     """The members of every event in ``PARSERS`` (see ``DECODER``)."""
 
     event_type: str
@@ -55,6 +55,10 @@ class Members(Struct, kw_only=True, gc=False):
     is_backup_code: bool = None
     occurred_at: AwareDateTime
     workspace_id: UUID
+
+
+class MembersOpen(Members, forbid_unknown_fields=False):
+    """The same members, members no event declares skipped (see ``OPEN_DECODER``)."""
 
 
 class AccessMethodIssuedEventStruct(Struct, tag_field="event_type", tag='access_method.issued', kw_only=True, gc=False):
@@ -555,8 +559,10 @@ def access_method_failed_to_issue_from_dict(d: dict[str, Any]) -> AccessMethodFa
     return event
 
 
-#: Decodes a payload of any event type in ``PARSERS`` into ``Members``, skipping members no event declares.
+#: Decodes a payload of any event type in ``PARSERS`` with only members some event declares into ``Members``.
 DECODER: Decoder[Any] | None = Decoder(Members)
+#: The same, members no event declares skipped (unchecked: the caller has their JSON checked).
+OPEN_DECODER: Decoder[Any] | None = Decoder(MembersOpen)
 
 #: Event type -> parse(members, raw): the event, None when a member is spelled as RFC 3339 forbids
 #: (or a member it requires is absent).
