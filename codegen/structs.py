@@ -277,6 +277,14 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
         body += [f"    {n}: {members[n].typed if n in members_required else _optional(members[n].typed)}\n" for n in sorted(members)]
         body.append("\n\nclass MembersOpen(Members, forbid_unknown_fields=False):\n"
                     "    \"\"\"The same members, members no event declares skipped (see ``OPEN_DECODER``).\"\"\"\n")
+        optional = [n for n in sorted(members) if n not in members_required]
+        absent = " + ".join(f"(s.{n} is None)" for n in optional) or "0"
+        body.append("\n\n#: How many members ``Members`` has, ``event_type`` included.\n"
+                    f"MEMBER_COUNT = {len(members) + 1}\n\n\n"
+                    "def absent(s: Members) -> int:\n"
+                    "    \"\"\"How many of its optional members ``s`` lacks (the payload's count, with only declared members, each once,\n"
+                    "    is ``MEMBER_COUNT - absent(s)``).\"\"\"\n"
+                    f"    return {absent}\n")
     for ev, found, required in exact:
         base = ev.module.removesuffix("_schema")
         names = sorted(found)

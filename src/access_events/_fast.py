@@ -34,7 +34,9 @@ import simdjson
 from access_events_models import EVENT_CLASSES
 from access_events_models._convert import FROM_DICT
 from access_events_models._structs import DECODER as _STRUCTS
+from access_events_models._structs import MEMBER_COUNT as _MEMBER_COUNT
 from access_events_models._structs import OPEN_DECODER as _OPEN_STRUCTS
+from access_events_models._structs import absent as _absent
 from access_events_models._structs import FROM_DICT as _STRUCT_FROM_DICT
 from access_events_models._structs import PARSERS as _STRUCT_PARSERS
 
@@ -54,10 +56,6 @@ _ConvertError = msgspec.ValidationError
 _OnePassError = (ValueError, RuntimeError, msgspec.DecodeError)
 _decode_struct = _STRUCTS.decode if _STRUCTS is not None else None
 _decode_open = _OPEN_STRUCTS.decode if _OPEN_STRUCTS is not None else None
-_astuple = msgspec.structs.astuple
-#: the members ``Members`` has, ``event_type`` included: with those None (absent) taken off,
-#: the members a payload carries, when it carries only declared ones, each once
-_MEMBERS = len(_STRUCTS.type.__struct_fields__) if _STRUCTS is not None else 0
 #: Tier 1 tries ``Members`` (undeclared members refused, no simdjson pass) first while this is at
 #: least ``SWITCH_BACK``: a payload with undeclared members sets it to 0 (simdjson and
 #: ``MembersOpen`` first: no failed decode paid per payload), each payload with only declared
@@ -313,14 +311,14 @@ def parse_raw(data: Any, max_bytes: int) -> Any | None:
             struct = _decode_open(data)
             parse = _STRUCT_PARSERS.get(struct.event_type)
             event = None if parse is None else parse(struct, data)
-            # only declared members, each once? (the Struct's decoded, absent ones None, against
-            # the document's count; a scalar document never decodes into the Struct)
-            carried = len(document)
+            carried = len(document)  # the document's members (a scalar document never decodes into Members)
             document = None
         except _OnePassError:
             document = event = None
         if event is not None:
-            _declared_streak = _declared_streak + 1 if carried == _MEMBERS - _astuple(struct).count(None) else 0
+            # only declared members, each once? (more than Members has: surely not; else its count
+            # without the absent ones)
+            _declared_streak = 0 if carried > _MEMBER_COUNT or carried != _MEMBER_COUNT - _absent(struct) else _declared_streak + 1
             return event
     try:
         instance = _loads(data)

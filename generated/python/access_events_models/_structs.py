@@ -61,6 +61,16 @@ class MembersOpen(Members, forbid_unknown_fields=False):
     """The same members, members no event declares skipped (see ``OPEN_DECODER``)."""
 
 
+#: How many members ``Members`` has, ``event_type`` included.
+MEMBER_COUNT = 11
+
+
+def absent(s: Members) -> int:
+    """How many of its optional members ``s`` lacks (the payload's count, with only declared members, each once,
+    is ``MEMBER_COUNT - absent(s)``)."""
+    return (s.access_grant_keys is None) + (s.code is None) + (s.event_description is None) + (s.is_backup_code is None)
+
+
 class AccessMethodIssuedEventStruct(Struct, tag_field="event_type", tag='access_method.issued', kw_only=True, gc=False):
     """The event's members, undeclared ones ignored: for ``convert`` of orjson's dict."""
 
