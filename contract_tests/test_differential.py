@@ -599,3 +599,29 @@ def test_simdjson_refuses_what_msgspec_skips_unchecked():
             with pytest.raises(RuntimeError, match="DEPTH"):
                 _fast._check_json(raw)
     _fast._check_json(BASE_TEXT[:-1].encode() + b', "d": ' + b"[" * 1023 + b"]" * 1023 + b"}")  # orjson's deepest
+
+
+def test_threads_share_the_simdjson_parser():
+    """simdjson's parser is one per process and refuses a new parse while a result of the last
+    is alive (RuntimeError): a thread meeting another's must still get the event (that
+    payload takes the dict route), never the error. Threads parse concurrently in the
+    receiver (large bodies go to worker threads)."""
+    import threading
+
+    extended = (BASE_TEXT[:-1] + ', "acs_system_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"}').encode()
+    expected = access_events.parse_event(extended)
+    failures: list[object] = []
+
+    def work() -> None:
+        for _ in range(3000):
+            try:
+                if not _same(access_events.parse_event(extended), expected):
+                    failures.append("different event")
+            except Exception as exc:  # noqa: BLE001 - any escape is the failure
+                failures.append(exc)
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []

@@ -70,6 +70,7 @@ _declared_streak = SWITCH_BACK
 #: made while another thread's result is still alive raises RuntimeError: that payload takes
 #: the dict route, with the same verdict.
 _check_json = simdjson.Parser().parse
+_Object = simdjson.Object
 
 #: event type -> the compiled validator's is_valid; filled on first use
 _PLANS: dict[str, Callable[[Any], bool]] = {}
@@ -308,11 +309,11 @@ def parse_raw(data: Any, max_bytes: int) -> Any | None:
                 return event
         try:
             document = _check_json(data)
+            carried = len(document) if type(document) is _Object else 0  # its members (else Members refuses it)
+            document = None  # the parser is free for the next call (another thread's) again
             struct = _decode_open(data)
             parse = _STRUCT_PARSERS.get(struct.event_type)
             event = None if parse is None else parse(struct, data)
-            carried = len(document)  # the document's members (a scalar document never decodes into Members)
-            document = None
         except _OnePassError:
             document = event = None
         if event is not None:
