@@ -337,6 +337,7 @@ def parse_raw(data: Any, max_bytes: int) -> Any | None:
         except _ConvertError:
             event = None
         if event is not None:
+            _declared_streak = 0  # neither msgspec route took it: most likely undeclared members simdjson refuses (an integer beyond 64 bits)
             return event
     check = (_PLANS or _plans()).get(event_type)  # tier 2, on the same dict
     return build(event_type, instance) if check is not None and check(instance) else None
