@@ -201,10 +201,14 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
 
     async def renew_held() -> None:
         """One task per app and loop renews every claim held longer than a third of the lease, and
-        retries the completions the store missed (every ``RECORD_RETRY_SECONDS`` at most)."""
+        retries the completions the store missed (every ``RECORD_RETRY_SECONDS`` at most). It ends
+        after a whole period with nothing held: a handler that returns at once (most do) then finds
+        it still running, rather than starting a task of its own that would end at its first step."""
         loop = asyncio.get_running_loop()
-        while held or unrecorded:
+        while True:
             await asyncio.sleep(min(lease_seconds / 3, RECORD_RETRY_SECONDS) if unrecorded else lease_seconds / 3)
+            if not held and not unrecorded:
+                return
             if unrecorded:
                 await record_unrecorded(loop)
             due = [key for key, since in list(held.items()) if loop.time() - since >= lease_seconds / 3]
@@ -227,6 +231,8 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
             await record_unrecorded(asyncio.get_running_loop())
             for event_id, _ in unrecorded:
                 log.error("event %s was handled but could not be recorded (the store is down): a later copy runs it again", event_id)
+        if renewer and not renewer[0].done() and not held and not unrecorded:
+            renewer[0].cancel()  # idle: nothing left to renew or record
         close = getattr(claims, "close", None)
         if close is not None:
             await close()
