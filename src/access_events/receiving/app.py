@@ -380,6 +380,16 @@ async def _joined(send: Send, chunks: list[bytes], size: int, max_bytes: int) ->
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+def _replaying(first: dict[str, Any], receive: Receive) -> Receive:
+    """``receive`` that gives ``first`` (already received) before the next messages."""
+    pending = [first]
+
+    async def replay() -> dict[str, Any]:
+        return pending.pop() if pending else await receive()
+
+    return replay
+
+
 async def _read_untimed(receive: Receive, send: Send, max_bytes: int) -> bytes | None:
     received = await _receive_chunks(receive, max_bytes)
     return None if received is None else await _joined(send, *received, max_bytes)
@@ -394,7 +404,13 @@ async def _read_body(receive: Receive, send: Send, max_bytes: int, timeout: floa
     cancellation can only land on a ``receive()`` of ``_receive_chunks`` inside the ``try`` below.
     """
     if timeout is None:
-        return await _read_untimed(receive, send, max_bytes)
+        message = await receive()  # most bodies come in one message: take it without the chunk loop
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            body = message.get("body", b"")
+            if len(body) <= max_bytes:
+                return body
+            return await _joined(send, [], len(body), max_bytes)  # answers 413
+        return await _read_untimed(_replaying(message, receive), send, max_bytes)
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     expired = False
