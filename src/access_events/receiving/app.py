@@ -63,6 +63,20 @@ _READ = frozenset({b"content-type", b"content-length", b"content-encoding", b"tr
 _ONCE = _READ - {b"transfer-encoding"}
 
 
+def _line_writer() -> Callable[[float, str], None] | None:
+    """The ``write_line`` of ``serve``'s handler while the logger is as ``serve`` set it up: that handler alone
+    (at INFO), no filters, no propagation, the standard record factory. Otherwise None: records go through
+    ``logging``, where other handlers, filters and formats see them."""
+    handlers = log.handlers
+    if len(handlers) != 1 or log.propagate or log.filters or logging.getLogRecordFactory() is not logging.LogRecord:
+        return None
+    handler = handlers[0]
+    if handler.filters or handler.level > logging.INFO:
+        return None
+    line_writer = getattr(handler, "line_writer", None)
+    return None if line_writer is None else line_writer()
+
+
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"error": code, "message": message}
 
@@ -173,7 +187,12 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
         if log.isEnabledFor(logging.INFO):
             fields = {"outcome": outcome, "event_id": event_id, "event_type": event_type, "webhook_id": msg_id,
                       "handler_ms": None if handler_ms is None else round(handler_ms, 1)}
-            log.info("delivery %s", orjson.dumps(fields).decode(), extra={"delivery": fields})
+            text = orjson.dumps(fields).decode()
+            write_line = _line_writer()
+            if write_line is not None:  # serve's own log setup: the same line, without a LogRecord
+                write_line(time.time(), "delivery " + text)
+            else:
+                log.info("delivery %s", text, extra={"delivery": fields})
 
     held: dict[tuple[str, str], float] = {}  # claims whose handler runs: (event id, token) -> when claimed
     # Handled events the store could not record as done (it was down when the handler returned):
