@@ -227,8 +227,9 @@ def in_process_breakdown(payload: dict, count: int) -> dict[str, float]:
             await store.complete(str(number), claim.token, 3600)
 
     log = logging.getLogger("access_events.receiver")
-    null = logging.StreamHandler(open(os.devnull, "w"))  # noqa: SIM115 - for the length of the run
-    from .server import _UtcFormatter
+    from .server import _ServeHandler, _UtcFormatter
+
+    null = _ServeHandler(open(os.devnull, "w"))  # noqa: SIM115 - serve's handler, for the length of the run
 
     null.setFormatter(_UtcFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))  # serve's format
     saved = (log.handlers[:], log.level, log.propagate)
