@@ -250,7 +250,7 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
             await record_unrecorded(asyncio.get_running_loop())
             for event_id, _ in unrecorded:
                 log.error("event %s was handled but could not be recorded (the store is down): a later copy runs it again", event_id)
-        if renewer and not renewer[0].done() and not held and not unrecorded:
+        if renewer and not renewer[0].done() and renewer[0].get_loop() is asyncio.get_running_loop() and not held and not unrecorded:
             renewer[0].cancel()  # idle: nothing left to renew or record
         close = getattr(claims, "close", None)
         if close is not None:
