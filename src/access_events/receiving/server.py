@@ -196,14 +196,16 @@ class _ServeHandler(logging.StreamHandler):
 
     def write_line(self, created: float, message: str) -> None:
         """One INFO line with ``message``, made at ``created`` (``time.time()``); flushed like every record."""
-        line = f"{self.formatter.stamp(created)} INFO access_events.receiver: {message}{self.terminator}"  # type: ignore[union-attr]
-        self.acquire()
+        self.acquire()  # before the stamp, as logging formats under the handler's lock (the formatter caches the date)
         try:
-            self.stream.write(line)
+            self.stream.write(f"{self.formatter.stamp(created)} INFO access_events.receiver: {message}{self.terminator}")  # type: ignore[union-attr]
             self.stream.flush()
         except Exception:  # noqa: BLE001 - as logging's handlers do: a broken stream must not fail the delivery
             if logging.raiseExceptions:
-                sys.stderr.write(f"--- Logging error ---\ncould not write a delivery line: {sys.exc_info()[1]!r}\n")
+                try:
+                    sys.stderr.write(f"--- Logging error ---\ncould not write a delivery line: {sys.exc_info()[1]!r}\n")
+                except Exception:  # noqa: BLE001 - stderr itself is gone: nothing left to tell
+                    pass
         finally:
             self.release()
 
