@@ -628,3 +628,48 @@ def test_threads_share_the_simdjson_parser():
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_threads_meeting_the_validators_while_they_compile_get_answers(monkeypatch):
+    """The validators are compiled on first use (``_fast._plans``), one event type after
+    another. A thread arriving while another is still compiling them (a receiver's worker
+    threads right after start-up) saw the plans half filled: ``validate_event`` and
+    ``parse_event`` raised ``KeyError('access_method.created')`` from ``_fast.problems``, or
+    took a valid event of a type not compiled yet down the slow path. Found by the audit of
+    issues 13/14 (8 threads, first call each: KeyError in 2 runs of 3). The compiler is slowed
+    here so the window is wide; the second caller must wait for the whole set."""
+    import threading
+    import time
+
+    compile_calls = []
+    original = _fast._compiler
+
+    def slow_compiler(documents, flat=False):
+        compiled = original(documents, flat)
+
+        def slowly(uri):
+            compile_calls.append(uri)
+            time.sleep(0.02)  # releases the GIL: another thread runs mid-compilation
+            return compiled(uri)
+        return slowly
+    monkeypatch.setattr(_fast, "_compiler", slow_compiler)
+    monkeypatch.setattr(_fast, "_PLANS", {})
+    monkeypatch.setattr(_fast, "_VALIDATORS", {})
+    bodies = {}
+    for event_type in access_events.EVENT_TYPES:
+        body = dict(access_events.schema(event_type)["examples"][0], event_id="bad")
+        bodies[event_type] = json.dumps(body).encode()
+    first, last = access_events.EVENT_TYPES[0], access_events.EVENT_TYPES[-1]
+    outcome: list[object] = []
+    starter = threading.Thread(target=lambda: outcome.append(access_events.validate_event(bodies[first])))
+    starter.start()
+    while len(compile_calls) < 4 and starter.is_alive():  # the first event type compiled, the rest not yet
+        time.sleep(0.001)
+    try:
+        problems = access_events.validate_event(bodies[last])
+    finally:
+        starter.join()
+    assert [p.pointer for p in problems] == ["/event_id"]
+    assert [[p.pointer for p in found] for found in outcome] == [["/event_id"]]
+    with pytest.raises(InvalidEvent):
+        access_events.parse_event(bodies[last])

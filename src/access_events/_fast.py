@@ -25,6 +25,7 @@ microsecond per call, function calls and isinstance chains are the cost.
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any, Callable
 
 import jsonschema_rs
@@ -76,6 +77,7 @@ _Object = simdjson.Object
 _PLANS: dict[str, Callable[[Any], bool]] = {}
 #: event type (None: the fields every event carries) -> compiled validator
 _VALIDATORS: dict[str | None, Any] = {}
+_PLANS_LOCK = threading.Lock()
 
 
 def verdict_documents() -> list[dict[str, Any]]:
@@ -118,13 +120,22 @@ def _compiler(documents: list[dict[str, Any]], flat: bool = False) -> Callable[[
 
 
 def _plans() -> dict[str, Callable[[Any], bool]]:
+    """The plans, compiled on first use. Compiled into locals under a lock and published whole
+    (every validator before any plan): a thread arriving mid-compilation waits, instead of
+    seeing the plans half filled (a KeyError in ``problems``, or a valid event of a type not
+    compiled yet sent down the slow path)."""
     if not _PLANS:
-        full = _compiler(list(_catalog._documents().values()))
-        slim = _compiler(verdict_documents(), flat=True)
-        _VALIDATORS[None] = full(_catalog.BASE_URI + _catalog.COMMON_FILE + "#/$defs/access_method_event")
-        for event_type in _catalog.event_types():
-            _VALIDATORS[event_type] = full(_catalog.schema_id(event_type))
-            _PLANS[event_type] = slim(_catalog.schema_id(event_type)).is_valid
+        with _PLANS_LOCK:
+            if not _PLANS:
+                full = _compiler(list(_catalog._documents().values()))
+                slim = _compiler(verdict_documents(), flat=True)
+                validators = {None: full(_catalog.BASE_URI + _catalog.COMMON_FILE + "#/$defs/access_method_event")}
+                plans = {}
+                for event_type in _catalog.event_types():
+                    validators[event_type] = full(_catalog.schema_id(event_type))
+                    plans[event_type] = slim(_catalog.schema_id(event_type)).is_valid
+                _VALIDATORS.update(validators)
+                _PLANS.update(plans)
     return _PLANS
 
 
