@@ -644,8 +644,8 @@ def test_threads_meeting_the_validators_while_they_compile_get_answers(monkeypat
     compile_calls = []
     original = _fast._compiler
 
-    def slow_compiler(documents, flat=False):
-        compiled = original(documents, flat)
+    def slow_compiler(*args, **kwargs):
+        compiled = original(*args, **kwargs)
 
         def slowly(uri):
             compile_calls.append(uri)
@@ -673,3 +673,24 @@ def test_threads_meeting_the_validators_while_they_compile_get_answers(monkeypat
     assert [[p.pointer for p in found] for found in outcome] == [["/event_id"]]
     with pytest.raises(InvalidEvent):
         access_events.parse_event(bodies[last])
+
+
+@pytest.mark.parametrize("value", ["2+16-12-31T23:59:60Z", "-025-01-01T00:00:00Z", "2025-0+-01T05:30:00Z",
+                                   "2025-01-01T05:30:00.123+0-:30", "2025-01-01T05:30:00.123+0.:30", "2025-01-01T0/:30:00Z"])
+def test_a_date_time_with_a_sign_or_dot_for_a_digit_is_worded_as_the_reference_words_it(value):
+    """jsonschema-rs's ``date-time`` format takes any of ``*+,-./`` where a digit belongs
+    (``2+16-12-31T23:59:60Z``); the schema's ``pattern`` still refuses such a value, so every
+    verdict was right, but the problem differed: the reference (``_rfc3339``) reports the
+    ``format`` (the pattern, restating it, is left out), the fast path reported the ``pattern``
+    with its 190-character regex. Found by the audit of issues 13/14 (date-time mutations
+    through ``parse_event`` against the reference)."""
+    for field in ("created_at", "occurred_at"):
+        instance = dict(BASE, **{field: value})
+        assert _agree(instance) is False
+        expected = reference_problems("access_method.issued", instance)
+        assert [p.keyword for p in expected] == ["format"]
+        raw = json.dumps(instance).encode()
+        assert access_events.validate_event(raw) == expected
+        with pytest.raises(InvalidEvent) as caught:
+            access_events.parse_event(raw)
+        assert list(caught.value.problems) == expected
