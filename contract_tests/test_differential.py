@@ -628,3 +628,173 @@ def test_threads_share_the_simdjson_parser():
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_threads_meeting_the_validators_while_they_compile_get_answers(monkeypatch):
+    """The validators are compiled on first use (``_fast._plans``), one event type after
+    another. A thread arriving while another is still compiling them (a receiver's worker
+    threads right after start-up) saw the plans half filled: ``validate_event`` and
+    ``parse_event`` raised ``KeyError('access_method.created')`` from ``_fast.problems``, or
+    took a valid event of a type not compiled yet down the slow path. Found by the audit of
+    issues 13/14 (8 threads, first call each: KeyError in 2 runs of 3). The compiler is slowed
+    here so the window is wide; the second caller must wait for the whole set."""
+    import threading
+    import time
+
+    compile_calls = []
+    original = _fast._compiler
+
+    def slow_compiler(*args, **kwargs):
+        compiled = original(*args, **kwargs)
+
+        def slowly(uri):
+            compile_calls.append(uri)
+            time.sleep(0.02)  # releases the GIL: another thread runs mid-compilation
+            return compiled(uri)
+        return slowly
+    monkeypatch.setattr(_fast, "_compiler", slow_compiler)
+    monkeypatch.setattr(_fast, "_PLANS", {})
+    monkeypatch.setattr(_fast, "_VALIDATORS", {})
+    bodies = {}
+    for event_type in access_events.EVENT_TYPES:
+        body = dict(access_events.schema(event_type)["examples"][0], event_id="bad")
+        bodies[event_type] = json.dumps(body).encode()
+    first, last = access_events.EVENT_TYPES[0], access_events.EVENT_TYPES[-1]
+    outcome: list[object] = []
+    starter = threading.Thread(target=lambda: outcome.append(access_events.validate_event(bodies[first])))
+    starter.start()
+    while len(compile_calls) < 4 and starter.is_alive():  # the first event type compiled, the rest not yet
+        time.sleep(0.001)
+    try:
+        problems = access_events.validate_event(bodies[last])
+    finally:
+        starter.join()
+    assert [p.pointer for p in problems] == ["/event_id"]
+    assert [[p.pointer for p in found] for found in outcome] == [["/event_id"]]
+    with pytest.raises(InvalidEvent):
+        access_events.parse_event(bodies[last])
+
+
+@pytest.mark.parametrize("value", ["2+16-12-31T23:59:60Z", "-025-01-01T00:00:00Z", "2025-0+-01T05:30:00Z",
+                                   "2025-01-01T05:30:00.123+0-:30", "2025-01-01T05:30:00.123+0.:30", "2025-01-01T0/:30:00Z"])
+def test_a_date_time_with_a_sign_or_dot_for_a_digit_is_worded_as_the_reference_words_it(value):
+    """jsonschema-rs's ``date-time`` format takes any of ``*+,-./`` where a digit belongs
+    (``2+16-12-31T23:59:60Z``); the schema's ``pattern`` still refuses such a value, so every
+    verdict was right, but the problem differed: the reference (``_rfc3339``) reports the
+    ``format`` (the pattern, restating it, is left out), the fast path reported the ``pattern``
+    with its 190-character regex. Found by the audit of issues 13/14 (date-time mutations
+    through ``parse_event`` against the reference)."""
+    for field in ("created_at", "occurred_at"):
+        instance = dict(BASE, **{field: value})
+        assert _agree(instance) is False
+        expected = reference_problems("access_method.issued", instance)
+        assert [p.keyword for p in expected] == ["format"]
+        raw = json.dumps(instance).encode()
+        assert access_events.validate_event(raw) == expected
+        with pytest.raises(InvalidEvent) as caught:
+            access_events.parse_event(raw)
+        assert list(caught.value.problems) == expected
+
+
+# --- the audit's seeded generator (issues 13/14): raw payloads as a user sends them ---
+
+_AUDIT_HOSTILE = [
+    b'"\xff"', b'"ab\xc3"', b'"\xed\xa0\x80"', b'"\xc0\x80"', b'"\\ud800"', b'"\\udc00"', b'"\\ud800\\u0041"', b'"\\ud83d\\udd11"',
+    b"1e400", b"-1e400", b"1.7976931348623159e308", b"1.7976931348623158e308", b"1e-400", b"18446744073709551616",
+    b"18446744073709551615", b"-9223372036854775809", b"1" + b"0" * 40, b"-0", b"-0.0", b"1.0", b"0.1e309", b"NaN",
+    b"Infinity", b"01", b'"a\tb"', b'"\x7f"', b'"\\x41"', b"[1,]", b'{"a":1,"a":2}', b'"\\u0000"', b"true", b"null", b"[]",
+    b"{}", b'""', b'"\xef\xbb\xbf"', b'{"\xff":1}', b'{"\\ud800":1}', b'{"a":[{"b":1e999}]}', b'"\xf4\x90\x80\x80"',
+]
+_AUDIT_WRONG = [b"5", b"null", b'"x"', b"[]", b"{}", b"true", b'["x"]', b"[5]", b'"2025-01-01 00:00:00Z"',
+                b'"00000000000000000000000000000000"', b'"2016-12-31T23:59:60Z"', b'"2025-01-01T00:00:00.9999995Z"',
+                b'"2+16-12-31T23:59:60Z"', b'"00000000-0000-0000-0000-00000000000G"', b"1.0", b'"\\u0061ccess_method.issued"']
+
+
+def _audit_bases() -> list[dict]:
+    bases = [example for t in access_events.EVENT_TYPES for example in access_events.schema(t).get("examples", [])]
+    return bases + [orjson.loads(p.read_bytes()) for p in sorted(SAMPLES.glob("*/valid/*.json"))]
+
+
+def _audit_nested(depth: int, kind: int) -> bytes:
+    if kind == 0:
+        return b"[" * depth + b"]" * depth
+    if kind == 1:
+        return b'{"a":' * depth + b"1" + b"}" * depth
+    return b"".join(b"[" if i % 2 else b'{"k":' for i in range(depth)) + b"0" + b"".join(
+        b"]" if i % 2 else b"}" for i in reversed(range(depth)))
+
+
+def _audit_payload(rnd: random.Random, bases: list[dict], declared: list[str]) -> bytes:
+    """A valid event with undeclared members of every kind (hostile, nested near orjson's depth
+    limit, names other events declare, escaped names), sometimes a declared member of a wrong
+    type or a mutated date-time, one missing, odd whitespace, a BOM."""
+    members = [(json.dumps(k).encode(), orjson.dumps(v)) for k, v in rnd.choice(bases).items()]
+    for i in range(rnd.choice([0, 1, 1, 2, 3, 10])):
+        roll = rnd.random()
+        name = (rnd.choice(declared) if roll < 0.25 else rnd.choice(["event\\u005fid", "cod\\u0065", "\\ud800", "\xff"])
+                if roll < 0.3 else f"x{i}_{rnd.randrange(3)}")
+        key = b'"' + (b"\xff" if name == "\xff" else name.encode()) + b'"'
+        roll = rnd.random()
+        value = (rnd.choice(_AUDIT_HOSTILE) if roll < 0.35 else _audit_nested(rnd.choice([1021, 1022, 1023, 1024]), rnd.randrange(3))
+                 if roll < 0.45 else rnd.choice(_AUDIT_WRONG) if roll < 0.6 else json.dumps(
+                     rnd.choice([None, 1.5, [1, {"a": "\u2028"}], {"code": 5, "": []}, "\U0001f511"]), ensure_ascii=rnd.random() < 0.5).encode())
+        members.insert(rnd.randrange(len(members) + 1), (key, value))
+    if rnd.random() < 0.15:
+        i = rnd.randrange(len(members))
+        members[i] = (members[i][0], rnd.choice(_AUDIT_WRONG))
+    if rnd.random() < 0.2:  # a date-time with one character changed (jsonschema-rs's format is looser)
+        i = next((i for i, (k, _) in enumerate(members) if k in (b'"created_at"', b'"occurred_at"')), None)
+        if i is not None:
+            text = list(orjson.loads(members[i][1]))
+            text[rnd.randrange(len(text))] = rnd.choice("0123456789-:.TtZz+ ,/*")
+            members[i] = (members[i][0], json.dumps("".join(text)).encode())
+    if rnd.random() < 0.1:
+        del members[rnd.randrange(len(members))]
+    raw = b"{" + rnd.choice([b",", b", ", b" ,\n ", b"\t,\r\n"]).join(k + rnd.choice([b":", b" : "]) + v for k, v in members) + b"}"
+    roll = rnd.random()
+    return b"\xef\xbb\xbf" + raw if roll < 0.05 else b" \n\t" + raw + b"\r\n " if roll < 0.1 else raw + b"\x0c" if roll < 0.12 else raw
+
+
+def _audit_outcome(call) -> tuple:
+    try:
+        event = call()
+    except InvalidEvent as exc:
+        return "invalid", exc.event_type, exc.problems, exc.more_problems, exc.all_counted, str(exc)
+    except UnknownEventType as exc:
+        return "unknown", exc.event_type, str(exc)
+    return "valid", repr(event), access_events.to_dict(event)
+
+
+def _audit_reference(data, max_problems=None):
+    instance = decode(data)
+    return FROM_DICT[check(instance, reference_problems, max_problems=max_problems)](instance)
+
+
+def test_seeded_raw_payloads_give_the_reference_outcome_on_every_route_and_input_type():
+    """The audit of issues 13/14 as a seeded generator (fixed budget): each payload as bytes, str
+    (lone surrogates where the bytes are not UTF-8), bytearray and memoryview, through
+    ``parse_event`` with either one-pass route tried first, gives exactly the reference's
+    outcome (the event, its repr and to_dict; or every problem, its words, ``str(exc)``);
+    ``validate_event`` the reference's problems; ``max_problems`` the first ones of the full
+    list with a consistent ``more_problems``. It found the date-time problems worded by
+    jsonschema-rs's looser format (the test above)."""
+    rnd = random.Random(20261130)
+    bases = _audit_bases()
+    declared = sorted({name for base in bases for name in base} | {"code", "is_backup_code"})
+    kinds = {"valid": 0, "invalid": 0, "unknown": 0}
+    for _ in range(600):
+        raw = _audit_payload(rnd, bases, declared)
+        for data in (raw, raw.decode("utf-8", "surrogateescape"), bytearray(raw), memoryview(raw)):
+            expected = _audit_outcome(lambda: _audit_reference(data))
+            for first in (True, False):
+                _fast._declared_streak = _fast.SWITCH_BACK if first else 0
+                assert _audit_outcome(lambda: access_events.parse_event(data)) == expected, (first, bytes(raw[:300]))
+            problems = list(expected[2]) if expected[0] == "invalid" else []
+            if expected[0] != "unknown":
+                assert access_events.validate_event(data) == problems, bytes(raw[:300])
+            for limit in {1, 2, len(problems)} if problems else ():
+                capped = _audit_outcome(lambda: access_events.parse_event(data, max_problems=limit))
+                assert capped == _audit_outcome(lambda: _audit_reference(data, limit)), (limit, bytes(raw[:300]))
+                assert list(capped[2]) == problems[:limit] and capped[3] == max(len(problems) - limit, 0) and capped[4]
+        kinds[expected[0]] += 1
+    assert kinds["valid"] > 100 and kinds["invalid"] > 100, kinds

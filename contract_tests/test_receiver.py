@@ -1172,3 +1172,14 @@ def test_serve_closes_slow_and_silent_connections_with_one_log_line_per_kind():
     assert out.count("refused connection: no complete request head within 1 s") == 1, out
     assert out.count("refused connection: request body not received within 1 s") == 1, out
     assert "Traceback" not in out, out
+
+
+def test_a_receiver_refuses_a_wrong_max_problems_when_it_is_made():
+    """``create_app(max_problems=0)`` was accepted; ``parse_event`` refused the 0 (ValueError)
+    only once a body was invalid, so the receiver answered 500 to every bad body and the
+    producer retried it for ever, while requests with good bodies passed (audit of issues
+    13/14; parse_event now refuses it for every body: the app says so when it is made)."""
+    for wrong in (0, -1, 1.5, True, "50", None):
+        with pytest.raises(ValueError, match="max_problems"):
+            create_app(SECRET, max_problems=wrong)
+    assert create_app(SECRET, max_problems=1) is not None

@@ -25,6 +25,7 @@ microsecond per call, function calls and isinstance chains are the cost.
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any, Callable
 
 import jsonschema_rs
@@ -41,6 +42,7 @@ from access_events_models._structs import FROM_DICT as _STRUCT_FROM_DICT
 from access_events_models._structs import PARSERS as _STRUCT_PARSERS
 
 from . import _catalog
+from ._rfc3339 import is_rfc3339
 from ._validate import problems_from
 from .errors import Problem
 
@@ -76,6 +78,9 @@ _Object = simdjson.Object
 _PLANS: dict[str, Callable[[Any], bool]] = {}
 #: event type (None: the fields every event carries) -> compiled validator
 _VALIDATORS: dict[str | None, Any] = {}
+_PLANS_LOCK = threading.Lock()
+#: the formats the validators that word problems take from the reference (``_formats``), not jsonschema-rs
+_WORDED_FORMATS = {"date-time": is_rfc3339}
 
 
 def verdict_documents() -> list[dict[str, Any]]:
@@ -97,7 +102,7 @@ def verdict_documents() -> list[dict[str, Any]]:
     return documents
 
 
-def _compiler(documents: list[dict[str, Any]], flat: bool = False) -> Callable[[str], Any]:
+def _compiler(documents: list[dict[str, Any]], flat: bool = False, formats: dict[str, Callable[[str], bool]] | None = None) -> Callable[[str], Any]:
     """Compile the schema at a URI of ``documents``; ``flat``: as one self-contained object schema.
 
     Flat is jsonschema-rs's own ``dereference`` (every ``$ref`` inlined) then ``canonicalize``
@@ -113,18 +118,31 @@ def _compiler(documents: list[dict[str, Any]], flat: bool = False) -> Callable[[
             inlined = jsonschema_rs.dereference(schema, registry=registry, offline=True)
             schema = jsonschema_rs.canonicalize(inlined, validate_formats=True).to_json_schema()
             return jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
-        return jsonschema_rs.Draft202012Validator(schema, registry=registry, validate_formats=True)
+        return jsonschema_rs.Draft202012Validator(schema, registry=registry, validate_formats=True, formats=formats)
     return compiled
 
 
 def _plans() -> dict[str, Callable[[Any], bool]]:
+    """The plans, compiled on first use. Compiled into locals under a lock and published whole
+    (every validator before any plan): a thread arriving mid-compilation waits, instead of
+    seeing the plans half filled (a KeyError in ``problems``, or a valid event of a type not
+    compiled yet sent down the slow path)."""
     if not _PLANS:
-        full = _compiler(list(_catalog._documents().values()))
-        slim = _compiler(verdict_documents(), flat=True)
-        _VALIDATORS[None] = full(_catalog.BASE_URI + _catalog.COMMON_FILE + "#/$defs/access_method_event")
-        for event_type in _catalog.event_types():
-            _VALIDATORS[event_type] = full(_catalog.schema_id(event_type))
-            _PLANS[event_type] = slim(_catalog.schema_id(event_type)).is_valid
+        with _PLANS_LOCK:
+            if not _PLANS:
+                # the validators that word problems check date-times as the reference does:
+                # jsonschema-rs's own date-time format takes any of ``*+,-./`` for a digit
+                # (``2+16-12-31T23:59:60Z``); the pattern beside it refuses those, so verdicts
+                # (the slim plans) agree, but the problem would be the pattern's, not the format's
+                full = _compiler(list(_catalog._documents().values()), formats=_WORDED_FORMATS)
+                slim = _compiler(verdict_documents(), flat=True)
+                validators = {None: full(_catalog.BASE_URI + _catalog.COMMON_FILE + "#/$defs/access_method_event")}
+                plans = {}
+                for event_type in _catalog.event_types():
+                    validators[event_type] = full(_catalog.schema_id(event_type))
+                    plans[event_type] = slim(_catalog.schema_id(event_type)).is_valid
+                _VALIDATORS.update(validators)
+                _PLANS.update(plans)
     return _PLANS
 
 

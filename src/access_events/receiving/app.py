@@ -162,6 +162,8 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
     The app's ``store`` attribute is the store it uses.
     """
     verifier = secret if isinstance(secret, Verifier) else Verifier(secret)
+    if type(max_problems) is not int or max_problems < 1:  # else every invalid body would be a 500
+        raise ValueError(f"max_problems must be a positive int, not {max_problems!r}")
     if retention_seconds < verifier.tolerance_seconds + lease_seconds:
         raise ValueError(f"retention_seconds ({retention_seconds:g}) must outlast the timestamp tolerance and the lease "
                          f"({verifier.tolerance_seconds + lease_seconds:g} s): a replay still inside the tolerance would be handled again")
