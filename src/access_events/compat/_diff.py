@@ -1451,18 +1451,39 @@ class Differ:
         pairs = list(zip(o.conditionals, n.conditionals))
         for a, b in pairs:
             if not self.equivalent(self.old.node([a.if_]), self.new.node([b.if_])):
+                forms = self._reduced(self.old, a), self._reduced(self.new, b)
+                if forms[0] is not None and forms[1] is not None:
+                    # Each conditional is exactly a plain conjunction (its `then`, its `else`,
+                    # `if` and `then`, or nothing): compare those, as any other subschema here.
+                    self.diff(self.old.node(forms[0], a.src), self.new.node(forms[1], b.src), path, ctx)
+                    continue
+                if [] in forms:  # one side accepts everything: only the other side's can shut out
+                    removed = forms[1] == []
+                    self.emit("conditional-removed" if removed else "conditional-added", o, n, path, ctx,
+                              old=_loc(a.if_), new=_loc(b.if_), old_value=a.if_.contents, new_value=b.if_.contents,
+                              message="the `if` condition changed so that the "
+                                      + ("new" if removed else "old") + " conditional accepts everything")
+                    continue
                 shape = self._shape(self.old, a), self._shape(self.new, b)
                 if shape[0] != shape[1] or shape[0] is None:
                     # `if: I, then: T` (no `else`) is `not I or T`: with the same T on both sides,
                     # a wider I only adds values that must meet T (it tightens), so the `if`s are
                     # compared under a `not`; `if: I, else: E` (no `then`) is `I or E` likewise.
                     shape = (self._same_branch(a.then, b.then, a.else_, b.else_, "not-if")
-                             or self._same_branch(a.else_, b.else_, a.then, b.then, "if"),) * 2
+                             or self._same_branch(a.else_, b.else_, a.then, b.then, "if")
+                             or self._same_else_then_never(a, b),) * 2
                 if shape[0] == shape[1] and shape[0] is not None:
                     # Both read as `true`, as the `if` itself, or as its negation: compare that.
                     if shape[0] != "true":
                         flipped = replace(ctx, polarity=-ctx.polarity) if shape[0] == "not-if" else ctx
                         self.diff(self.old.node([a.if_]), self.new.node([b.if_]), path, flipped)
+                    continue
+                pieces = self._monotone_pieces(a, b)
+                if pieces:
+                    # The conditional moves one way with each piece (a `not if` or the `if`, and
+                    # the branch that applies): a break needs a piece that moved that way.
+                    for old_part, new_part, negated in pieces:
+                        self.diff(old_part, new_part, path, replace(ctx, polarity=-ctx.polarity) if negated else ctx)
                     continue
                 self.emit("undecidable", o, n, path, ctx, old=_loc(a.if_), new=_loc(b.if_),
                           old_value=a.if_.contents, new_value=b.if_.contents,
@@ -1485,6 +1506,79 @@ class Differ:
         for b in n.conditionals[len(pairs):]:
             self.emit("conditional-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(b.src, "if"),
                       effect="none" if self._idle(self.new, b, n) else None)
+
+    def _conditional_whole(self, builder: Builder, conditional) -> frozenset[str]:
+        """The types of which an ``if``/``then``/``else`` accepts every value (a subset), as
+        :meth:`_whole` reads a conditional."""
+        condition = builder.node([conditional.if_])
+        then_whole = self._universal(builder, builder.node([conditional.then])) if conditional.then else ALL_ATOMS
+        else_whole = self._universal(builder, builder.node([conditional.else_])) if conditional.else_ else ALL_ATOMS
+        return frozenset((then_whole | (ALL_ATOMS - self._domain(builder, condition)))
+                         & (else_whole | self._universal(builder, condition)))
+
+    def _reduced(self, builder: Builder, conditional) -> list[Src] | None:
+        """The conditional as a plain conjunction of sources, where it is exactly one: ``[]``
+        when it accepts everything; its ``else`` when ``if`` matches nothing; its ``then`` when
+        ``if`` matches everything or ``then`` and ``else`` mean the same; ``if`` and ``then``
+        when ``else`` accepts nothing ``if`` lets through; ``else`` when ``then`` accepts nothing
+        ``if`` matches and ``if`` nothing ``else`` accepts; ``None`` otherwise. Each reading is
+        an equivalence (it holds for both directions), so it is sound under non-monotone
+        constructs too. Ported from fa-combinators onto the value domains."""
+        then, else_ = conditional.then, conditional.else_
+        condition = builder.node([conditional.if_])
+        if self._conditional_whole(builder, conditional) == ALL_ATOMS:
+            return []
+        if_eff, if_total = self._domain(builder, condition), self._universal(builder, condition)
+        if not if_eff:
+            return [else_] if else_ is not None else []
+        if if_total == ALL_ATOMS or (then is not None and else_ is not None and self._same_side(builder, then, else_)):
+            return [then] if then is not None else []
+        else_eff = self._domain(builder, builder.node([else_])) if else_ is not None else ALL_ATOMS
+        if not (else_eff - if_total):
+            return [conditional.if_] + ([then] if then is not None else [])
+        if then is not None and not self._domain(builder, builder.node([then, conditional.if_])) and not (
+                if_eff & else_eff):
+            return [else_] if else_ is not None else []
+        return None
+
+    def _same_side(self, builder: Builder, a: Src, b: Src) -> bool:
+        """Two subschemas of one version admit the same instances, as far as the engine can tell."""
+        if a.base == b.base and canon(a.contents) == canon(b.contents):
+            return True
+        probe = Differ(builder, builder, "strict")
+        probe.diff(builder.node([a]), builder.node([b]), (), Ctx())
+        return not any(found.change.rule != "annotation-changed" for found in probe.found)
+
+    def _monotone_pieces(self, a, b) -> list[tuple[Node, Node, bool]] | None:
+        """Where both conditionals have one shape, the pieces they are monotone in:
+        ``not if or then`` (no `else`, or one accepting everything), ``if or else`` (likewise
+        `then`) and ``not if and else`` (a `then` that never holds where its `if` matches),
+        as ``(old, new, under a not)``; ``None`` otherwise."""
+        def part(builder: Builder, src: Src | None, at: Src) -> Node:
+            return builder.node([src] if src is not None else [], at)
+
+        def trivial(builder: Builder, src: Src | None) -> bool:
+            return src is None or builder.node([src]).is_true()
+
+        sides = ((self.old, a), (self.new, b))
+        ifs = (self.old.node([a.if_]), self.new.node([b.if_]))
+        if all(trivial(builder, c.else_) for builder, c in sides):
+            return [(*ifs, True), (part(self.old, a.then, a.src), part(self.new, b.then, b.src), False)]
+        if all(trivial(builder, c.then) for builder, c in sides):
+            return [(*ifs, False), (part(self.old, a.else_, a.src), part(self.new, b.else_, b.src), False)]
+        if all(c.then is not None and not self._domain(builder, builder.node([c.then, c.if_])) for builder, c in sides):
+            return [(*ifs, True), (part(self.old, a.else_, a.src), part(self.new, b.else_, b.src), False)]
+        return None
+
+    def _same_else_then_never(self, a, b) -> str | None:
+        """``"not-if"`` when both ``else``s mean the same and neither ``then`` accepts a value
+        its ``if`` matches: each conditional is ``not if and else``."""
+        if a.else_ is None or b.else_ is None or a.then is None or b.then is None:
+            return None
+        for builder, conditional in ((self.old, a), (self.new, b)):
+            if self._domain(builder, builder.node([conditional.then, conditional.if_])):
+                return None
+        return "not-if" if self.equivalent(self.old.node([a.else_]), self.new.node([b.else_])) else None
 
     def _same_branch(self, old_kept: Src | None, new_kept: Src | None, old_other: Src | None,
                      new_other: Src | None, shape: str) -> str | None:
