@@ -619,7 +619,10 @@ class Differ:
         try:
             probe = self._probe(subsets=False)
             probe.diff(o, n, (), Ctx())
-            result = not any(found.change.rule != "annotation-changed" for found in probe.found)
+            # Equal when no change moves a payload either way (one the types make moot counts not;
+            # the probe is strict and sound both ways). From fa-combinators.
+            result = not any(found.change.unknown or found.change.breaks_forward or found.change.breaks_backward
+                             for found in probe.found)
         finally:
             self._pending.discard(key)
         # "Different" holds whatever was assumed; "equal" may rest on an assumption still
@@ -1260,16 +1263,37 @@ class Differ:
             return len(combo.branches) <= 8 and (combo.kind == "anyOf" or self._disjoint(
                 builder, [builder.node([src]) for src in combo.branches], node.types))
 
+        # So does one (overlapping or not) that accepts whole every type the other side can hold
+        # (not beside unevaluated*: its branches' annotations move what is evaluated).
+        def holds(builder: Builder, combo, other: Node, other_builder: Builder) -> bool:
+            if other.unevaluated_properties or other.unevaluated_items or len(combo.branches) > 8:
+                return False
+            return self._domain(other_builder, other) <= self._combo_whole(builder, combo)
+
         for oc in o.combos[len(pairs):]:
-            idle = union(self.old, oc, o) and any(
-                self._within(self.old.node([src]), n, "forward") for src in oc.branches)
+            idle = (union(self.old, oc, o) and any(
+                self._within(self.old.node([src]), n, "forward") for src in oc.branches)) or (
+                not (o.unevaluated_properties or o.unevaluated_items) and holds(self.old, oc, n, self.new))
             self.emit("any-of-removed", o, n, path, ctx, old=_loc(oc.src, oc.kind), new=_loc(n.origin),
                       old_value=len(oc.branches), effect="none" if idle else None)
         for nc in n.combos[len(pairs):]:
-            idle = union(self.new, nc, n) and any(
-                self._within(o, self.new.node([src]), "backward") for src in nc.branches)
+            idle = (union(self.new, nc, n) and any(
+                self._within(o, self.new.node([src]), "backward") for src in nc.branches)) or (
+                not (n.unevaluated_properties or n.unevaluated_items) and holds(self.new, nc, o, self.old))
             self.emit("any-of-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(nc.src, nc.kind),
                       new_value=len(nc.branches), effect="none" if idle else None)
+
+    def _combo_whole(self, builder: Builder, combo) -> frozenset[str]:
+        """The types of which an ``anyOf``/``oneOf`` accepts every value (a subset), as
+        :meth:`_whole` reads one: a branch holds the type whole (in a ``oneOf``: exactly one,
+        and no other branch can hold a value of it)."""
+        branches = [builder.node([src]) for src in combo.branches]
+        whole = [self._universal(builder, branch) for branch in branches]
+        if combo.kind == "anyOf":
+            return frozenset().union(*whole)
+        domains = [self._domain(builder, branch) for branch in branches]
+        return frozenset(atom for atom in ALL_ATOMS if sum(atom in found for found in whole) == 1
+                         and sum(atom in found for found in domains) == 1)
 
     def _disjoint(self, builder: Builder, branches: list[Node], within: frozenset) -> bool:
         """No instance of the types ``within`` (the enclosing schema's) meets two branches.
@@ -1376,9 +1400,23 @@ class Differ:
             forward, backward = (not gains, not losses) if inner.polarity > 0 else (not losses, not gains)
             self._clear(start, forward, backward)
 
+        # Under union semantics a value of a type another branch accepts whole, on both sides,
+        # meets the whole on both whatever branches ``i``/``j`` say: a change only such values
+        # see moves nothing (an equivalence, so it holds under a `not` too). Not where the
+        # enclosing schema has unevaluated*: which branches match moves what is evaluated.
+        evaluated = o.unevaluated_properties or o.unevaluated_items or n.unevaluated_properties \
+            or n.unevaluated_items
         for i, j in sorted(matches):
             start = len(self.found)
-            self.diff(old_branches[i], new_branches[j], path, inner)
+            branch_ctx = inner
+            if union and not evaluated and len(old_branches) * len(new_branches) <= 64:
+                held = frozenset().union(*(self._universal(self.old, old_branches[k])
+                                           for k in range(len(old_branches)) if k != i)) \
+                    & frozenset().union(*(self._universal(self.new, new_branches[k])
+                                          for k in range(len(new_branches)) if k != j))
+                if held:
+                    branch_ctx = replace(inner, domain=inner.domain - held)
+            self.diff(old_branches[i], new_branches[j], path, branch_ctx)
             covered(i, j, start)
         for j in new_left:
             start = len(self.found)
