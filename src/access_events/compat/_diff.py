@@ -1344,15 +1344,14 @@ class Differ:
             self.emit(rule, o, n, path, ctx, old=_loc(oc.src, oc.kind), new=_loc(nc.src, nc.kind),
                       old_value=oc.kind, new_value=nc.kind)
         if "oneOf" in (oc.kind, nc.kind) and not disjoint:
-            self.guarded("`oneOf` branches that can overlap: a change to one branch can also reject payloads "
-                         "that now match two branches", o, n, _loc(oc.src, oc.kind), _loc(nc.src, nc.kind), path,
-                         ctx, lambda: self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx),
-                         languages_only=True)
+            self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx,
+                           guard="`oneOf` branches that can overlap: a change to one branch can also reject "
+                                 "payloads that now match two branches")
         else:
             self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx, union=True)
 
     def _branches(self, o: Node, n: Node, oc, nc, old_branches: list[Node], new_branches: list[Node],
-                  path: tuple, inner: Ctx, union: bool = False) -> None:
+                  path: tuple, inner: Ctx, union: bool = False, guard: str | None = None) -> None:
         old_left = list(range(len(old_branches)))
         new_left = list(range(len(new_branches)))
         matches: list[tuple[int, int]] = []
@@ -1406,28 +1405,53 @@ class Differ:
         # enclosing schema has unevaluated*: which branches match moves what is evaluated.
         evaluated = o.unevaluated_properties or o.unevaluated_items or n.unevaluated_properties \
             or n.unevaluated_items
-        for i, j in sorted(matches):
-            start = len(self.found)
-            branch_ctx = inner
-            if union and not evaluated and len(old_branches) * len(new_branches) <= 64:
-                held = frozenset().union(*(self._universal(self.old, old_branches[k])
-                                           for k in range(len(old_branches)) if k != i)) \
-                    & frozenset().union(*(self._universal(self.new, new_branches[k])
-                                          for k in range(len(new_branches)) if k != j))
-                if held:
-                    branch_ctx = replace(inner, domain=inner.domain - held)
-            self.diff(old_branches[i], new_branches[j], path, branch_ctx)
-            covered(i, j, start)
-        for j in new_left:
-            start = len(self.found)
-            self.emit("any-of-branch-added", o, n, path, inner, old=_loc(oc.src, oc.kind),
-                      new=_loc(nc.branches[j]), new_value=nc.branches[j].contents)
-            covered(None, j, start)
-        for i in old_left:
-            start = len(self.found)
-            self.emit("any-of-branch-removed", o, n, path, inner, old=_loc(oc.branches[i]),
-                      new=_loc(nc.src, nc.kind), old_value=oc.branches[i].contents)
-            covered(i, None, start)
+        # ``guard``: branches that can overlap (a `oneOf`); a change there is undecided, except in
+        # a matched pair whose types (of either version) no other branch of either version can
+        # hold: a value of those types meets the `oneOf` exactly when it meets that branch (on
+        # both sides), and one of other types meets neither branch, so the pair is compared as
+        # it stands (an equivalence for both directions, sound under a `not` too).
+        isolated: list[tuple[int, int]] = []
+        if guard is not None and oc.kind == nc.kind == "oneOf" and len(old_branches) * len(new_branches) <= 64:
+            old_domains = [self._domain(self.old, branch) for branch in old_branches]
+            new_domains = [self._domain(self.new, branch) for branch in new_branches]
+            for i, j in sorted(matches):
+                others = frozenset().union(*(old_domains[k] for k in range(len(old_branches)) if k != i),
+                                           *(new_domains[k] for k in range(len(new_branches)) if k != j))
+                if not ((old_domains[i] | new_domains[j]) & others):
+                    isolated.append((i, j))
+        for i, j in isolated:
+            matches.remove((i, j))
+            self.diff(old_branches[i], new_branches[j], path, inner)
+
+        def rest() -> None:
+            for i, j in sorted(matches):
+                start = len(self.found)
+                branch_ctx = inner
+                if union and not evaluated and len(old_branches) * len(new_branches) <= 64:
+                    held = frozenset().union(*(self._universal(self.old, old_branches[k])
+                                               for k in range(len(old_branches)) if k != i)) \
+                        & frozenset().union(*(self._universal(self.new, new_branches[k])
+                                              for k in range(len(new_branches)) if k != j))
+                    if held:
+                        branch_ctx = replace(inner, domain=inner.domain - held)
+                self.diff(old_branches[i], new_branches[j], path, branch_ctx)
+                covered(i, j, start)
+            for j in new_left:
+                start = len(self.found)
+                self.emit("any-of-branch-added", o, n, path, inner, old=_loc(oc.src, oc.kind),
+                          new=_loc(nc.branches[j]), new_value=nc.branches[j].contents)
+                covered(None, j, start)
+            for i in old_left:
+                start = len(self.found)
+                self.emit("any-of-branch-removed", o, n, path, inner, old=_loc(oc.branches[i]),
+                          new=_loc(nc.src, nc.kind), old_value=oc.branches[i].contents)
+                covered(i, None, start)
+
+        if guard is None:
+            rest()
+        else:
+            self.guarded(guard, o, n, _loc(oc.src, oc.kind), _loc(nc.src, nc.kind), path, inner, rest,
+                         languages_only=True)
 
     def _within(self, o: Node, n: Node, direction: str) -> bool:
         """Nothing breaks ``direction`` between ``o`` and ``n`` (``forward``: ``n`` ⊆ ``o``;
