@@ -15,7 +15,7 @@ import json
 import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Any
+from typing import Any, Callable
 
 from jsonschema import Draft202012Validator
 
@@ -331,12 +331,18 @@ class Differ:
             return frozenset()
         if key in self._domain_active or depth > self._DOMAIN_DEPTH:
             return node.types  # a recursive schema, or too deep: every type it names
+        return self._computed(self._domains, key, self._atoms, builder, node, depth)
+
+    def _computed(self, cache: dict, key: tuple, compute: Callable, builder: Builder, node: Node,
+                  depth: int) -> frozenset[str]:
+        """``compute(builder, node, depth)``, stored in ``cache`` under ``key``; while it runs the
+        key is marked active, so a recursive schema meeting itself gets the caller's fallback."""
         self._domain_active.add(key)
         try:
-            atoms = self._atoms(builder, node, depth)
+            atoms = compute(builder, node, depth)
         finally:
             self._domain_active.discard(key)
-        self._domains[key] = atoms
+        cache[key] = atoms
         return atoms
 
     def _atoms(self, builder: Builder, node: Node, depth: int) -> frozenset[str]:
@@ -474,13 +480,7 @@ class Differ:
         if node.is_false() or key in self._domain_active or depth > self._DOMAIN_DEPTH or node.unknown \
                 or node.unresolved or node.unevaluated_properties or node.unevaluated_items:
             return frozenset()
-        self._domain_active.add(key)
-        try:
-            atoms = self._whole(builder, node, depth)
-        finally:
-            self._domain_active.discard(key)
-        self._universals[key] = atoms
-        return atoms
+        return self._computed(self._universals, key, self._whole, builder, node, depth)
 
     def _whole(self, builder: Builder, node: Node, depth: int) -> frozenset[str]:
         atoms = set(node.types)
