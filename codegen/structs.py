@@ -24,13 +24,17 @@ admits object schemas without ``additionalProperties`` and the like), but not by
 decode: skipping them checks JSON's grammar, escapes, escaped surrogates and control
 characters, not everything the reference decoder (orjson) checks: invalid UTF-8, numbers
 beyond a double's range, and (on Pythons whose C recursion limit is above orjson's) nesting
-deeper than 1024. So the decoded Structs forbid unknown members, and each event also gets
-``<Event>Open`` (the same members, undeclared ones ignored) and ``<event>_from_dict``:
-``orjson.loads`` decodes the payload, with every check the reference makes, and ``convert``
-puts its dict into the Open Struct; the lax members are then held to the schema on the
-dict's strings (a UUID's text 36 characters long, the date-time spelling). The hostile and
-fuzzed undeclared members of ``contract_tests/test_differential.py`` hold these claims, on
-each route.
+deeper than 1024. So ``access_events._fast`` has simdjson parse the text first (it refuses
+all three, exactly at orjson's limits, and more: big integers orjson takes send a payload to
+the dict route); ``Members`` (the members of every event, so that no union's tag has to be
+found first; ``MembersOpen``) then skips members no event declares; ``Members`` itself forbids
+them, for payloads without any (no simdjson pass needed). Each event also gets ``<Event>Struct``
+(its members, undeclared ones ignored) and ``<event>_from_dict``: ``orjson.loads`` decodes the
+payload, with every check the reference makes, and ``convert`` puts its dict into that
+Struct; the lax members are then held to the schema on the dict's strings (a UUID's text 36
+characters long, the date-time spelling). Optional members default to None with types that
+refuse ``null``, so the dataclass takes them as they are. The hostile and fuzzed undeclared
+members of ``contract_tests/test_differential.py`` hold these claims, on each route.
 """
 
 from __future__ import annotations
@@ -161,19 +165,22 @@ def properties(resolve, file: str, node: dict, event_type: str, found: dict, req
 HEADER_DOC = '''"""One-pass decoders for ``parse_event``: msgspec Structs exactly as strict as the schemas.
 
 Written by ``codegen/structs.py``, which says why each type is exact.
-``DECODER`` decodes a payload with only declared members, of any event type, into its Struct;
-``PARSERS[type(struct)](struct, raw)`` holds the members msgspec parses more laxly than the
-schema to the schema, with a second decode of the same text as strings (raising
-``msgspec.ValidationError`` or returning None when they fail), and makes the event's
-dataclass. ``FROM_DICT[event_type][0](d)`` does the same from orjson's dict of a payload
-(undeclared members ignored), checking the lax members on the dict's strings.
+``DECODER`` decodes a payload of any event type below, with only members some event declares,
+into ``Members``; ``OPEN_DECODER`` skips the others (``access_events._fast`` has their JSON
+checked by simdjson first); ``PARSERS[struct.event_type](struct, raw)`` holds the members of that event
+msgspec parses more laxly than the schema to the schema, with a second decode of the same text
+as strings (raising ``msgspec.ValidationError`` or returning None when they fail), and makes
+the event's dataclass. ``FROM_DICT[event_type](d)`` does the same from orjson's dict of a
+payload (undeclared members ignored), checking the lax members on the dict's strings.
 Events missing here are in ``NOT_EXACT``, with the reason.
 """
 '''
 
 
 def _optional(annotation: str) -> str:
-    return f"{annotation} | UnsetType = UNSET"
+    """An optional member: absent is None. The type itself refuses ``null`` (msgspec does not
+    check defaults), so None can only mean absent, and the dataclass takes the value as it is."""
+    return f"{annotation} = None"
 
 
 def _spelling_check(name: str, m: Member, required: bool) -> str:
@@ -181,7 +188,7 @@ def _spelling_check(name: str, m: Member, required: bool) -> str:
         check = f"all(map(rfc3339_spelling, {name}))"
     else:  # rfc3339_spelling inlined: a call is a tenth of the check's time
         check = f"{name}[10] != \" \" and ({name}[-3] == \":\" or {name}[-1] in \"Zz\")"
-    return f"({check})" if required else f"({name} is UNSET or {check})"
+    return f"({check})" if required else f"({name} is None or {check})"
 
 
 def _plain_text(m: Member) -> bool:
@@ -192,7 +199,7 @@ def _plain_text(m: Member) -> bool:
 
 
 def _get(name: str, required: bool) -> str:
-    return f"d[{name!r}]" if required else f"d.get({name!r}, UNSET)"
+    return f"d[{name!r}]" if required else f"d.get({name!r})"
 
 
 def _length_check(name: str, m: Member, required: bool) -> str:
@@ -200,31 +207,23 @@ def _length_check(name: str, m: Member, required: bool) -> str:
     convert to ``UUID`` done, every item is 32 or 36 long, so the joined length tells."""
     value = f"d[{name!r}]"
     check = f"len(\"\".join({value})) == 36 * len({value})" if m.array else f"len({value}) == 36"
-    return f"({check})" if required else f"(s.{name} is UNSET or {check})"
+    return f"({check})" if required else f"(s.{name} is None or {check})"
 
 
-def _event_source(ev, required: set) -> str:
-    """The statements making ``ev``'s dataclass from its Struct ``s``."""
+def _event_source(ev) -> str:
+    """The statements making ``ev``'s dataclass from a Struct ``s`` holding its members
+    (absent optional ones None)."""
     lines = [f"    event = _new({ev.class_name})\n    _set(event, \"__dict__\", {{\n"]
     for f in ev.fields:
-        if f.name == "event_type":
-            value = repr(ev.event_type)
-        elif f.name in required:
-            value = f"s.{f.name}"
-        else:
-            value = f"None if s.{f.name} is UNSET else s.{f.name}"
+        value = repr(ev.event_type) if f.name == "event_type" else f"s.{f.name}"
         lines.append(f"        {f.name!r}: {value},\n")
     lines.append("    })\n    return event\n")
     return "".join(lines)
 
 
-def structs_module(header: str, events: list, docs: dict, resolve) -> str:
-    """The source of ``_structs.py`` for ``events`` (``generate.Event``s) of the catalog ``docs``."""
-    body: list[str] = []
-    plans: list[str] = []
-    from_dict: list[str] = []
-    not_exact: dict[str, str] = {}
-    text_structs: dict[tuple[str, ...], str] = {}
+def _translated(resolve, events: list, docs: dict) -> tuple[list, dict[str, str]]:
+    """``(event, members, required)`` of each event with an exact translation; the others' reasons."""
+    exact, not_exact = [], {}
     for ev in events:
         found: dict[str, Member] = {}
         required: set[str] = set()
@@ -238,26 +237,72 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
         except NotExact as exc:
             not_exact[ev.event_type] = str(exc)
             continue
+        exact.append((ev, found, required - {"event_type"}))
+    return exact, not_exact
+
+
+def members_struct(exact: list) -> tuple[dict[str, Member], set[str], list[str]]:
+    """The one Struct every event's payload decodes into: the members of the events in ``exact``,
+    each with its one translation; an event declaring a name an earlier one declared differently
+    stays out (its payloads take the dict route). Required: the names every event in it requires.
+
+    One Struct rather than a tagged union of one per event: msgspec finds a union's tag before it
+    decodes, and in payloads whose ``event_type`` is not the first member that is a second scan,
+    a quarter of the decode. A member another event declares is, in this event's payload, an
+    undeclared one that msgspec decoded with a declared type: a complete, checked JSON value, ignored.
+    """
+    members: dict[str, Member] = {}
+    required: set[str] | None = None
+    included: list[str] = []
+    for ev, found, needed in exact:
+        if any(members.get(name, m) != m for name, m in found.items()):
+            continue
+        members.update(found)
+        required = set(needed) if required is None else required & needed
+        included.append(ev.event_type)
+    return members, required or set(), included
+
+
+def structs_module(header: str, events: list, docs: dict, resolve) -> str:
+    """The source of ``_structs.py`` for ``events`` (``generate.Event``s) of the catalog ``docs``."""
+    exact, not_exact = _translated(resolve, events, docs)
+    members, members_required, included = members_struct(exact)
+    body: list[str] = []
+    plans: list[str] = []
+    from_dict: list[str] = []
+    text_structs: dict[tuple[str, ...], str] = {}
+    if included:
+        body.append("\n\nclass Members(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):\n")
+        body.append("    \"\"\"The members of every event in ``PARSERS`` (see ``DECODER``).\"\"\"\n\n    event_type: str\n")
+        body += [f"    {n}: {members[n].typed if n in members_required else _optional(members[n].typed)}\n" for n in sorted(members)]
+        body.append("\n\nclass MembersOpen(Members, forbid_unknown_fields=False):\n"
+                    "    \"\"\"The same members, members no event declares skipped (see ``OPEN_DECODER``).\"\"\"\n")
+        optional = [n for n in sorted(members) if n not in members_required]
+        absent = " + ".join(f"(s.{n} is None)" for n in optional) or "0"
+        body.append("\n\n#: How many members ``Members`` has, ``event_type`` included.\n"
+                    f"MEMBER_COUNT = {len(members) + 1}\n\n\n"
+                    "def absent(s: Members) -> int:\n"
+                    "    \"\"\"How many of its optional members ``s`` lacks (the payload's count, with only declared members, each once,\n"
+                    "    is ``MEMBER_COUNT - absent(s)``).\"\"\"\n"
+                    f"    return {absent}\n")
+    for ev, found, required in exact:
         base = ev.module.removesuffix("_schema")
         names = sorted(found)
-        body.append(f"\n\nclass {ev.class_name}Struct(Struct, tag_field=\"event_type\", tag={ev.event_type!r}, "
-                    "forbid_unknown_fields=True, kw_only=True, gc=False):\n")
+        body.append(f"\n\nclass {ev.class_name}Struct(Struct, tag_field=\"event_type\", tag={ev.event_type!r}, kw_only=True, gc=False):\n")
+        body.append("    \"\"\"The event's members, undeclared ones ignored: for ``convert`` of orjson's dict.\"\"\"\n\n")
         body += [f"    {n}: {found[n].typed if n in required else _optional(found[n].typed)}\n" for n in names]
         texts = [n for n in names if found[n].text]
-        members = tuple(f"    {n}: {found[n].text if n in required else _optional(found[n].text)}\n" for n in texts)
-        if texts and members not in text_structs:  # events with the same members share one
-            text_structs[members] = f"Text{len(text_structs) + 1}"
-            name = text_structs[members]
+        text_members = tuple(f"    {n}: {found[n].text if n in required else _optional(found[n].text)}\n" for n in texts)
+        if texts and text_members not in text_structs:  # events with the same members share one
+            text_structs[text_members] = f"Text{len(text_structs) + 1}"
+            name = text_structs[text_members]
             body.append(f"\n\nclass {name}(Struct, kw_only=True, gc=False):\n")
             body.append(f"    \"\"\"The members of {ev.event_type} (and of any later event with the same) that msgspec parses laxly.\"\"\"\n\n")
-            body += members
+            body += text_members
             body.append(f"\n\n_{name.lower()} = Decoder({name}).decode\n")
-        body.append(f"\n\nclass {ev.class_name}Open({ev.class_name}Struct, tag={ev.event_type!r}, forbid_unknown_fields=False):\n"
-                    "    \"\"\"The same members, undeclared ones ignored: for ``convert`` of orjson's dict.\"\"\"\n")
-        body.append(f"\n\n_KEYS_{base.upper()} = frozenset({sorted([*names, 'event_type'])!r})\n")
         spelled = [n for n in texts if found[n].date_time]
         assign = "text = " if spelled else ""
-        event = _event_source(ev, required)
+        event = _event_source(ev)
 
         def text_checks(call: str) -> None:
             """The lax members read again as text by ``call``, then held to RFC 3339's spelling."""
@@ -267,12 +312,17 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
                 body.append(f"    {', '.join(spelled)} = {', '.join('text.' + n for n in spelled)}\n")
                 body.append(f"    if not ({checks}):\n        return None\n")
 
-        body.append(f"\n\ndef {base}_parse(s: {ev.class_name}Struct, raw: bytes | str) -> {ev.class_name} | None:\n")
-        if texts:
-            text_checks(f"_{text_structs[members].lower()}(raw)")
-        body.append(event)
+        if ev.event_type in included:
+            body.append(f"\n\ndef {base}_parse(s: Members, raw: bytes | str) -> {ev.class_name} | None:\n")
+            missing = sorted(required - members_required)
+            if missing:  # required here, optional in Members
+                body.append(f"    if {' or '.join(f's.{n} is None' for n in missing)}:\n        return None\n")
+            if texts:
+                text_checks(f"_{text_structs[text_members].lower()}(raw)")
+            body.append(event)
+            plans.append(f"    {ev.event_type!r}: {base}_parse,\n")
         body.append(f"\n\ndef {base}_from_dict(d: dict[str, Any]) -> {ev.class_name} | None:\n")
-        body.append(f"    s = _convert(d, {ev.class_name}Open, strict=True)\n")
+        body.append(f"    s = _convert(d, {ev.class_name}Struct, strict=True)\n")
         if texts and all(_plain_text(found[n]) for n in texts):
             checks = [_length_check(n, found[n], n in required) for n in texts if not found[n].date_time]
             if spelled:
@@ -281,19 +331,18 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
             joined = "\n            and ".join(checks)
             body.append(f"    if not ({joined}):\n        return None\n")
         elif texts:
-            text_checks(f"_convert(d, {text_structs[members]}, strict=True)")
+            text_checks(f"_convert(d, {text_structs[text_members]}, strict=True)")
         body.append(event)
-        from_dict.append(f"    {ev.event_type!r}: ({base}_from_dict, _KEYS_{base.upper()}),\n")
-        plans.append(f"    {ev.class_name}Struct: {base}_parse,\n")
+        from_dict.append(f"    {ev.event_type!r}: {base}_from_dict,\n")
     source = "".join(body)
     out = [header, HEADER_DOC, "\nfrom __future__ import annotations\n\n",
            "from datetime import datetime\n",
-           f"from typing import Annotated, Any, Callable, {'Literal, ' if 'Literal[' in source else ''}Union\n",
+           f"from typing import Annotated, Any, Callable{', Literal' if 'Literal[' in source else ''}\n",
            "from uuid import UUID\n\n",
-           "from msgspec import UNSET, Meta, Struct, UnsetType\nfrom msgspec import convert as _convert\n"
+           "from msgspec import Meta, Struct\nfrom msgspec import convert as _convert\n"
            "from msgspec.json import Decoder\n\n",
            "from access_events._rfc3339 import rfc3339_spelling\n\n" if "rfc3339_spelling(" in source else ""]
-    out += [f"from .{ev.module} import {ev.class_name}\n" for ev in events if ev.event_type not in not_exact]
+    out += [f"from .{ev.module} import {ev.class_name}\n" for ev, _, _ in exact]
     out.append("\n#: A UUID's text: with msgspec's UUID type, exactly the 8-4-4-4-12 spelling.\n"
                "Uuid36 = Annotated[str, Meta(min_length=36, max_length=36)]\n"
                "#: RFC 3339 requires an offset.\nAwareDateTime = Annotated[datetime, Meta(tz=True)]\n"
@@ -303,15 +352,17 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
                "_set = object.__setattr__\n"
                )
     out.append(source)
-    structs = [line.split(":")[0].strip() for line in plans]
-    out.append("\n\n#: Decodes a payload of any event type below into its Struct.\n")
-    out.append(f"DECODER: Decoder[Any] | None = {'Decoder(Union[' + ', '.join(structs) + '])' if structs else 'None'}\n")
-    out.append("\n#: The Struct's class -> parse(struct, raw): the event, None when a member is spelled as RFC 3339 forbids.\n")
-    out.append("PARSERS: dict[type, Callable[[Any, bytes | str], Any]] = {\n")
+    out.append("\n\n#: Decodes a payload of any event type in ``PARSERS`` with only members some event declares into ``Members``.\n")
+    out.append(f"DECODER: Decoder[Any] | None = {'Decoder(Members)' if included else 'None'}\n")
+    out.append("#: The same, members no event declares skipped (unchecked: the caller has their JSON checked).\n")
+    out.append(f"OPEN_DECODER: Decoder[Any] | None = {'Decoder(MembersOpen)' if included else 'None'}\n")
+    out.append("\n#: Event type -> parse(members, raw): the event, None when a member is spelled as RFC 3339 forbids\n"
+               "#: (or a member it requires is absent).\n")
+    out.append("PARSERS: dict[str, Callable[[Any, bytes | str], Any]] = {\n")
     out += plans
-    out.append("}\n\n#: Event type -> (from_dict(d): the event of orjson's dict ``d``, or None when a member is spelled as\n"
-               "#: RFC 3339 forbids; the names it declares, ``event_type`` included).\n")
-    out.append("FROM_DICT: dict[str, tuple[Callable[[dict[str, Any]], Any], frozenset[str]]] = {\n")
+    out.append("}\n\n#: Event type -> from_dict(d): the event of orjson's dict ``d``, or None when a member is spelled as\n"
+               "#: RFC 3339 forbids.\n")
+    out.append("FROM_DICT: dict[str, Callable[[dict[str, Any]], Any]] = {\n")
     out += from_dict
     out.append("}\n\n#: Event types without a Struct, and why: they are validated by jsonschema-rs.\nNOT_EXACT: dict[str, str] = {")
     out += [f"\n    {k!r}: {v!r}," for k, v in sorted(not_exact.items())]

@@ -140,3 +140,19 @@ def test_the_catalog_lets_arrays_be_cut_and_a_keyword_that_looks_at_a_whole_arra
     doc = {**BASE, "access_grant_ids": [1] * 500, "event_id": 2}
     exc = _problems(doc, _fast.problems, 10)
     assert exc.problems == _problems(doc, _fast.problems).problems[:10] and exc.more_problems == 491 and exc.all_counted
+
+
+def test_a_wrong_max_problems_is_refused_for_a_valid_payload_too():
+    """``max_problems`` was checked only on the path of an invalid payload: with ``max_problems=0``
+    (or ``-1``, ``True``, ``"50"``) a valid payload parsed and validated as if nothing were wrong,
+    and the first invalid one raised ValueError instead of InvalidEvent (a receiver configured so
+    answers 500 to every bad body, the producer retrying it, while its tests with good bodies
+    pass). Found by the audit of issues 13/14: the argument is refused whatever the payload."""
+    valid = json.dumps(BASE).encode()
+    assert access_events.validate_event(valid, max_problems=50) == []
+    for wrong in (0, -1, 1.5, True, "50"):
+        for call in (access_events.parse_event, access_events.validate_event):
+            with pytest.raises(ValueError, match="max_problems"):
+                call(valid, max_problems=wrong)
+            with pytest.raises(ValueError, match="max_problems"):
+                call(dict(BASE), max_problems=wrong)

@@ -285,3 +285,38 @@ def test_the_default_store_is_the_memory_claim_store():
     app = create_app(SECRET)
     assert isinstance(app.store, MemoryClaimStore)
     assert CLAIMED != DONE
+
+
+def test_handlers_that_return_at_once_share_one_renewer_task():
+    """The lease renewer is one task per app, kept while deliveries keep coming: a handler that returns at once
+    (most do) must not start a task of its own for each delivery. Guards the per-request task the receiver
+    used to start and end (one task creation and one loop step per delivery, under load). Counts the tasks the
+    app creates over 30 deliveries, each answered before the next starts, with loop turns between them."""
+    handled: list[str] = []
+
+    async def handler(evt) -> None:
+        handled.append(str(evt.event_id))
+
+    app = create_app(SECRET, handlers=handler)
+
+    async def scenario() -> int:
+        loop = asyncio.get_running_loop()
+        created = 0
+        original = loop.create_task
+
+        def counting(coro, **kwargs):
+            nonlocal created
+            created += 1
+            return original(coro, **kwargs)
+
+        loop.create_task = counting  # type: ignore[method-assign]
+        for n in range(30):
+            body = event(event_id=f"00000000-0000-4000-8000-{n:012d}")
+            assert (await acall(app, body=body, headers=signed(body, msg_id=f"msg_{n}"))).status == 204
+            await asyncio.sleep(0)  # the loop turns between deliveries, as under a server
+            await asyncio.sleep(0)
+        return created
+
+    created = asyncio.run(scenario())
+    assert len(handled) == 30
+    assert created <= 1, f"{created} tasks for 30 deliveries"

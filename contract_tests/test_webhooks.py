@@ -362,3 +362,19 @@ def test_memory_claim_store_forgets_by_time_not_by_count():
     assert DEFAULT_RETENTION_SECONDS >= 28 * 3600
     clock.now += DEFAULT_RETENTION_SECONDS
     assert store.claim_now("first", 60).state == CLAIMED
+
+
+@pytest.mark.parametrize("key_bytes", [16, 24, 32, 63, 64, 65, 100, 200])
+def test_the_verifiers_hmac_is_hmac_sha256(key_bytes):
+    """The receiver computes HMAC-SHA256 from two keyed SHA-256 states made once per secret (faster than hmac.new
+    per request). Guards that construction against the standard library's HMAC for keys shorter than, equal to
+    and longer than SHA-256's 64-byte block (a longer key is hashed first, RFC 2104), on several messages."""
+    import base64 as b64
+    import hmac as std_hmac
+
+    from access_events.receiving.signatures import Verifier as ReceivingVerifier
+
+    key = bytes((7 * n + key_bytes) % 256 for n in range(key_bytes))
+    verifier = ReceivingVerifier("whsec_" + b64.b64encode(key).decode())
+    for message in (b"", b"x", b"msg_1.1767225600." + b"{}" * 40, bytes(range(256)) * 9):
+        assert verifier._hmac(message) == std_hmac.digest(key, message, "sha256")

@@ -25,17 +25,24 @@ def parse_event(data: bytes | str | Any, *, max_bytes: int = DEFAULT_MAX_BYTES, 
     how many more), and a payload with thousands of problems costs about as much as one
     with ``max_problems``.
     """
+    if max_problems is not None:
+        _check_max_problems(max_problems)  # whatever the payload: not only once one is invalid
     event = _fast.parse_raw(data, max_bytes)
     if event is not None:
         return event
     return _fast.build(*_decoded_and_validated(data, max_bytes, max_problems))
 
 
+def _check_max_problems(max_problems: Any) -> None:
+    if type(max_problems) is not int or max_problems < 1:
+        raise ValueError(f"max_problems must be a positive int or None, not {max_problems!r}")
+
+
 def _decoded_and_validated(data: Any, max_bytes: int, max_problems: int | None = None) -> tuple[str, Any]:
     """The event type and decoded payload of ``data``; raises InvalidEvent / UnknownEventType.
     Only a caller's mapping, not text this package decoded, can hold non-JSON values."""
-    if max_problems is not None and (type(max_problems) is not int or max_problems < 1):
-        raise ValueError(f"max_problems must be a positive int or None, not {max_problems!r}")
+    if max_problems is not None:
+        _check_max_problems(max_problems)
     instance = decode(data, max_bytes)
     return validated(instance, trusted=not isinstance(data, Mapping), max_problems=max_problems), instance
 
@@ -64,6 +71,8 @@ def validate_event(data: bytes | str | Any, *, max_bytes: int = DEFAULT_MAX_BYTE
     ``event_type`` at ``/event_type``. ``max_problems``: at most that many, the first ones
     of the full list (``parse_event``'s ``InvalidEvent.more_problems`` says how many more).
     """
+    if max_problems is not None:
+        _check_max_problems(max_problems)
     if _fast.valid_raw(data, max_bytes):
         return []
     try:

@@ -1,14 +1,17 @@
 """The hot path, in two tiers; valid payloads never touch the pure-Python validator.
 
-1. One pass: msgspec decodes the raw text straight into the event's generated Struct
-   (``access_events_models._structs``), exactly as strict as the schema, and the Struct
-   becomes the dataclass. The Struct refuses members the schema does not declare (msgspec
-   would skip them without all of JSON's checks); a payload carrying them is decoded by
-   ``orjson.loads`` (the reference decoder, every check it makes) and its dict converted
-   into the same Struct, undeclared members ignored. Once a payload carried undeclared
-   members, the dict route is tried first, until ``SWITCH_BACK`` payloads in a row carried
-   only declared ones: payloads with undeclared members do not pay a failed msgspec decode
-   each, and declared-only traffic goes back to msgspec's single pass.
+1. One pass: msgspec decodes the raw text straight into the generated ``Members`` Struct
+   (``access_events_models._structs``: the members of every event, one type each), its
+   ``event_type`` picks the event's parser, exactly as strict as the schema, and the Struct
+   becomes the dataclass. ``Members`` refuses members no event declares (msgspec skips them
+   without all of JSON's checks); a payload carrying them is parsed by simdjson first, for
+   its checks only (UTF-8, numbers within a double, orjson's depth limit), then decoded into
+   ``MembersOpen``, which skips them. Once a payload carried undeclared members, that route is
+   tried first, until ``SWITCH_BACK`` payloads in a row carried only declared ones: payloads
+   with undeclared members do not pay a failed decode each, and declared-only traffic goes
+   back to the single pass. A payload simdjson or msgspec refuses is decoded by
+   ``orjson.loads`` (the reference decoder) and its dict converted into the event's Struct,
+   undeclared members ignored.
 2. Everything else (a leap second, escapes msgspec refuses):
    orjson decodes, jsonschema-rs decides validity, msgspec converts the dict.
 
@@ -22,18 +25,24 @@ microsecond per call, function calls and isinstance chains are the cost.
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any, Callable
 
 import jsonschema_rs
 import msgspec
 import orjson
+import simdjson
 from access_events_models import EVENT_CLASSES
 from access_events_models._convert import FROM_DICT
 from access_events_models._structs import DECODER as _STRUCTS
+from access_events_models._structs import MEMBER_COUNT as _MEMBER_COUNT
+from access_events_models._structs import OPEN_DECODER as _OPEN_STRUCTS
+from access_events_models._structs import absent as _absent
 from access_events_models._structs import FROM_DICT as _STRUCT_FROM_DICT
 from access_events_models._structs import PARSERS as _STRUCT_PARSERS
 
 from . import _catalog
+from ._rfc3339 import is_rfc3339
 from ._validate import problems_from
 from .errors import Problem
 
@@ -41,25 +50,37 @@ _convert = msgspec.convert
 _loads = orjson.loads
 _DecodeError = orjson.JSONDecodeError
 _ConvertError = msgspec.ValidationError
-#: tier 1's refusals: msgspec's malformed JSON and (its subclass) ValidationError, an undeclared
-#: member included; invalid UTF-8 in a string it decodes (UnicodeDecodeError, or UnicodeEncodeError
-#: from a str with lone surrogates)
-_MsgspecError = (msgspec.DecodeError, UnicodeError, RecursionError)
+#: tier 1's refusals: simdjson's (ValueError, UnicodeError among them: invalid UTF-8, a number beyond
+#: a double or a 64-bit integer, invalid JSON; RuntimeError: nesting deeper than 1024, a big
+#: integer, or the parser still held by another thread's result), msgspec's malformed JSON and
+#: (its subclass) ValidationError, invalid UTF-8 in a string it decodes (UnicodeDecodeError, or
+#: UnicodeEncodeError from a str with lone surrogates), its recursion limit
+_OnePassError = (ValueError, RuntimeError, msgspec.DecodeError)
 _decode_struct = _STRUCTS.decode if _STRUCTS is not None else None
-#: Tier 1 tries msgspec's one pass first while this is at least ``SWITCH_BACK``: a payload with
-#: undeclared members sets it to 0 (orjson's dict first: no failed msgspec decode paid per payload),
-#: each payload with only declared members taken from the dict adds one. The streak, rather than a
-#: single payload, keeps mixed traffic (event types with and without added fields, interleaved) on
-#: the dict route, where both kinds cost about the same, instead of paying a failed decode every
-#: other payload. Only the speed depends on it: both routes are exact (test_differential holds
-#: each to the reference).
+_decode_open = _OPEN_STRUCTS.decode if _OPEN_STRUCTS is not None else None
+#: Tier 1 tries ``Members`` (undeclared members refused, no simdjson pass) first while this is at
+#: least ``SWITCH_BACK``: a payload with undeclared members sets it to 0 (simdjson and
+#: ``MembersOpen`` first: no failed decode paid per payload), each payload with only declared
+#: members taken by that route adds one. The streak, rather than a single payload, keeps mixed
+#: traffic on the route where both kinds cost about the same, instead of paying a failed decode
+#: every other payload. Only the speed depends on it: every route is exact (test_differential
+#: holds each to the reference); a race between threads only changes which is tried first.
 SWITCH_BACK = 8
 _declared_streak = SWITCH_BACK
+#: simdjson's parse, for its checks only: the result (a lazy proxy) is dropped at once. The
+#: parser is reused (a new one per call costs more than the parse); calls hold the GIL, and one
+#: made while another thread's result is still alive raises RuntimeError: that payload takes
+#: the dict route, with the same verdict.
+_check_json = simdjson.Parser().parse
+_Object = simdjson.Object
 
 #: event type -> the compiled validator's is_valid; filled on first use
 _PLANS: dict[str, Callable[[Any], bool]] = {}
 #: event type (None: the fields every event carries) -> compiled validator
 _VALIDATORS: dict[str | None, Any] = {}
+_PLANS_LOCK = threading.Lock()
+#: the formats the validators that word problems take from the reference (``_formats``), not jsonschema-rs
+_WORDED_FORMATS = {"date-time": is_rfc3339}
 
 
 def verdict_documents() -> list[dict[str, Any]]:
@@ -81,7 +102,7 @@ def verdict_documents() -> list[dict[str, Any]]:
     return documents
 
 
-def _compiler(documents: list[dict[str, Any]], flat: bool = False) -> Callable[[str], Any]:
+def _compiler(documents: list[dict[str, Any]], flat: bool = False, formats: dict[str, Callable[[str], bool]] | None = None) -> Callable[[str], Any]:
     """Compile the schema at a URI of ``documents``; ``flat``: as one self-contained object schema.
 
     Flat is jsonschema-rs's own ``dereference`` (every ``$ref`` inlined) then ``canonicalize``
@@ -97,18 +118,31 @@ def _compiler(documents: list[dict[str, Any]], flat: bool = False) -> Callable[[
             inlined = jsonschema_rs.dereference(schema, registry=registry, offline=True)
             schema = jsonschema_rs.canonicalize(inlined, validate_formats=True).to_json_schema()
             return jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
-        return jsonschema_rs.Draft202012Validator(schema, registry=registry, validate_formats=True)
+        return jsonschema_rs.Draft202012Validator(schema, registry=registry, validate_formats=True, formats=formats)
     return compiled
 
 
 def _plans() -> dict[str, Callable[[Any], bool]]:
+    """The plans, compiled on first use. Compiled into locals under a lock and published whole
+    (every validator before any plan): a thread arriving mid-compilation waits, instead of
+    seeing the plans half filled (a KeyError in ``problems``, or a valid event of a type not
+    compiled yet sent down the slow path)."""
     if not _PLANS:
-        full = _compiler(list(_catalog._documents().values()))
-        slim = _compiler(verdict_documents(), flat=True)
-        _VALIDATORS[None] = full(_catalog.BASE_URI + _catalog.COMMON_FILE + "#/$defs/access_method_event")
-        for event_type in _catalog.event_types():
-            _VALIDATORS[event_type] = full(_catalog.schema_id(event_type))
-            _PLANS[event_type] = slim(_catalog.schema_id(event_type)).is_valid
+        with _PLANS_LOCK:
+            if not _PLANS:
+                # the validators that word problems check date-times as the reference does:
+                # jsonschema-rs's own date-time format takes any of ``*+,-./`` for a digit
+                # (``2+16-12-31T23:59:60Z``); the pattern beside it refuses those, so verdicts
+                # (the slim plans) agree, but the problem would be the pattern's, not the format's
+                full = _compiler(list(_catalog._documents().values()), formats=_WORDED_FORMATS)
+                slim = _compiler(verdict_documents(), flat=True)
+                validators = {None: full(_catalog.BASE_URI + _catalog.COMMON_FILE + "#/$defs/access_method_event")}
+                plans = {}
+                for event_type in _catalog.event_types():
+                    validators[event_type] = full(_catalog.schema_id(event_type))
+                    plans[event_type] = slim(_catalog.schema_id(event_type)).is_valid
+                _VALIDATORS.update(validators)
+                _PLANS.update(plans)
     return _PLANS
 
 
@@ -231,14 +265,27 @@ def _valid_instance(data: bytes | str) -> dict[str, Any] | None:
     return instance if check is not None and check(instance) else None
 
 
-def decoded(data: bytes | str) -> Any | None:
-    """Tier 1, msgspec's route: the event when the one-pass decoder takes ``data``, else None
-    (undeclared members too; a BOM is malformed JSON to msgspec, as to orjson; the size limit
-    is the caller's)."""
+def declared(data: bytes | str) -> Any | None:
+    """Tier 1, msgspec's route for payloads with only declared members: the event when
+    ``Members`` takes ``data``, else None (a BOM is malformed JSON to msgspec, as to orjson;
+    the size limit is the caller's)."""
     try:
         struct = _decode_struct(data)
-        return _STRUCT_PARSERS[type(struct)](struct, data)
-    except _MsgspecError:
+        parse = _STRUCT_PARSERS.get(struct.event_type)
+        return None if parse is None else parse(struct, data)
+    except _OnePassError:
+        return None
+
+
+def decoded(data: bytes | str) -> Any | None:
+    """Tier 1, msgspec's route for any payload: the event when simdjson and ``MembersOpen``
+    take ``data``, else None."""
+    try:
+        _check_json(data)
+        struct = _decode_open(data)
+        parse = _STRUCT_PARSERS.get(struct.event_type)
+        return None if parse is None else parse(struct, data)
+    except _OnePassError:
         return None
 
 
@@ -251,14 +298,14 @@ def loaded(data: bytes | str) -> Any | None:
         return None
     plan = _STRUCT_FROM_DICT.get(instance.get("event_type")) if type(instance) is dict and type(instance.get("event_type")) is str else None
     try:
-        return None if plan is None else plan[0](instance)
+        return None if plan is None else plan(instance)
     except _ConvertError:
         return None
 
 
 def one_pass(data: bytes | str) -> Any | None:
     """Tier 1: the event when either route takes ``data``, else None."""
-    event = decoded(data) if _decode_struct is not None else None
+    event = (declared(data) or decoded(data)) if _decode_struct is not None else None
     return loaded(data) if event is None else event
 
 
@@ -269,13 +316,29 @@ def parse_raw(data: Any, max_bytes: int) -> Any | None:
     kind = type(data)  # the size gate and tier 1 inlined: a call is a tenth of tier 1's time
     if not (len(data) <= max_bytes if kind is bytes else kind is str and len(data) * 4 <= max_bytes):
         return None
-    if _declared_streak >= SWITCH_BACK and _decode_struct is not None:
+    if _decode_struct is not None:
+        if _declared_streak >= SWITCH_BACK:
+            try:
+                struct = _decode_struct(data)
+                parse = _STRUCT_PARSERS.get(struct.event_type)
+                event = None if parse is None else parse(struct, data)
+            except _OnePassError:
+                event = None
+            if event is not None:
+                return event
         try:
-            struct = _decode_struct(data)
-            event = _STRUCT_PARSERS[type(struct)](struct, data)
-        except _MsgspecError:
-            event = None
+            document = _check_json(data)
+            carried = len(document) if type(document) is _Object else 0  # its members (else Members refuses it)
+            document = None  # the parser is free for the next call (another thread's) again
+            struct = _decode_open(data)
+            parse = _STRUCT_PARSERS.get(struct.event_type)
+            event = None if parse is None else parse(struct, data)
+        except _OnePassError:
+            document = event = None
         if event is not None:
+            # only declared members, each once? (more than Members has: surely not; else its count
+            # without the absent ones)
+            _declared_streak = 0 if carried > _MEMBER_COUNT or carried != _MEMBER_COUNT - _absent(struct) else _declared_streak + 1
             return event
     try:
         instance = _loads(data)
@@ -286,14 +349,14 @@ def parse_raw(data: Any, max_bytes: int) -> Any | None:
     event_type = instance.get("event_type")
     if type(event_type) is not str:  # also keeps unhashable values ([] or {}) away from the lookups
         return None
-    plan = _STRUCT_FROM_DICT.get(event_type)
-    if plan is not None:
+    from_dict = _STRUCT_FROM_DICT.get(event_type)
+    if from_dict is not None:
         try:
-            event = plan[0](instance)
+            event = from_dict(instance)
         except _ConvertError:
             event = None
         if event is not None:
-            _declared_streak = _declared_streak + 1 if instance.keys() <= plan[1] else 0  # only declared members?
+            _declared_streak = 0  # neither msgspec route took it: most likely undeclared members simdjson refuses (an integer beyond 64 bits)
             return event
     check = (_PLANS or _plans()).get(event_type)  # tier 2, on the same dict
     return build(event_type, instance) if check is not None and check(instance) else None

@@ -2,22 +2,23 @@
 """One-pass decoders for ``parse_event``: msgspec Structs exactly as strict as the schemas.
 
 Written by ``codegen/structs.py``, which says why each type is exact.
-``DECODER`` decodes a payload with only declared members, of any event type, into its Struct;
-``PARSERS[type(struct)](struct, raw)`` holds the members msgspec parses more laxly than the
-schema to the schema, with a second decode of the same text as strings (raising
-``msgspec.ValidationError`` or returning None when they fail), and makes the event's
-dataclass. ``FROM_DICT[event_type][0](d)`` does the same from orjson's dict of a payload
-(undeclared members ignored), checking the lax members on the dict's strings.
+``DECODER`` decodes a payload of any event type below, with only members some event declares,
+into ``Members``; ``OPEN_DECODER`` skips the others (``access_events._fast`` has their JSON
+checked by simdjson first); ``PARSERS[struct.event_type](struct, raw)`` holds the members of that event
+msgspec parses more laxly than the schema to the schema, with a second decode of the same text
+as strings (raising ``msgspec.ValidationError`` or returning None when they fail), and makes
+the event's dataclass. ``FROM_DICT[event_type](d)`` does the same from orjson's dict of a
+payload (undeclared members ignored), checking the lax members on the dict's strings.
 Events missing here are in ``NOT_EXACT``, with the reason.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Callable, Union
+from typing import Annotated, Any, Callable
 from uuid import UUID
 
-from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec import Meta, Struct
 from msgspec import convert as _convert
 from msgspec.json import Decoder
 
@@ -40,15 +41,47 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-class AccessMethodIssuedEventStruct(Struct, tag_field="event_type", tag='access_method.issued', forbid_unknown_fields=True, kw_only=True, gc=False):
+class Members(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
+    """The members of every event in ``PARSERS`` (see ``DECODER``)."""
+
+    event_type: str
     access_grant_ids: list[UUID]
-    access_grant_keys: list[str] | UnsetType = UNSET
+    access_grant_keys: list[str] = None
     access_method_id: UUID
-    code: str | UnsetType = UNSET
+    code: str = None
     created_at: AwareDateTime
-    event_description: str | UnsetType = UNSET
+    event_description: str = None
     event_id: UUID
-    is_backup_code: bool | UnsetType = UNSET
+    is_backup_code: bool = None
+    occurred_at: AwareDateTime
+    workspace_id: UUID
+
+
+class MembersOpen(Members, forbid_unknown_fields=False):
+    """The same members, members no event declares skipped (see ``OPEN_DECODER``)."""
+
+
+#: How many members ``Members`` has, ``event_type`` included.
+MEMBER_COUNT = 11
+
+
+def absent(s: Members) -> int:
+    """How many of its optional members ``s`` lacks (the payload's count, with only declared members, each once,
+    is ``MEMBER_COUNT - absent(s)``)."""
+    return (s.access_grant_keys is None) + (s.code is None) + (s.event_description is None) + (s.is_backup_code is None)
+
+
+class AccessMethodIssuedEventStruct(Struct, tag_field="event_type", tag='access_method.issued', kw_only=True, gc=False):
+    """The event's members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
+    access_grant_ids: list[UUID]
+    access_grant_keys: list[str] = None
+    access_method_id: UUID
+    code: str = None
+    created_at: AwareDateTime
+    event_description: str = None
+    event_id: UUID
+    is_backup_code: bool = None
     occurred_at: AwareDateTime
     workspace_id: UUID
 
@@ -67,14 +100,7 @@ class Text1(Struct, kw_only=True, gc=False):
 _text1 = Decoder(Text1).decode
 
 
-class AccessMethodIssuedEventOpen(AccessMethodIssuedEventStruct, tag='access_method.issued', forbid_unknown_fields=False):
-    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
-
-
-_KEYS_ACCESS_METHOD_ISSUED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'code', 'created_at', 'event_description', 'event_id', 'event_type', 'is_backup_code', 'occurred_at', 'workspace_id'])
-
-
-def access_method_issued_parse(s: AccessMethodIssuedEventStruct, raw: bytes | str) -> AccessMethodIssuedEvent | None:
+def access_method_issued_parse(s: Members, raw: bytes | str) -> AccessMethodIssuedEvent | None:
     text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
@@ -83,14 +109,14 @@ def access_method_issued_parse(s: AccessMethodIssuedEventStruct, raw: bytes | st
     event = _new(AccessMethodIssuedEvent)
     _set(event, "__dict__", {
         'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_grant_keys': s.access_grant_keys,
         'access_method_id': s.access_method_id,
-        'code': None if s.code is UNSET else s.code,
+        'code': s.code,
         'created_at': s.created_at,
-        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_description': s.event_description,
         'event_id': s.event_id,
         'event_type': 'access_method.issued',
-        'is_backup_code': None if s.is_backup_code is UNSET else s.is_backup_code,
+        'is_backup_code': s.is_backup_code,
         'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
     })
@@ -98,7 +124,7 @@ def access_method_issued_parse(s: AccessMethodIssuedEventStruct, raw: bytes | st
 
 
 def access_method_issued_from_dict(d: dict[str, Any]) -> AccessMethodIssuedEvent | None:
-    s = _convert(d, AccessMethodIssuedEventOpen, strict=True)
+    s = _convert(d, AccessMethodIssuedEventStruct, strict=True)
     created_at, occurred_at = d['created_at'], d['occurred_at']
     if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
             and (len(d['access_method_id']) == 36)
@@ -110,39 +136,34 @@ def access_method_issued_from_dict(d: dict[str, Any]) -> AccessMethodIssuedEvent
     event = _new(AccessMethodIssuedEvent)
     _set(event, "__dict__", {
         'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_grant_keys': s.access_grant_keys,
         'access_method_id': s.access_method_id,
-        'code': None if s.code is UNSET else s.code,
+        'code': s.code,
         'created_at': s.created_at,
-        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_description': s.event_description,
         'event_id': s.event_id,
         'event_type': 'access_method.issued',
-        'is_backup_code': None if s.is_backup_code is UNSET else s.is_backup_code,
+        'is_backup_code': s.is_backup_code,
         'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
     })
     return event
 
 
-class AccessMethodRevokedEventStruct(Struct, tag_field="event_type", tag='access_method.revoked', forbid_unknown_fields=True, kw_only=True, gc=False):
+class AccessMethodRevokedEventStruct(Struct, tag_field="event_type", tag='access_method.revoked', kw_only=True, gc=False):
+    """The event's members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
     access_grant_ids: list[UUID]
-    access_grant_keys: list[str] | UnsetType = UNSET
+    access_grant_keys: list[str] = None
     access_method_id: UUID
     created_at: AwareDateTime
-    event_description: str | UnsetType = UNSET
+    event_description: str = None
     event_id: UUID
     occurred_at: AwareDateTime
     workspace_id: UUID
 
 
-class AccessMethodRevokedEventOpen(AccessMethodRevokedEventStruct, tag='access_method.revoked', forbid_unknown_fields=False):
-    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
-
-
-_KEYS_ACCESS_METHOD_REVOKED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
-
-
-def access_method_revoked_parse(s: AccessMethodRevokedEventStruct, raw: bytes | str) -> AccessMethodRevokedEvent | None:
+def access_method_revoked_parse(s: Members, raw: bytes | str) -> AccessMethodRevokedEvent | None:
     text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
@@ -151,10 +172,10 @@ def access_method_revoked_parse(s: AccessMethodRevokedEventStruct, raw: bytes | 
     event = _new(AccessMethodRevokedEvent)
     _set(event, "__dict__", {
         'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_grant_keys': s.access_grant_keys,
         'access_method_id': s.access_method_id,
         'created_at': s.created_at,
-        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_description': s.event_description,
         'event_id': s.event_id,
         'event_type': 'access_method.revoked',
         'occurred_at': s.occurred_at,
@@ -164,7 +185,7 @@ def access_method_revoked_parse(s: AccessMethodRevokedEventStruct, raw: bytes | 
 
 
 def access_method_revoked_from_dict(d: dict[str, Any]) -> AccessMethodRevokedEvent | None:
-    s = _convert(d, AccessMethodRevokedEventOpen, strict=True)
+    s = _convert(d, AccessMethodRevokedEventStruct, strict=True)
     created_at, occurred_at = d['created_at'], d['occurred_at']
     if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
             and (len(d['access_method_id']) == 36)
@@ -176,10 +197,10 @@ def access_method_revoked_from_dict(d: dict[str, Any]) -> AccessMethodRevokedEve
     event = _new(AccessMethodRevokedEvent)
     _set(event, "__dict__", {
         'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_grant_keys': s.access_grant_keys,
         'access_method_id': s.access_method_id,
         'created_at': s.created_at,
-        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_description': s.event_description,
         'event_id': s.event_id,
         'event_type': 'access_method.revoked',
         'occurred_at': s.occurred_at,
@@ -188,25 +209,20 @@ def access_method_revoked_from_dict(d: dict[str, Any]) -> AccessMethodRevokedEve
     return event
 
 
-class AccessMethodCardEncodingRequiredEventStruct(Struct, tag_field="event_type", tag='access_method.card_encoding_required', forbid_unknown_fields=True, kw_only=True, gc=False):
+class AccessMethodCardEncodingRequiredEventStruct(Struct, tag_field="event_type", tag='access_method.card_encoding_required', kw_only=True, gc=False):
+    """The event's members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
     access_grant_ids: list[UUID]
-    access_grant_keys: list[str] | UnsetType = UNSET
+    access_grant_keys: list[str] = None
     access_method_id: UUID
     created_at: AwareDateTime
-    event_description: str | UnsetType = UNSET
+    event_description: str = None
     event_id: UUID
     occurred_at: AwareDateTime
     workspace_id: UUID
 
 
-class AccessMethodCardEncodingRequiredEventOpen(AccessMethodCardEncodingRequiredEventStruct, tag='access_method.card_encoding_required', forbid_unknown_fields=False):
-    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
-
-
-_KEYS_ACCESS_METHOD_CARD_ENCODING_REQUIRED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
-
-
-def access_method_card_encoding_required_parse(s: AccessMethodCardEncodingRequiredEventStruct, raw: bytes | str) -> AccessMethodCardEncodingRequiredEvent | None:
+def access_method_card_encoding_required_parse(s: Members, raw: bytes | str) -> AccessMethodCardEncodingRequiredEvent | None:
     text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
@@ -215,10 +231,10 @@ def access_method_card_encoding_required_parse(s: AccessMethodCardEncodingRequir
     event = _new(AccessMethodCardEncodingRequiredEvent)
     _set(event, "__dict__", {
         'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_grant_keys': s.access_grant_keys,
         'access_method_id': s.access_method_id,
         'created_at': s.created_at,
-        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_description': s.event_description,
         'event_id': s.event_id,
         'event_type': 'access_method.card_encoding_required',
         'occurred_at': s.occurred_at,
@@ -228,7 +244,7 @@ def access_method_card_encoding_required_parse(s: AccessMethodCardEncodingRequir
 
 
 def access_method_card_encoding_required_from_dict(d: dict[str, Any]) -> AccessMethodCardEncodingRequiredEvent | None:
-    s = _convert(d, AccessMethodCardEncodingRequiredEventOpen, strict=True)
+    s = _convert(d, AccessMethodCardEncodingRequiredEventStruct, strict=True)
     created_at, occurred_at = d['created_at'], d['occurred_at']
     if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
             and (len(d['access_method_id']) == 36)
@@ -240,10 +256,10 @@ def access_method_card_encoding_required_from_dict(d: dict[str, Any]) -> AccessM
     event = _new(AccessMethodCardEncodingRequiredEvent)
     _set(event, "__dict__", {
         'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_grant_keys': s.access_grant_keys,
         'access_method_id': s.access_method_id,
         'created_at': s.created_at,
-        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_description': s.event_description,
         'event_id': s.event_id,
         'event_type': 'access_method.card_encoding_required',
         'occurred_at': s.occurred_at,
@@ -252,25 +268,20 @@ def access_method_card_encoding_required_from_dict(d: dict[str, Any]) -> AccessM
     return event
 
 
-class AccessMethodDeletedEventStruct(Struct, tag_field="event_type", tag='access_method.deleted', forbid_unknown_fields=True, kw_only=True, gc=False):
+class AccessMethodDeletedEventStruct(Struct, tag_field="event_type", tag='access_method.deleted', kw_only=True, gc=False):
+    """The event's members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
     access_grant_ids: list[UUID]
-    access_grant_keys: list[str] | UnsetType = UNSET
+    access_grant_keys: list[str] = None
     access_method_id: UUID
     created_at: AwareDateTime
-    event_description: str | UnsetType = UNSET
+    event_description: str = None
     event_id: UUID
     occurred_at: AwareDateTime
     workspace_id: UUID
 
 
-class AccessMethodDeletedEventOpen(AccessMethodDeletedEventStruct, tag='access_method.deleted', forbid_unknown_fields=False):
-    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
-
-
-_KEYS_ACCESS_METHOD_DELETED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
-
-
-def access_method_deleted_parse(s: AccessMethodDeletedEventStruct, raw: bytes | str) -> AccessMethodDeletedEvent | None:
+def access_method_deleted_parse(s: Members, raw: bytes | str) -> AccessMethodDeletedEvent | None:
     text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
@@ -279,10 +290,10 @@ def access_method_deleted_parse(s: AccessMethodDeletedEventStruct, raw: bytes | 
     event = _new(AccessMethodDeletedEvent)
     _set(event, "__dict__", {
         'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_grant_keys': s.access_grant_keys,
         'access_method_id': s.access_method_id,
         'created_at': s.created_at,
-        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_description': s.event_description,
         'event_id': s.event_id,
         'event_type': 'access_method.deleted',
         'occurred_at': s.occurred_at,
@@ -292,7 +303,7 @@ def access_method_deleted_parse(s: AccessMethodDeletedEventStruct, raw: bytes | 
 
 
 def access_method_deleted_from_dict(d: dict[str, Any]) -> AccessMethodDeletedEvent | None:
-    s = _convert(d, AccessMethodDeletedEventOpen, strict=True)
+    s = _convert(d, AccessMethodDeletedEventStruct, strict=True)
     created_at, occurred_at = d['created_at'], d['occurred_at']
     if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
             and (len(d['access_method_id']) == 36)
@@ -304,10 +315,10 @@ def access_method_deleted_from_dict(d: dict[str, Any]) -> AccessMethodDeletedEve
     event = _new(AccessMethodDeletedEvent)
     _set(event, "__dict__", {
         'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_grant_keys': s.access_grant_keys,
         'access_method_id': s.access_method_id,
         'created_at': s.created_at,
-        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_description': s.event_description,
         'event_id': s.event_id,
         'event_type': 'access_method.deleted',
         'occurred_at': s.occurred_at,
@@ -316,27 +327,22 @@ def access_method_deleted_from_dict(d: dict[str, Any]) -> AccessMethodDeletedEve
     return event
 
 
-class AccessMethodReissuedEventStruct(Struct, tag_field="event_type", tag='access_method.reissued', forbid_unknown_fields=True, kw_only=True, gc=False):
+class AccessMethodReissuedEventStruct(Struct, tag_field="event_type", tag='access_method.reissued', kw_only=True, gc=False):
+    """The event's members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
     access_grant_ids: list[UUID]
-    access_grant_keys: list[str] | UnsetType = UNSET
+    access_grant_keys: list[str] = None
     access_method_id: UUID
-    code: str | UnsetType = UNSET
+    code: str = None
     created_at: AwareDateTime
-    event_description: str | UnsetType = UNSET
+    event_description: str = None
     event_id: UUID
-    is_backup_code: bool | UnsetType = UNSET
+    is_backup_code: bool = None
     occurred_at: AwareDateTime
     workspace_id: UUID
 
 
-class AccessMethodReissuedEventOpen(AccessMethodReissuedEventStruct, tag='access_method.reissued', forbid_unknown_fields=False):
-    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
-
-
-_KEYS_ACCESS_METHOD_REISSUED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'code', 'created_at', 'event_description', 'event_id', 'event_type', 'is_backup_code', 'occurred_at', 'workspace_id'])
-
-
-def access_method_reissued_parse(s: AccessMethodReissuedEventStruct, raw: bytes | str) -> AccessMethodReissuedEvent | None:
+def access_method_reissued_parse(s: Members, raw: bytes | str) -> AccessMethodReissuedEvent | None:
     text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
@@ -345,14 +351,14 @@ def access_method_reissued_parse(s: AccessMethodReissuedEventStruct, raw: bytes 
     event = _new(AccessMethodReissuedEvent)
     _set(event, "__dict__", {
         'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_grant_keys': s.access_grant_keys,
         'access_method_id': s.access_method_id,
-        'code': None if s.code is UNSET else s.code,
+        'code': s.code,
         'created_at': s.created_at,
-        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_description': s.event_description,
         'event_id': s.event_id,
         'event_type': 'access_method.reissued',
-        'is_backup_code': None if s.is_backup_code is UNSET else s.is_backup_code,
+        'is_backup_code': s.is_backup_code,
         'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
     })
@@ -360,7 +366,7 @@ def access_method_reissued_parse(s: AccessMethodReissuedEventStruct, raw: bytes 
 
 
 def access_method_reissued_from_dict(d: dict[str, Any]) -> AccessMethodReissuedEvent | None:
-    s = _convert(d, AccessMethodReissuedEventOpen, strict=True)
+    s = _convert(d, AccessMethodReissuedEventStruct, strict=True)
     created_at, occurred_at = d['created_at'], d['occurred_at']
     if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
             and (len(d['access_method_id']) == 36)
@@ -372,39 +378,34 @@ def access_method_reissued_from_dict(d: dict[str, Any]) -> AccessMethodReissuedE
     event = _new(AccessMethodReissuedEvent)
     _set(event, "__dict__", {
         'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_grant_keys': s.access_grant_keys,
         'access_method_id': s.access_method_id,
-        'code': None if s.code is UNSET else s.code,
+        'code': s.code,
         'created_at': s.created_at,
-        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_description': s.event_description,
         'event_id': s.event_id,
         'event_type': 'access_method.reissued',
-        'is_backup_code': None if s.is_backup_code is UNSET else s.is_backup_code,
+        'is_backup_code': s.is_backup_code,
         'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
     })
     return event
 
 
-class AccessMethodCreatedEventStruct(Struct, tag_field="event_type", tag='access_method.created', forbid_unknown_fields=True, kw_only=True, gc=False):
+class AccessMethodCreatedEventStruct(Struct, tag_field="event_type", tag='access_method.created', kw_only=True, gc=False):
+    """The event's members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
     access_grant_ids: list[UUID]
-    access_grant_keys: list[str] | UnsetType = UNSET
+    access_grant_keys: list[str] = None
     access_method_id: UUID
     created_at: AwareDateTime
-    event_description: str | UnsetType = UNSET
+    event_description: str = None
     event_id: UUID
     occurred_at: AwareDateTime
     workspace_id: UUID
 
 
-class AccessMethodCreatedEventOpen(AccessMethodCreatedEventStruct, tag='access_method.created', forbid_unknown_fields=False):
-    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
-
-
-_KEYS_ACCESS_METHOD_CREATED = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
-
-
-def access_method_created_parse(s: AccessMethodCreatedEventStruct, raw: bytes | str) -> AccessMethodCreatedEvent | None:
+def access_method_created_parse(s: Members, raw: bytes | str) -> AccessMethodCreatedEvent | None:
     text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
@@ -413,10 +414,10 @@ def access_method_created_parse(s: AccessMethodCreatedEventStruct, raw: bytes | 
     event = _new(AccessMethodCreatedEvent)
     _set(event, "__dict__", {
         'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_grant_keys': s.access_grant_keys,
         'access_method_id': s.access_method_id,
         'created_at': s.created_at,
-        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_description': s.event_description,
         'event_id': s.event_id,
         'event_type': 'access_method.created',
         'occurred_at': s.occurred_at,
@@ -426,7 +427,7 @@ def access_method_created_parse(s: AccessMethodCreatedEventStruct, raw: bytes | 
 
 
 def access_method_created_from_dict(d: dict[str, Any]) -> AccessMethodCreatedEvent | None:
-    s = _convert(d, AccessMethodCreatedEventOpen, strict=True)
+    s = _convert(d, AccessMethodCreatedEventStruct, strict=True)
     created_at, occurred_at = d['created_at'], d['occurred_at']
     if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
             and (len(d['access_method_id']) == 36)
@@ -438,10 +439,10 @@ def access_method_created_from_dict(d: dict[str, Any]) -> AccessMethodCreatedEve
     event = _new(AccessMethodCreatedEvent)
     _set(event, "__dict__", {
         'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_grant_keys': s.access_grant_keys,
         'access_method_id': s.access_method_id,
         'created_at': s.created_at,
-        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_description': s.event_description,
         'event_id': s.event_id,
         'event_type': 'access_method.created',
         'occurred_at': s.occurred_at,
@@ -450,25 +451,20 @@ def access_method_created_from_dict(d: dict[str, Any]) -> AccessMethodCreatedEve
     return event
 
 
-class AccessMethodDelayInIssuingEventStruct(Struct, tag_field="event_type", tag='access_method.delay_in_issuing', forbid_unknown_fields=True, kw_only=True, gc=False):
+class AccessMethodDelayInIssuingEventStruct(Struct, tag_field="event_type", tag='access_method.delay_in_issuing', kw_only=True, gc=False):
+    """The event's members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
     access_grant_ids: list[UUID]
-    access_grant_keys: list[str] | UnsetType = UNSET
+    access_grant_keys: list[str] = None
     access_method_id: UUID
     created_at: AwareDateTime
-    event_description: str | UnsetType = UNSET
+    event_description: str = None
     event_id: UUID
     occurred_at: AwareDateTime
     workspace_id: UUID
 
 
-class AccessMethodDelayInIssuingEventOpen(AccessMethodDelayInIssuingEventStruct, tag='access_method.delay_in_issuing', forbid_unknown_fields=False):
-    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
-
-
-_KEYS_ACCESS_METHOD_DELAY_IN_ISSUING = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
-
-
-def access_method_delay_in_issuing_parse(s: AccessMethodDelayInIssuingEventStruct, raw: bytes | str) -> AccessMethodDelayInIssuingEvent | None:
+def access_method_delay_in_issuing_parse(s: Members, raw: bytes | str) -> AccessMethodDelayInIssuingEvent | None:
     text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
@@ -477,10 +473,10 @@ def access_method_delay_in_issuing_parse(s: AccessMethodDelayInIssuingEventStruc
     event = _new(AccessMethodDelayInIssuingEvent)
     _set(event, "__dict__", {
         'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_grant_keys': s.access_grant_keys,
         'access_method_id': s.access_method_id,
         'created_at': s.created_at,
-        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_description': s.event_description,
         'event_id': s.event_id,
         'event_type': 'access_method.delay_in_issuing',
         'occurred_at': s.occurred_at,
@@ -490,7 +486,7 @@ def access_method_delay_in_issuing_parse(s: AccessMethodDelayInIssuingEventStruc
 
 
 def access_method_delay_in_issuing_from_dict(d: dict[str, Any]) -> AccessMethodDelayInIssuingEvent | None:
-    s = _convert(d, AccessMethodDelayInIssuingEventOpen, strict=True)
+    s = _convert(d, AccessMethodDelayInIssuingEventStruct, strict=True)
     created_at, occurred_at = d['created_at'], d['occurred_at']
     if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
             and (len(d['access_method_id']) == 36)
@@ -502,10 +498,10 @@ def access_method_delay_in_issuing_from_dict(d: dict[str, Any]) -> AccessMethodD
     event = _new(AccessMethodDelayInIssuingEvent)
     _set(event, "__dict__", {
         'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_grant_keys': s.access_grant_keys,
         'access_method_id': s.access_method_id,
         'created_at': s.created_at,
-        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_description': s.event_description,
         'event_id': s.event_id,
         'event_type': 'access_method.delay_in_issuing',
         'occurred_at': s.occurred_at,
@@ -514,25 +510,20 @@ def access_method_delay_in_issuing_from_dict(d: dict[str, Any]) -> AccessMethodD
     return event
 
 
-class AccessMethodFailedToIssueEventStruct(Struct, tag_field="event_type", tag='access_method.failed_to_issue', forbid_unknown_fields=True, kw_only=True, gc=False):
+class AccessMethodFailedToIssueEventStruct(Struct, tag_field="event_type", tag='access_method.failed_to_issue', kw_only=True, gc=False):
+    """The event's members, undeclared ones ignored: for ``convert`` of orjson's dict."""
+
     access_grant_ids: list[UUID]
-    access_grant_keys: list[str] | UnsetType = UNSET
+    access_grant_keys: list[str] = None
     access_method_id: UUID
     created_at: AwareDateTime
-    event_description: str | UnsetType = UNSET
+    event_description: str = None
     event_id: UUID
     occurred_at: AwareDateTime
     workspace_id: UUID
 
 
-class AccessMethodFailedToIssueEventOpen(AccessMethodFailedToIssueEventStruct, tag='access_method.failed_to_issue', forbid_unknown_fields=False):
-    """The same members, undeclared ones ignored: for ``convert`` of orjson's dict."""
-
-
-_KEYS_ACCESS_METHOD_FAILED_TO_ISSUE = frozenset(['access_grant_ids', 'access_grant_keys', 'access_method_id', 'created_at', 'event_description', 'event_id', 'event_type', 'occurred_at', 'workspace_id'])
-
-
-def access_method_failed_to_issue_parse(s: AccessMethodFailedToIssueEventStruct, raw: bytes | str) -> AccessMethodFailedToIssueEvent | None:
+def access_method_failed_to_issue_parse(s: Members, raw: bytes | str) -> AccessMethodFailedToIssueEvent | None:
     text = _text1(raw)  # raises ValidationError for a lax UUID
     created_at, occurred_at = text.created_at, text.occurred_at
     if not ((created_at[10] != " " and (created_at[-3] == ":" or created_at[-1] in "Zz"))
@@ -541,10 +532,10 @@ def access_method_failed_to_issue_parse(s: AccessMethodFailedToIssueEventStruct,
     event = _new(AccessMethodFailedToIssueEvent)
     _set(event, "__dict__", {
         'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_grant_keys': s.access_grant_keys,
         'access_method_id': s.access_method_id,
         'created_at': s.created_at,
-        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_description': s.event_description,
         'event_id': s.event_id,
         'event_type': 'access_method.failed_to_issue',
         'occurred_at': s.occurred_at,
@@ -554,7 +545,7 @@ def access_method_failed_to_issue_parse(s: AccessMethodFailedToIssueEventStruct,
 
 
 def access_method_failed_to_issue_from_dict(d: dict[str, Any]) -> AccessMethodFailedToIssueEvent | None:
-    s = _convert(d, AccessMethodFailedToIssueEventOpen, strict=True)
+    s = _convert(d, AccessMethodFailedToIssueEventStruct, strict=True)
     created_at, occurred_at = d['created_at'], d['occurred_at']
     if not ((len("".join(d['access_grant_ids'])) == 36 * len(d['access_grant_ids']))
             and (len(d['access_method_id']) == 36)
@@ -566,10 +557,10 @@ def access_method_failed_to_issue_from_dict(d: dict[str, Any]) -> AccessMethodFa
     event = _new(AccessMethodFailedToIssueEvent)
     _set(event, "__dict__", {
         'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': None if s.access_grant_keys is UNSET else s.access_grant_keys,
+        'access_grant_keys': s.access_grant_keys,
         'access_method_id': s.access_method_id,
         'created_at': s.created_at,
-        'event_description': None if s.event_description is UNSET else s.event_description,
+        'event_description': s.event_description,
         'event_id': s.event_id,
         'event_type': 'access_method.failed_to_issue',
         'occurred_at': s.occurred_at,
@@ -578,32 +569,35 @@ def access_method_failed_to_issue_from_dict(d: dict[str, Any]) -> AccessMethodFa
     return event
 
 
-#: Decodes a payload of any event type below into its Struct.
-DECODER: Decoder[Any] | None = Decoder(Union[AccessMethodIssuedEventStruct, AccessMethodRevokedEventStruct, AccessMethodCardEncodingRequiredEventStruct, AccessMethodDeletedEventStruct, AccessMethodReissuedEventStruct, AccessMethodCreatedEventStruct, AccessMethodDelayInIssuingEventStruct, AccessMethodFailedToIssueEventStruct])
+#: Decodes a payload of any event type in ``PARSERS`` with only members some event declares into ``Members``.
+DECODER: Decoder[Any] | None = Decoder(Members)
+#: The same, members no event declares skipped (unchecked: the caller has their JSON checked).
+OPEN_DECODER: Decoder[Any] | None = Decoder(MembersOpen)
 
-#: The Struct's class -> parse(struct, raw): the event, None when a member is spelled as RFC 3339 forbids.
-PARSERS: dict[type, Callable[[Any, bytes | str], Any]] = {
-    AccessMethodIssuedEventStruct: access_method_issued_parse,
-    AccessMethodRevokedEventStruct: access_method_revoked_parse,
-    AccessMethodCardEncodingRequiredEventStruct: access_method_card_encoding_required_parse,
-    AccessMethodDeletedEventStruct: access_method_deleted_parse,
-    AccessMethodReissuedEventStruct: access_method_reissued_parse,
-    AccessMethodCreatedEventStruct: access_method_created_parse,
-    AccessMethodDelayInIssuingEventStruct: access_method_delay_in_issuing_parse,
-    AccessMethodFailedToIssueEventStruct: access_method_failed_to_issue_parse,
+#: Event type -> parse(members, raw): the event, None when a member is spelled as RFC 3339 forbids
+#: (or a member it requires is absent).
+PARSERS: dict[str, Callable[[Any, bytes | str], Any]] = {
+    'access_method.issued': access_method_issued_parse,
+    'access_method.revoked': access_method_revoked_parse,
+    'access_method.card_encoding_required': access_method_card_encoding_required_parse,
+    'access_method.deleted': access_method_deleted_parse,
+    'access_method.reissued': access_method_reissued_parse,
+    'access_method.created': access_method_created_parse,
+    'access_method.delay_in_issuing': access_method_delay_in_issuing_parse,
+    'access_method.failed_to_issue': access_method_failed_to_issue_parse,
 }
 
-#: Event type -> (from_dict(d): the event of orjson's dict ``d``, or None when a member is spelled as
-#: RFC 3339 forbids; the names it declares, ``event_type`` included).
-FROM_DICT: dict[str, tuple[Callable[[dict[str, Any]], Any], frozenset[str]]] = {
-    'access_method.issued': (access_method_issued_from_dict, _KEYS_ACCESS_METHOD_ISSUED),
-    'access_method.revoked': (access_method_revoked_from_dict, _KEYS_ACCESS_METHOD_REVOKED),
-    'access_method.card_encoding_required': (access_method_card_encoding_required_from_dict, _KEYS_ACCESS_METHOD_CARD_ENCODING_REQUIRED),
-    'access_method.deleted': (access_method_deleted_from_dict, _KEYS_ACCESS_METHOD_DELETED),
-    'access_method.reissued': (access_method_reissued_from_dict, _KEYS_ACCESS_METHOD_REISSUED),
-    'access_method.created': (access_method_created_from_dict, _KEYS_ACCESS_METHOD_CREATED),
-    'access_method.delay_in_issuing': (access_method_delay_in_issuing_from_dict, _KEYS_ACCESS_METHOD_DELAY_IN_ISSUING),
-    'access_method.failed_to_issue': (access_method_failed_to_issue_from_dict, _KEYS_ACCESS_METHOD_FAILED_TO_ISSUE),
+#: Event type -> from_dict(d): the event of orjson's dict ``d``, or None when a member is spelled as
+#: RFC 3339 forbids.
+FROM_DICT: dict[str, Callable[[dict[str, Any]], Any]] = {
+    'access_method.issued': access_method_issued_from_dict,
+    'access_method.revoked': access_method_revoked_from_dict,
+    'access_method.card_encoding_required': access_method_card_encoding_required_from_dict,
+    'access_method.deleted': access_method_deleted_from_dict,
+    'access_method.reissued': access_method_reissued_from_dict,
+    'access_method.created': access_method_created_from_dict,
+    'access_method.delay_in_issuing': access_method_delay_in_issuing_from_dict,
+    'access_method.failed_to_issue': access_method_failed_to_issue_from_dict,
 }
 
 #: Event types without a Struct, and why: they are validated by jsonschema-rs.

@@ -15,7 +15,7 @@ import json
 import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Any
+from typing import Any, Callable
 
 from jsonschema import Draft202012Validator
 
@@ -345,12 +345,18 @@ class Differ:
             return frozenset()
         if key in self._domain_active or depth > self._DOMAIN_DEPTH:
             return node.types  # a recursive schema, or too deep: every type it names
+        return self._computed(self._domains, key, self._atoms, builder, node, depth)
+
+    def _computed(self, cache: dict, key: tuple, compute: Callable, builder: Builder, node: Node,
+                  depth: int) -> frozenset[str]:
+        """``compute(builder, node, depth)``, stored in ``cache`` under ``key``; while it runs the
+        key is marked active, so a recursive schema meeting itself gets the caller's fallback."""
         self._domain_active.add(key)
         try:
-            atoms = self._atoms(builder, node, depth)
+            atoms = compute(builder, node, depth)
         finally:
             self._domain_active.discard(key)
-        self._domains[key] = atoms
+        cache[key] = atoms
         return atoms
 
     def _atoms(self, builder: Builder, node: Node, depth: int) -> frozenset[str]:
@@ -490,13 +496,7 @@ class Differ:
         if node.is_false() or key in self._domain_active or depth > self._DOMAIN_DEPTH or node.unknown \
                 or node.unresolved or node.unevaluated_properties or node.unevaluated_items:
             return frozenset()
-        self._domain_active.add(key)
-        try:
-            atoms = self._whole(builder, node, depth)
-        finally:
-            self._domain_active.discard(key)
-        self._universals[key] = atoms
-        return atoms
+        return self._computed(self._universals, key, self._whole, builder, node, depth)
 
     def _whole(self, builder: Builder, node: Node, depth: int) -> frozenset[str]:
         atoms = set(node.types)
@@ -635,7 +635,10 @@ class Differ:
         try:
             probe = self._probe(subsets=False)
             probe.diff(o, n, (), Ctx())
-            result = not any(found.change.rule != "annotation-changed" for found in probe.found)
+            # Equal when no change moves a payload either way (one the types make moot counts not;
+            # the probe is strict and sound both ways). From fa-combinators.
+            result = not any(found.change.unknown or found.change.breaks_forward or found.change.breaks_backward
+                             for found in probe.found)
         finally:
             self._pending.discard(key)
         # "Different" holds whatever was assumed; "equal" may rest on an assumption still
@@ -1276,16 +1279,37 @@ class Differ:
             return len(combo.branches) <= 8 and (combo.kind == "anyOf" or self._disjoint(
                 builder, [builder.node([src]) for src in combo.branches], node.types))
 
+        # So does one (overlapping or not) that accepts whole every type the other side can hold
+        # (not beside unevaluated*: its branches' annotations move what is evaluated).
+        def holds(builder: Builder, combo, other: Node, other_builder: Builder) -> bool:
+            if other.unevaluated_properties or other.unevaluated_items or len(combo.branches) > 8:
+                return False
+            return self._domain(other_builder, other) <= self._combo_whole(builder, combo)
+
         for oc in o.combos[len(pairs):]:
-            idle = union(self.old, oc, o) and any(
-                self._within(self.old.node([src]), n, "forward") for src in oc.branches)
+            idle = (union(self.old, oc, o) and any(
+                self._within(self.old.node([src]), n, "forward") for src in oc.branches)) or (
+                not (o.unevaluated_properties or o.unevaluated_items) and holds(self.old, oc, n, self.new))
             self.emit("any-of-removed", o, n, path, ctx, old=_loc(oc.src, oc.kind), new=_loc(n.origin),
                       old_value=len(oc.branches), effect="none" if idle else None)
         for nc in n.combos[len(pairs):]:
-            idle = union(self.new, nc, n) and any(
-                self._within(o, self.new.node([src]), "backward") for src in nc.branches)
+            idle = (union(self.new, nc, n) and any(
+                self._within(o, self.new.node([src]), "backward") for src in nc.branches)) or (
+                not (n.unevaluated_properties or n.unevaluated_items) and holds(self.new, nc, o, self.old))
             self.emit("any-of-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(nc.src, nc.kind),
                       new_value=len(nc.branches), effect="none" if idle else None)
+
+    def _combo_whole(self, builder: Builder, combo) -> frozenset[str]:
+        """The types of which an ``anyOf``/``oneOf`` accepts every value (a subset), as
+        :meth:`_whole` reads one: a branch holds the type whole (in a ``oneOf``: exactly one,
+        and no other branch can hold a value of it)."""
+        branches = [builder.node([src]) for src in combo.branches]
+        whole = [self._universal(builder, branch) for branch in branches]
+        if combo.kind == "anyOf":
+            return frozenset().union(*whole)
+        domains = [self._domain(builder, branch) for branch in branches]
+        return frozenset(atom for atom in ALL_ATOMS if sum(atom in found for found in whole) == 1
+                         and sum(atom in found for found in domains) == 1)
 
     def _disjoint(self, builder: Builder, branches: list[Node], within: frozenset) -> bool:
         """No instance of the types ``within`` (the enclosing schema's) meets two branches.
@@ -1336,15 +1360,14 @@ class Differ:
             self.emit(rule, o, n, path, ctx, old=_loc(oc.src, oc.kind), new=_loc(nc.src, nc.kind),
                       old_value=oc.kind, new_value=nc.kind)
         if "oneOf" in (oc.kind, nc.kind) and not disjoint:
-            self.guarded("`oneOf` branches that can overlap: a change to one branch can also reject payloads "
-                         "that now match two branches", o, n, _loc(oc.src, oc.kind), _loc(nc.src, nc.kind), path,
-                         ctx, lambda: self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx),
-                         languages_only=True)
+            self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx,
+                           guard="`oneOf` branches that can overlap: a change to one branch can also reject "
+                                 "payloads that now match two branches")
         else:
             self._branches(o, n, oc, nc, old_branches, new_branches, path, ctx, union=True)
 
     def _branches(self, o: Node, n: Node, oc, nc, old_branches: list[Node], new_branches: list[Node],
-                  path: tuple, inner: Ctx, union: bool = False) -> None:
+                  path: tuple, inner: Ctx, union: bool = False, guard: str | None = None) -> None:
         old_left = list(range(len(old_branches)))
         new_left = list(range(len(new_branches)))
         matches: list[tuple[int, int]] = []
@@ -1392,20 +1415,59 @@ class Differ:
             forward, backward = (not gains, not losses) if inner.polarity > 0 else (not losses, not gains)
             self._clear(start, forward, backward)
 
-        for i, j in sorted(matches):
-            start = len(self.found)
+        # Under union semantics a value of a type another branch accepts whole, on both sides,
+        # meets the whole on both whatever branches ``i``/``j`` say: a change only such values
+        # see moves nothing (an equivalence, so it holds under a `not` too). Not where the
+        # enclosing schema has unevaluated*: which branches match moves what is evaluated.
+        evaluated = o.unevaluated_properties or o.unevaluated_items or n.unevaluated_properties \
+            or n.unevaluated_items
+        # ``guard``: branches that can overlap (a `oneOf`); a change there is undecided, except in
+        # a matched pair whose types (of either version) no other branch of either version can
+        # hold: a value of those types meets the `oneOf` exactly when it meets that branch (on
+        # both sides), and one of other types meets neither branch, so the pair is compared as
+        # it stands (an equivalence for both directions, sound under a `not` too).
+        isolated: list[tuple[int, int]] = []
+        if guard is not None and oc.kind == nc.kind == "oneOf" and len(old_branches) * len(new_branches) <= 64:
+            old_domains = [self._domain(self.old, branch) for branch in old_branches]
+            new_domains = [self._domain(self.new, branch) for branch in new_branches]
+            for i, j in sorted(matches):
+                others = frozenset().union(*(old_domains[k] for k in range(len(old_branches)) if k != i),
+                                           *(new_domains[k] for k in range(len(new_branches)) if k != j))
+                if not ((old_domains[i] | new_domains[j]) & others):
+                    isolated.append((i, j))
+        for i, j in isolated:
+            matches.remove((i, j))
             self.diff(old_branches[i], new_branches[j], path, inner)
-            covered(i, j, start)
-        for j in new_left:
-            start = len(self.found)
-            self.emit("any-of-branch-added", o, n, path, inner, old=_loc(oc.src, oc.kind),
-                      new=_loc(nc.branches[j]), new_value=nc.branches[j].contents)
-            covered(None, j, start)
-        for i in old_left:
-            start = len(self.found)
-            self.emit("any-of-branch-removed", o, n, path, inner, old=_loc(oc.branches[i]),
-                      new=_loc(nc.src, nc.kind), old_value=oc.branches[i].contents)
-            covered(i, None, start)
+
+        def rest() -> None:
+            for i, j in sorted(matches):
+                start = len(self.found)
+                branch_ctx = inner
+                if union and not evaluated and len(old_branches) * len(new_branches) <= 64:
+                    held = frozenset().union(*(self._universal(self.old, old_branches[k])
+                                               for k in range(len(old_branches)) if k != i)) \
+                        & frozenset().union(*(self._universal(self.new, new_branches[k])
+                                              for k in range(len(new_branches)) if k != j))
+                    if held:
+                        branch_ctx = replace(inner, domain=inner.domain - held)
+                self.diff(old_branches[i], new_branches[j], path, branch_ctx)
+                covered(i, j, start)
+            for j in new_left:
+                start = len(self.found)
+                self.emit("any-of-branch-added", o, n, path, inner, old=_loc(oc.src, oc.kind),
+                          new=_loc(nc.branches[j]), new_value=nc.branches[j].contents)
+                covered(None, j, start)
+            for i in old_left:
+                start = len(self.found)
+                self.emit("any-of-branch-removed", o, n, path, inner, old=_loc(oc.branches[i]),
+                          new=_loc(nc.src, nc.kind), old_value=oc.branches[i].contents)
+                covered(i, None, start)
+
+        if guard is None:
+            rest()
+        else:
+            self.guarded(guard, o, n, _loc(oc.src, oc.kind), _loc(nc.src, nc.kind), path, inner, rest,
+                         languages_only=True)
 
     def _within(self, o: Node, n: Node, direction: str) -> bool:
         """Nothing breaks ``direction`` between ``o`` and ``n`` (``forward``: ``n`` ⊆ ``o``;
@@ -1467,18 +1529,39 @@ class Differ:
         pairs = list(zip(o.conditionals, n.conditionals))
         for a, b in pairs:
             if not self.equivalent(self.old.node([a.if_]), self.new.node([b.if_])):
+                forms = self._reduced(self.old, a), self._reduced(self.new, b)
+                if forms[0] is not None and forms[1] is not None:
+                    # Each conditional is exactly a plain conjunction (its `then`, its `else`,
+                    # `if` and `then`, or nothing): compare those, as any other subschema here.
+                    self.diff(self.old.node(forms[0], a.src), self.new.node(forms[1], b.src), path, ctx)
+                    continue
+                if [] in forms:  # one side accepts everything: only the other side's can shut out
+                    removed = forms[1] == []
+                    self.emit("conditional-removed" if removed else "conditional-added", o, n, path, ctx,
+                              old=_loc(a.if_), new=_loc(b.if_), old_value=a.if_.contents, new_value=b.if_.contents,
+                              message="the `if` condition changed so that the "
+                                      + ("new" if removed else "old") + " conditional accepts everything")
+                    continue
                 shape = self._shape(self.old, a), self._shape(self.new, b)
                 if shape[0] != shape[1] or shape[0] is None:
                     # `if: I, then: T` (no `else`) is `not I or T`: with the same T on both sides,
                     # a wider I only adds values that must meet T (it tightens), so the `if`s are
                     # compared under a `not`; `if: I, else: E` (no `then`) is `I or E` likewise.
                     shape = (self._same_branch(a.then, b.then, a.else_, b.else_, "not-if")
-                             or self._same_branch(a.else_, b.else_, a.then, b.then, "if"),) * 2
+                             or self._same_branch(a.else_, b.else_, a.then, b.then, "if")
+                             or self._same_else_then_never(a, b),) * 2
                 if shape[0] == shape[1] and shape[0] is not None:
                     # Both read as `true`, as the `if` itself, or as its negation: compare that.
                     if shape[0] != "true":
                         flipped = replace(ctx, polarity=-ctx.polarity) if shape[0] == "not-if" else ctx
                         self.diff(self.old.node([a.if_]), self.new.node([b.if_]), path, flipped)
+                    continue
+                pieces = self._monotone_pieces(a, b)
+                if pieces:
+                    # The conditional moves one way with each piece (a `not if` or the `if`, and
+                    # the branch that applies): a break needs a piece that moved that way.
+                    for old_part, new_part, negated in pieces:
+                        self.diff(old_part, new_part, path, replace(ctx, polarity=-ctx.polarity) if negated else ctx)
                     continue
                 self.emit("undecidable", o, n, path, ctx, old=_loc(a.if_), new=_loc(b.if_),
                           old_value=a.if_.contents, new_value=b.if_.contents,
@@ -1501,6 +1584,79 @@ class Differ:
         for b in n.conditionals[len(pairs):]:
             self.emit("conditional-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(b.src, "if"),
                       effect="none" if self._idle(self.new, b, n) else None)
+
+    def _conditional_whole(self, builder: Builder, conditional) -> frozenset[str]:
+        """The types of which an ``if``/``then``/``else`` accepts every value (a subset), as
+        :meth:`_whole` reads a conditional."""
+        condition = builder.node([conditional.if_])
+        then_whole = self._universal(builder, builder.node([conditional.then])) if conditional.then else ALL_ATOMS
+        else_whole = self._universal(builder, builder.node([conditional.else_])) if conditional.else_ else ALL_ATOMS
+        return frozenset((then_whole | (ALL_ATOMS - self._domain(builder, condition)))
+                         & (else_whole | self._universal(builder, condition)))
+
+    def _reduced(self, builder: Builder, conditional) -> list[Src] | None:
+        """The conditional as a plain conjunction of sources, where it is exactly one: ``[]``
+        when it accepts everything; its ``else`` when ``if`` matches nothing; its ``then`` when
+        ``if`` matches everything or ``then`` and ``else`` mean the same; ``if`` and ``then``
+        when ``else`` accepts nothing ``if`` lets through; ``else`` when ``then`` accepts nothing
+        ``if`` matches and ``if`` nothing ``else`` accepts; ``None`` otherwise. Each reading is
+        an equivalence (it holds for both directions), so it is sound under non-monotone
+        constructs too. Ported from fa-combinators onto the value domains."""
+        then, else_ = conditional.then, conditional.else_
+        condition = builder.node([conditional.if_])
+        if self._conditional_whole(builder, conditional) == ALL_ATOMS:
+            return []
+        if_eff, if_total = self._domain(builder, condition), self._universal(builder, condition)
+        if not if_eff:
+            return [else_] if else_ is not None else []
+        if if_total == ALL_ATOMS or (then is not None and else_ is not None and self._same_side(builder, then, else_)):
+            return [then] if then is not None else []
+        else_eff = self._domain(builder, builder.node([else_])) if else_ is not None else ALL_ATOMS
+        if not (else_eff - if_total):
+            return [conditional.if_] + ([then] if then is not None else [])
+        if then is not None and not self._domain(builder, builder.node([then, conditional.if_])) and not (
+                if_eff & else_eff):
+            return [else_] if else_ is not None else []
+        return None
+
+    def _same_side(self, builder: Builder, a: Src, b: Src) -> bool:
+        """Two subschemas of one version admit the same instances, as far as the engine can tell."""
+        if a.base == b.base and canon(a.contents) == canon(b.contents):
+            return True
+        probe = Differ(builder, builder, "strict")
+        probe.diff(builder.node([a]), builder.node([b]), (), Ctx())
+        return not any(found.change.rule != "annotation-changed" for found in probe.found)
+
+    def _monotone_pieces(self, a, b) -> list[tuple[Node, Node, bool]] | None:
+        """Where both conditionals have one shape, the pieces they are monotone in:
+        ``not if or then`` (no `else`, or one accepting everything), ``if or else`` (likewise
+        `then`) and ``not if and else`` (a `then` that never holds where its `if` matches),
+        as ``(old, new, under a not)``; ``None`` otherwise."""
+        def part(builder: Builder, src: Src | None, at: Src) -> Node:
+            return builder.node([src] if src is not None else [], at)
+
+        def trivial(builder: Builder, src: Src | None) -> bool:
+            return src is None or builder.node([src]).is_true()
+
+        sides = ((self.old, a), (self.new, b))
+        ifs = (self.old.node([a.if_]), self.new.node([b.if_]))
+        if all(trivial(builder, c.else_) for builder, c in sides):
+            return [(*ifs, True), (part(self.old, a.then, a.src), part(self.new, b.then, b.src), False)]
+        if all(trivial(builder, c.then) for builder, c in sides):
+            return [(*ifs, False), (part(self.old, a.else_, a.src), part(self.new, b.else_, b.src), False)]
+        if all(c.then is not None and not self._domain(builder, builder.node([c.then, c.if_])) for builder, c in sides):
+            return [(*ifs, True), (part(self.old, a.else_, a.src), part(self.new, b.else_, b.src), False)]
+        return None
+
+    def _same_else_then_never(self, a, b) -> str | None:
+        """``"not-if"`` when both ``else``s mean the same and neither ``then`` accepts a value
+        its ``if`` matches: each conditional is ``not if and else``."""
+        if a.else_ is None or b.else_ is None or a.then is None or b.then is None:
+            return None
+        for builder, conditional in ((self.old, a), (self.new, b)):
+            if self._domain(builder, builder.node([conditional.then, conditional.if_])):
+                return None
+        return "not-if" if self.equivalent(self.old.node([a.else_]), self.new.node([b.else_])) else None
 
     def _same_branch(self, old_kept: Src | None, new_kept: Src | None, old_other: Src | None,
                      new_other: Src | None, shape: str) -> str | None:

@@ -63,6 +63,20 @@ _READ = frozenset({b"content-type", b"content-length", b"content-encoding", b"tr
 _ONCE = _READ - {b"transfer-encoding"}
 
 
+def _line_writer() -> Callable[[float, str], None] | None:
+    """The ``write_line`` of ``serve``'s handler while the logger is as ``serve`` set it up: that handler alone
+    (at INFO), no filters, no propagation, the standard record factory. Otherwise None: records go through
+    ``logging``, where other handlers, filters and formats see them."""
+    handlers = log.handlers
+    if len(handlers) != 1 or log.propagate or log.filters or logging.getLogRecordFactory() is not logging.LogRecord:
+        return None
+    handler = handlers[0]
+    if handler.filters or handler.level > logging.INFO:
+        return None
+    line_writer = getattr(handler, "line_writer", None)
+    return None if line_writer is None else line_writer()
+
+
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"error": code, "message": message}
 
@@ -148,6 +162,8 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
     The app's ``store`` attribute is the store it uses.
     """
     verifier = secret if isinstance(secret, Verifier) else Verifier(secret)
+    if type(max_problems) is not int or max_problems < 1:  # else every invalid body would be a 500
+        raise ValueError(f"max_problems must be a positive int, not {max_problems!r}")
     if retention_seconds < verifier.tolerance_seconds + lease_seconds:
         raise ValueError(f"retention_seconds ({retention_seconds:g}) must outlast the timestamp tolerance and the lease "
                          f"({verifier.tolerance_seconds + lease_seconds:g} s): a replay still inside the tolerance would be handled again")
@@ -174,7 +190,12 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
         if log.isEnabledFor(logging.INFO):
             fields = {"outcome": outcome, "event_id": event_id, "event_type": event_type, "webhook_id": msg_id,
                       "handler_ms": None if handler_ms is None else round(handler_ms, 1)}
-            log.info("delivery %s", orjson.dumps(fields).decode(), extra={"delivery": fields})
+            text = orjson.dumps(fields).decode()
+            write_line = _line_writer()
+            if write_line is not None:  # serve's own log setup: the same line, without a LogRecord
+                write_line(time.time(), "delivery " + text)
+            else:
+                log.info("delivery %s", text, extra={"delivery": fields})
 
     held: dict[tuple[str, str], float] = {}  # claims whose handler runs: (event id, token) -> when claimed
     # Handled events the store could not record as done (it was down when the handler returned):
@@ -202,10 +223,14 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
 
     async def renew_held() -> None:
         """One task per app and loop renews every claim held longer than a third of the lease, and
-        retries the completions the store missed (every ``RECORD_RETRY_SECONDS`` at most)."""
+        retries the completions the store missed (every ``RECORD_RETRY_SECONDS`` at most). It ends
+        after a whole period with nothing held: a handler that returns at once (most do) then finds
+        it still running, rather than starting a task of its own that would end at its first step."""
         loop = asyncio.get_running_loop()
-        while held or unrecorded:
+        while True:
             await asyncio.sleep(min(lease_seconds / 3, RECORD_RETRY_SECONDS) if unrecorded else lease_seconds / 3)
+            if not held and not unrecorded:
+                return
             if unrecorded:
                 await record_unrecorded(loop)
             due = [key for key, since in list(held.items()) if loop.time() - since >= lease_seconds / 3]
@@ -228,6 +253,8 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
             await record_unrecorded(asyncio.get_running_loop())
             for event_id, _ in unrecorded:
                 log.error("event %s was handled but could not be recorded (the store is down): a later copy runs it again", event_id)
+        if renewer and not renewer[0].done() and renewer[0].get_loop() is asyncio.get_running_loop() and not held and not unrecorded:
+            renewer[0].cancel()  # idle: nothing left to renew or record
         close = getattr(claims, "close", None)
         if close is not None:
             await close()
@@ -375,6 +402,16 @@ async def _joined(send: Send, chunks: list[bytes], size: int, max_bytes: int) ->
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+def _replaying(first: dict[str, Any], receive: Receive) -> Receive:
+    """``receive`` that gives ``first`` (already received) before the next messages."""
+    pending = [first]
+
+    async def replay() -> dict[str, Any]:
+        return pending.pop() if pending else await receive()
+
+    return replay
+
+
 async def _read_untimed(receive: Receive, send: Send, max_bytes: int) -> bytes | None:
     received = await _receive_chunks(receive, max_bytes)
     return None if received is None else await _joined(send, *received, max_bytes)
@@ -389,7 +426,13 @@ async def _read_body(receive: Receive, send: Send, max_bytes: int, timeout: floa
     cancellation can only land on a ``receive()`` of ``_receive_chunks`` inside the ``try`` below.
     """
     if timeout is None:
-        return await _read_untimed(receive, send, max_bytes)
+        message = await receive()  # most bodies come in one message: take it without the chunk loop
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            body = message.get("body", b"")
+            if len(body) <= max_bytes:
+                return body
+            return await _joined(send, [], len(body), max_bytes)  # answers 413
+        return await _read_untimed(_replaying(message, receive), send, max_bytes)
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     expired = False
