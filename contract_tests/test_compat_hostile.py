@@ -118,6 +118,10 @@ def test_nesting_jsonschema_handles_is_compared(keyword):
     ({"type": "string", "pattern": "("}, "/pattern", "is not a 'regex'"),       # got a verdict
     ({"properties": {"a": {"patternProperties": {"[": {}}}}}, "/properties/a/patternProperties/[", "regex"),
     ({"items": [{}]}, "/items", "is not of type"),                              # draft-07 tuple under 2020-12
+    # audit-compat: Python's json reads `Infinity`/`NaN`; a bound of inf was an OverflowError traceback
+    ({"type": "integer", "maximum": float("inf")}, "/maximum", "not a JSON number"),
+    ({"type": "number", "minimum": float("-inf")}, "/minimum", "not a JSON number"),
+    ({"properties": {"a": {"const": float("nan")}}}, "/properties/a/const", "not a JSON number"),
 ])
 def test_invalid_schema_is_refused(schema, pointer, needle):
     for old, new, side in ((schema, {}, "old"), ({}, schema, "new")):
