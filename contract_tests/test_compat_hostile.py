@@ -118,6 +118,10 @@ def test_nesting_jsonschema_handles_is_compared(keyword):
     ({"type": "string", "pattern": "("}, "/pattern", "is not a 'regex'"),       # got a verdict
     ({"properties": {"a": {"patternProperties": {"[": {}}}}}, "/properties/a/patternProperties/[", "regex"),
     ({"items": [{}]}, "/items", "is not of type"),                              # draft-07 tuple under 2020-12
+    # audit-compat: Python's json reads `Infinity`/`NaN`; a bound of inf was an OverflowError traceback
+    ({"type": "integer", "maximum": float("inf")}, "/maximum", "not a JSON number"),
+    ({"type": "number", "minimum": float("-inf")}, "/minimum", "not a JSON number"),
+    ({"properties": {"a": {"const": float("nan")}}}, "/properties/a/const", "not a JSON number"),
 ])
 def test_invalid_schema_is_refused(schema, pointer, needle):
     for old, new, side in ((schema, {}, "old"), ({}, schema, "new")):
@@ -189,3 +193,45 @@ def test_example_refused_by_its_own_schema_still_gives_a_witness():
     instance = widened[0].witness.instance
     assert instance["code"] is None
     assert Draft202012Validator(new).is_valid(instance) and not Draft202012Validator(old).is_valid(instance)
+
+
+# -- formats beside counted repetitions (audit-compat) --------------------------------------------
+IBAN = "^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"
+BASE64 = "^(?:[A-Za-z0-9+/]{4}){1,500}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+
+
+@pytest.mark.parametrize("pattern", [IBAN, BASE64], ids=["iban", "base64"])
+def test_format_beside_a_counted_repetition_skips_greenery(pattern, monkeypatch):
+    """Guards: a `format` added beside a pattern with a counted repetition compared the two as
+    languages through greenery's unbounded ``to_fsm`` (5 s for the IBAN pattern, over 20 s for
+    the base64 one, a `{1,500}`), the hang issue 12 names. The pattern's automaton is now
+    determinised under a bound; greenery's ``to_fsm`` is never called, and the verdict holds:
+    no UUID matches either pattern (no hyphen), so the new schema accepts no string."""
+    import greenery.rxelems
+
+    from access_events.compat import _languages
+
+    calls = []
+    original = greenery.rxelems.Pattern.to_fsm
+
+    def counted(self, *args, **kwargs):
+        calls.append(str(self)[:40])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(greenery.rxelems.Pattern, "to_fsm", counted)
+    _languages._pattern_fsm.cache_clear()
+    old = {"type": "string", "pattern": pattern}
+    report = compare(old, {**old, "format": "uuid"}, direction="full", policy="strict")
+    assert not calls, f"greenery's to_fsm ran on {calls}"
+    assert "format-added" in rules(report)
+    assert {d for d in ("forward", "backward") if any(c.breaks(d) for c in report.changes)} == {"backward"}
+    assert all(change.witness is not None for change in report.changes if change.breaks("backward")), report.changes
+
+
+def test_pattern_automaton_bound_leaves_the_question_open():
+    """Guards: past its bound the bounded determinisation answers "undecided" (None), never
+    a guess and never an unbounded wait."""
+    from access_events.compat import _languages
+
+    assert _languages._pattern_fsm("^(?:a|b)*a(?:a|b){14}$") is None  # 2**15 deterministic states
+    assert _languages._pattern_fsm(IBAN) is not None

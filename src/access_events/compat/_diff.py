@@ -109,15 +109,29 @@ def _describe(rule: str, path: tuple, old_value: Any, new_value: Any) -> str:
     return f"{summary}{values}{where}"
 
 
+def _exact_int(value: Any) -> bool:
+    """A positive integer divisor jsonschema tests exactly for every number: ``instance %
+    divisor`` is exact for an int instance, and for a float one Python converts the divisor
+    to a float first, so it must be one exactly (``9007199254740992.0 % 9007199254740993``
+    is ``0.0``: the divisor rounds to ``2**53``)."""
+    if type(value) is not int or value <= 0:
+        return False
+    try:
+        return float(value) == value
+    except OverflowError:
+        return False
+
+
 def _exact_divisor(value: Any) -> bool:
     """jsonschema's ``multipleOf`` test with this divisor is exact divisibility: an integer
-    (``instance % divisor``, exact in Python for ints and floats alike), or a float ``2**-k``
+    a float can hold exactly (``instance % divisor``, exact in Python for ints and floats
+    alike, :func:`_exact_int`), or a float ``2**-k``
     (``k >= 0``), by which dividing is an exact scaling that cannot underflow; when it
     overflows, jsonschema falls back to exact fractions."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     if isinstance(value, int):
-        return True
+        return _exact_int(value)
     if not math.isfinite(value) or value <= 0 or value > 1:
         return False
     ratio = Fraction(value)
@@ -406,9 +420,11 @@ class Differ:
     def _no_numbers(node: Node) -> set[str]:
         """The number atoms the bounds and ``multipleOf`` leave no value of."""
         gone: set[str] = set()
-        integers = [m for m, _ in node.multiple_of.values() if type(m) is int and m > 0]
-        if integers:  # `x % m` is exact for ints and floats alike: a multiple of an int is whole
+        if any(type(m) is int and m > 0 for m, _ in node.multiple_of.values()):
+            # `x % m` is zero only for a whole `x` (a float `m` beyond 2**53 is whole too)
             gone.add("fraction")
+        # Only the divisors every number is tested against exactly say which integers remain.
+        integers = [m for m, _ in node.multiple_of.values() if _exact_int(m)]
         if node.lower is None or node.upper is None:
             return gone
         low, high = _number(node.lower[0]), _number(node.upper[0])
@@ -919,7 +935,7 @@ class Differ:
         whole = "fraction" not in (o.types | n.types) or "fraction" not in ctx.domain
         # An integer `multipleOf` both versions keep: a bound counts as the multiple it reaches.
         step = math.lcm(*[value[0] for key, value in o.multiple_of.items()
-                          if key in n.multiple_of and type(value[0]) is int and value[0] > 0] or [1])
+                          if key in n.multiple_of and _exact_int(value[0])] or [1])
 
         def rounded(bound: tuple, lower: bool) -> int:
             edge = _integer_bound(bound[0], bound[1], lower)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 import threading
@@ -105,6 +106,27 @@ def _bad_pattern(document: Any) -> tuple[list, str] | None:
     return None
 
 
+def _value_at(document: Any, path: list) -> Any:
+    for part in path:
+        document = document[part]
+    return document
+
+
+def _non_finite(document: Any) -> list | None:
+    """The path to the first ``Infinity``/``-Infinity``/``NaN`` in ``document``: not JSON
+    numbers, though Python's ``json`` reads them (and the comparison's arithmetic cannot)."""
+    stack: list[tuple[Any, list]] = [(document, [])]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            return path
+        if isinstance(value, dict):
+            stack.extend((child, path + [key]) for key, child in value.items())
+        elif isinstance(value, list):
+            stack.extend((child, path + [index]) for index, child in enumerate(value))
+    return None
+
+
 def check_document(document: Any, name: str, depth: int = 0) -> None:
     """Refuse a document that is not a valid schema of its dialect (2020-12 unless its
     ``$schema`` names another), with the metaschema validator's message and JSON pointer.
@@ -116,6 +138,10 @@ def check_document(document: Any, name: str, depth: int = 0) -> None:
     """
     if not isinstance(document, (dict, bool)):
         raise CompatInputError(f"{name}: a schema is a JSON object or a boolean, not {type(document).__name__}")
+    where = _non_finite(document)
+    if where is not None:
+        raise CompatInputError(f"{name}: not a valid JSON Schema at {_pointer(where)}: "
+                               f"{_value_at(document, where)!r} is not a JSON number (JSON has no Infinity or NaN)")
     try:
         import jsonschema_rs
 

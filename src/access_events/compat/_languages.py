@@ -68,19 +68,55 @@ def _fsms(formats: frozenset, patterns: frozenset, bound: int) -> tuple | None:
     return tuple(found)
 
 
-@functools.lru_cache(maxsize=512)
-def _pattern_fsm(pattern: str):  # -> greenery.Fsm | None
-    """A schema's ``pattern`` as a greenery automaton over whole strings, with the search's
-    meaning ``_regex`` gives it (an unanchored side spans anything; ``$`` also matches before
-    a final newline, as in Python). None when ``_regex`` would not compare it either."""
-    try:
-        import greenery
+#: Deterministic states (and subset moves) one pattern's automaton may take here before the
+#: question is left undecided (the caller then compares keyword by keyword, as without formats).
+_MAX_DFA_STATES = 2_000
+_MAX_DFA_WORK = 400_000
 
-        head, tail, core = _regex._anchored_form(pattern)
-        fsm = greenery.parse(("" if head else ".*") + "(" + core + ")" + ("\n?" if tail else ".*")).to_fsm()
-    except Exception:  # _regex.Undecidable, and greenery's own errors on syntax it lacks
+
+@functools.lru_cache(maxsize=512)
+def _pattern_fsm(pattern: str) -> "_Dfa | None":
+    """A schema's ``pattern`` as a deterministic automaton over whole strings, with the search's
+    meaning ``_regex`` gives it (an unanchored side spans anything; ``$`` also matches before
+    a final newline, as in Python). None when ``_regex`` would not compare it either, or when
+    determinising it outgrows :data:`_MAX_DFA_STATES`/:data:`_MAX_DFA_WORK`.
+
+    The subset construction runs here, bounded, on ``_regex``'s Thompson automaton: greenery's
+    ``to_fsm`` minimises after every step with no bound (``^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$``
+    took 5 s, a base64 pattern with ``{1,500}`` minutes), the hang issue 12 names."""
+    nfa = _regex._compile(pattern)
+    if isinstance(nfa, str):
         return None
-    return fsm if len(fsm.states) <= _regex._MAX_STATES else None
+    cuts = sorted({point for ranges in nfa.classes for low, high in ranges for point in (low, high + 1)}
+                  | {0, 0x110000})
+    runs = list(zip(cuts, cuts[1:]))
+    # per run, the NFA class indices containing it
+    members = [frozenset(i for i, ranges in enumerate(nfa.classes) if any(a <= low <= b for a, b in ranges))
+               for low, _end in runs]
+    classes = [_Class(((low, end - 1),)) for low, end in runs]
+    start = _regex._closure(nfa, [nfa.start])
+    numbers, transitions, finals, todo = {start: 0}, {}, set(), [start]
+    work = 0
+    while todo:
+        current = todo.pop()
+        number = numbers[current]
+        if nfa.final in current:
+            finals.add(number)
+        moves = transitions.setdefault(number, {})
+        for charclass, allowed in zip(classes, members):
+            targets = [t for s in current for c, t in nfa.edges[s] if c in allowed]
+            work += len(current) + len(targets)
+            if work > _MAX_DFA_WORK:
+                return None
+            if targets:
+                following = _regex._closure(nfa, targets)
+                if following not in numbers:
+                    if len(numbers) >= _MAX_DFA_STATES:
+                        return None
+                    numbers[following] = len(numbers)
+                    todo.append(following)
+                moves[charclass] = numbers[following]
+    return _Dfa(classes, 0, finals, transitions)
 
 
 class _Class:

@@ -495,7 +495,14 @@ def _absorb(node: Node, src: Src, unwrap: bool = True, fold: bool = False) -> No
             if node.upper is None or (bound[0], not bound[1]) < (node.upper[0], not node.upper[1]):
                 node.upper = bound
     if isinstance(contents.get("multipleOf"), (int, float)):
-        node.multiple_of.setdefault(canon(contents["multipleOf"]), (contents["multipleOf"], src))
+        divisor = contents["multipleOf"]
+        # `3` and `3.0` are equal JSON numbers but not the same test for jsonschema: an int
+        # divisor is exact (`x % 3`), a float one divides in floating point (`x / 3.0`, which
+        # rounds integers beyond 2**53), so a whole float above 1 is its own divisor. (`1.0`
+        # and `1` agree: both hold for every whole number.)
+        key = ("float", canon(divisor)) if isinstance(divisor, float) and divisor.is_integer() and divisor > 1 \
+            else canon(divisor)
+        node.multiple_of.setdefault(key, (divisor, src))
     for name in contents.get("required", ()) if isinstance(contents.get("required"), list) else ():
         node.required.setdefault(name, src)
     if any(keyword in contents for keyword in ("properties", "patternProperties", "additionalProperties")):

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import Iterable, Iterator, Literal
+from typing import Callable, Iterable, Iterator, Literal
 
 Relation = Literal["equal", "narrower", "wider", "overlap"]
 
@@ -317,10 +317,12 @@ def _pick(intervals: list[tuple[int, int]]) -> str:
     return chr(intervals[0][0])
 
 
-def _walk(patterns: tuple[str, ...], names: frozenset[str] = frozenset()) -> Iterator[tuple[str, tuple[bool, ...], bool]]:
+def _walk(patterns: tuple[str, ...], names: frozenset[str] = frozenset()) -> Iterator[tuple[Callable[[], str], tuple[bool, ...], bool]]:
     """Breadth-first over the product of the patterns' automata (and a trie of ``names``):
-    for each product state reached, the shortest string reaching it, which patterns match
-    that string, and whether it is one of ``names``. Shortest strings first.
+    for each product state reached, the shortest string reaching it (a function that spells
+    it: spelling costs the string's length, so spelling every state of a deep walk, as for
+    ``{1,500}``, was quadratic), which patterns match that string, and whether it is one of
+    ``names``. Shortest strings first.
 
     Raises :class:`Undecidable` for a pattern that cannot be compiled, and at the bound.
     """
@@ -353,7 +355,7 @@ def _walk(patterns: tuple[str, ...], names: frozenset[str] = frozenset()) -> Ite
         following = []
         for state in frontier:
             subsets, prefix = state
-            yield (spell(state), tuple(nfa.final in subset for nfa, subset in zip(nfas, subsets)),
+            yield (functools.partial(spell, state), tuple(nfa.final in subset for nfa, subset in zip(nfas, subsets)),
                    prefix is not None and prefix in names)
             for char, classes in atoms:
                 step = []
@@ -393,7 +395,7 @@ def _strings(accept: tuple[str, ...], reject: tuple[str, ...], limit: int,
         for text, matched, named in _walk(patterns, avoid):
             if named or not all(matched[:len(accept)]) or any(matched[len(accept):]):
                 continue
-            found.append(text)
+            found.append(text())
             if len(found) >= limit:
                 break
     except Undecidable as error:
@@ -464,7 +466,7 @@ def regions(patterns: tuple[str, ...], avoid: frozenset[str] = frozenset()) -> d
         for text, matched, named in _walk(patterns, avoid):
             key = frozenset(p for p, hit in zip(patterns, matched) if hit)
             if key and not named and key not in found:
-                found[key] = text
+                found[key] = text()
     except Undecidable as error:
         _REASONS[patterns] = str(error)
         return None
