@@ -175,6 +175,16 @@ def test_any_of_thousands_of_consts():
     assert compare(old, new, direction="backward").compatible
 
 
+def test_a_branch_added_at_the_end_of_thousands_gets_its_witness():
+    """Guards: the second witness round built a node for every branch of a 3,000-branch `anyOf`
+    (6 s, each node re-reading all 3,000) and ran out of candidates before the added last one:
+    no witness. It now tries the first and last few branches."""
+    old = {"anyOf": [{"const": i} for i in range(3000)]}
+    new = {"anyOf": [{"const": i} for i in range(3001)]}
+    (change,) = compare(old, new, direction="forward").changes
+    assert change.witness is not None and change.witness.instance == 3000, change
+
+
 def test_example_refused_by_its_own_schema_still_gives_a_witness():
     """An ``examples`` value the schema itself refuses (OpenAPI's ``example: null`` on an object,
     translated to ``examples: [null]``) must not leave the witness search without a valid base
