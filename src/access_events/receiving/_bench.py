@@ -239,7 +239,9 @@ def in_process_breakdown(payload: dict, count: int) -> dict[str, float]:
         "bare ASGI app": per_call(lambda: asyncio.run(drive(bare_app))),
         "signature check (HMAC-SHA256, headers)": per_call(lambda: [verifier.check(h["webhook-id"], h["webhook-timestamp"],
                                                                                   h["webhook-signature"], b) for h, b in values]),
-        "parse_event": per_call(lambda: [parse_event(b) for _, b in values]),
+        # (each event dropped at once: 20,000 live events make the collector walk the heap of a
+        # long `make bench` process; with 2 million other objects, 7.5 µs a call against 4.7)
+        "parse_event": per_call(lambda: [parse_event(b) and None for _, b in values]),
         "claim + complete (memory store)": per_call(lambda: asyncio.run(claims())),
         "receiver, no handler (no claim)": per_call(lambda: asyncio.run(drive(create_app(SECRET, body_timeout=None)))),
         "receiver, async no-op handler": per_call(lambda: asyncio.run(drive(create_app(SECRET, handlers=noop_handler, body_timeout=None)))),
