@@ -530,27 +530,13 @@ class Differ:
         for combo in node.combos:
             if not atoms:
                 break
-            branches = [builder.node([src]) for src in combo.branches]
-            whole = [self._universal(builder, branch, depth + 1) for branch in branches]
-            if combo.kind == "anyOf":
-                atoms &= frozenset().union(*whole)
-            else:  # exactly one branch: one holds every value of the type, no other holds any
-                domains = [self._domain(builder, branch, depth + 1) for branch in branches]
-                atoms &= {atom for atom in ALL_ATOMS if sum(atom in found for found in whole) == 1
-                          and sum(atom in found for found in domains) == 1}
+            atoms &= self._combo_whole(builder, combo, depth)
         for src in node.nots:
             atoms -= self._domain(builder, builder.node([src]), depth + 1)
         for conditional in node.conditionals:
             if not atoms:
                 break
-            condition = builder.node([conditional.if_])
-            then_whole = self._universal(builder, builder.node([conditional.then]), depth + 1) \
-                if conditional.then else ALL_ATOMS
-            else_whole = self._universal(builder, builder.node([conditional.else_]), depth + 1) \
-                if conditional.else_ else ALL_ATOMS
-            # a value the `if` matches meets `then`, one it does not meets `else`
-            atoms &= (then_whole | (ALL_ATOMS - self._domain(builder, condition, depth + 1))) & (
-                else_whole | self._universal(builder, condition, depth + 1))
+            atoms &= self._conditional_whole(builder, conditional, depth)
         return frozenset(atoms)
 
     # -- finite places: decided by validating every value ---------------------------------
@@ -1299,15 +1285,15 @@ class Differ:
             self.emit("any-of-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(nc.src, nc.kind),
                       new_value=len(nc.branches), effect="none" if idle else None)
 
-    def _combo_whole(self, builder: Builder, combo) -> frozenset[str]:
+    def _combo_whole(self, builder: Builder, combo, depth: int = -1) -> frozenset[str]:
         """The types of which an ``anyOf``/``oneOf`` accepts every value (a subset), as
         :meth:`_whole` reads one: a branch holds the type whole (in a ``oneOf``: exactly one,
-        and no other branch can hold a value of it)."""
+        and no other branch can hold a value of it). ``depth``: the enclosing node's."""
         branches = [builder.node([src]) for src in combo.branches]
-        whole = [self._universal(builder, branch) for branch in branches]
+        whole = [self._universal(builder, branch, depth + 1) for branch in branches]
         if combo.kind == "anyOf":
             return frozenset().union(*whole)
-        domains = [self._domain(builder, branch) for branch in branches]
+        domains = [self._domain(builder, branch, depth + 1) for branch in branches]
         return frozenset(atom for atom in ALL_ATOMS if sum(atom in found for found in whole) == 1
                          and sum(atom in found for found in domains) == 1)
 
@@ -1585,14 +1571,16 @@ class Differ:
             self.emit("conditional-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(b.src, "if"),
                       effect="none" if self._idle(self.new, b, n) else None)
 
-    def _conditional_whole(self, builder: Builder, conditional) -> frozenset[str]:
+    def _conditional_whole(self, builder: Builder, conditional, depth: int = -1) -> frozenset[str]:
         """The types of which an ``if``/``then``/``else`` accepts every value (a subset), as
-        :meth:`_whole` reads a conditional."""
+        :meth:`_whole` reads a conditional: a value the ``if`` matches meets ``then``, one it
+        does not meets ``else``. ``depth``: the enclosing node's."""
+        below = depth + 1
         condition = builder.node([conditional.if_])
-        then_whole = self._universal(builder, builder.node([conditional.then])) if conditional.then else ALL_ATOMS
-        else_whole = self._universal(builder, builder.node([conditional.else_])) if conditional.else_ else ALL_ATOMS
-        return frozenset((then_whole | (ALL_ATOMS - self._domain(builder, condition)))
-                         & (else_whole | self._universal(builder, condition)))
+        then_whole = self._universal(builder, builder.node([conditional.then]), below) if conditional.then else ALL_ATOMS
+        else_whole = self._universal(builder, builder.node([conditional.else_]), below) if conditional.else_ else ALL_ATOMS
+        return frozenset((then_whole | (ALL_ATOMS - self._domain(builder, condition, below)))
+                         & (else_whole | self._universal(builder, condition, below)))
 
     def _reduced(self, builder: Builder, conditional) -> list[Src] | None:
         """The conditional as a plain conjunction of sources, where it is exactly one: ``[]``
