@@ -40,9 +40,8 @@ def _check_max_problems(max_problems: Any) -> None:
 
 def _decoded_and_validated(data: Any, max_bytes: int, max_problems: int | None = None) -> tuple[str, Any]:
     """The event type and decoded payload of ``data``; raises InvalidEvent / UnknownEventType.
-    Only a caller's mapping, not text this package decoded, can hold non-JSON values."""
-    if max_problems is not None:
-        _check_max_problems(max_problems)
+    Only a caller's mapping, not text this package decoded, can hold non-JSON values.
+    ``max_problems`` was checked by the caller (``parse_event``, ``validate_event``)."""
     instance = decode(data, max_bytes)
     return validated(instance, trusted=not isinstance(data, Mapping), max_problems=max_problems), instance
 

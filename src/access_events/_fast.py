@@ -303,12 +303,6 @@ def loaded(data: bytes | str) -> Any | None:
         return None
 
 
-def one_pass(data: bytes | str) -> Any | None:
-    """Tier 1: the event when either route takes ``data``, else None."""
-    event = (declared(data) or decoded(data)) if _decode_struct is not None else None
-    return loaded(data) if event is None else event
-
-
 def parse_raw(data: Any, max_bytes: int) -> Any | None:
     """The event of raw ``data`` (bytes or str) when it is plainly valid; None sends the
     caller to the full path (also for any other type)."""
