@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
+from statistics import median
 
 SECRET = "whsec_" + base64.b64encode(b"a-32-byte-secret-for-the-bench!!").decode()
 _KEY = base64.b64decode(SECRET.removeprefix("whsec_"))
@@ -262,12 +263,6 @@ def in_process_breakdown(payload: dict, count: int) -> dict[str, float]:
     return results
 
 
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def receiver_load(payload: dict, quick: bool) -> dict:
     """Requests per second and server CPU per request of the bare app and the receiver, in alternating rounds.
 
@@ -299,8 +294,8 @@ def receiver_load(payload: dict, quick: bool) -> dict:
                 statuses[status] = statuses.get(status, 0) + number
         cpus = [run["server_cpu_us_per_request"] for run in runs]
         results["runs"][name] = {
-            "requests_per_second": round(_median([run["requests_per_second"] for run in runs])),
-            "server_cpu_us_per_request": round(_median(cpus), 1) if None not in cpus else None,
+            "requests_per_second": round(median([run["requests_per_second"] for run in runs])),
+            "server_cpu_us_per_request": round(median(cpus), 1) if None not in cpus else None,
             "answered": sum(run["answered"] for run in runs), "statuses": statuses,
             "rounds": [{"requests_per_second": run["requests_per_second"], "server_cpu_us_per_request": run["server_cpu_us_per_request"]}
                        for run in runs]}
