@@ -27,6 +27,8 @@ import json
 import random
 from typing import Any, Iterator
 
+from compat_fuzz import get, put  # path helpers only; the generator here is its own
+
 TYPES = ("null", "boolean", "integer", "number", "string", "array", "object")
 NAMES = ("a", "b", "x1", "10")
 PATTERNS = ("^x", "^[0-9]+$", "^a$", "b$", "^.{2,3}$", "^[a-z]+$")
@@ -183,19 +185,6 @@ def paths(schema: Any, path: tuple = ()) -> Iterator[tuple]:
         elif key in ("items", "contains", "not", "if", "then", "else", "additionalProperties", "propertyNames",
                      "unevaluatedProperties", "unevaluatedItems"):
             yield from paths(value, path + (key,))
-
-
-def get(schema: Any, path: tuple) -> Any:
-    for key in path:
-        schema = schema[key]
-    return schema
-
-
-def put(root: Any, path: tuple, value: Any) -> Any:
-    if not path:
-        return value
-    get(root, path[:-1])[path[-1]] = value
-    return root
 
 
 MOVABLE = ("type", "minimum", "maximum", "exclusiveMinimum", "multipleOf", "minLength", "maxLength", "pattern",
