@@ -273,7 +273,11 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
     text_structs: dict[tuple[str, ...], str] = {}
     if included:
         body.append("\n\nclass Members(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):\n")
-        body.append("    \"\"\"The members of every event in ``PARSERS`` (see ``DECODER``).\"\"\"\n\n    event_type: str\n")
+        # the event types as a Literal: msgspec hands back the Literal's own string (no new one, its
+        # hash cached for the ``PARSERS`` lookup) and refuses any other type (the dict route's then)
+        tags = ", ".join(repr(t) for t in included)
+        body.append("    \"\"\"The members of every event in ``PARSERS`` (see ``DECODER``).\"\"\"\n\n"
+                    f"    event_type: Literal[{tags}]\n")
         body += [f"    {n}: {members[n].typed if n in members_required else _optional(members[n].typed)}\n" for n in sorted(members)]
         body.append("\n\nclass MembersOpen(Members, forbid_unknown_fields=False):\n"
                     "    \"\"\"The same members, members no event declares skipped (see ``OPEN_DECODER``).\"\"\"\n")

@@ -15,7 +15,7 @@ Events missing here are in ``NOT_EXACT``, with the reason.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any, Callable, Literal
 from uuid import UUID
 
 from msgspec import Meta, Struct
@@ -44,7 +44,7 @@ _set = object.__setattr__
 class Members(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
     """The members of every event in ``PARSERS`` (see ``DECODER``)."""
 
-    event_type: str
+    event_type: Literal['access_method.issued', 'access_method.revoked', 'access_method.card_encoding_required', 'access_method.deleted', 'access_method.reissued', 'access_method.created', 'access_method.delay_in_issuing', 'access_method.failed_to_issue']
     access_grant_ids: list[UUID]
     access_grant_keys: list[str] = None
     access_method_id: UUID
