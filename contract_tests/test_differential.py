@@ -280,6 +280,11 @@ def _raw_cases() -> list[tuple[str, bytes]]:
         ("duplicate date-time, invalid last", member(created + ', "created_at": "2025-01-01 00:00:00Z"')),
         ("duplicate date-time, valid last", member('"created_at": "2025-01-01 00:00:00Z", ' + created)),
         ("duplicate event type", member('"event_type": "access_method.revoked"')),
+        # Members' event_type is a Literal of the event types: msgspec checks each occurrence
+        ("duplicate event type, an unknown one first", b'{"event_type": "access_method.nope", ' + BASE_TEXT[1:].encode()),
+        ("duplicate event type, an unknown one last", member('"event_type": "access_method.nope"')),
+        ("unknown event type", member('"event_type": "access_method.nope"').replace(b'"access_method.issued"', b'"access_method.nope"')),
+        ("event type of another family", member('"event_type": "lock.unlocked"').replace(b'"access_method.issued"', b'"lock.unlocked"')),
         ("event type an array", member('"event_type": []')),
         ("event type an object", member('"event_type": {}')),
         ("event type a number", member('"event_type": 1')),
