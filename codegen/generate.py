@@ -21,6 +21,7 @@ Usage: python codegen/generate.py [--schemas DIR] [--out DIR] [--check]
 from __future__ import annotations
 
 import argparse
+import ast
 import difflib
 import filecmp
 import importlib.metadata
@@ -220,6 +221,31 @@ def _init_module(evs: list[Event]) -> str:
     return "".join(out)
 
 
+def field_orders(package: Path) -> dict[str, list[str]]:
+    """Each generated dataclass's field names in ``dataclasses.fields`` order, read from the
+    modules datamodel-codegen wrote into ``package``: a base class's fields first, in its
+    order; a field the subclass declares again keeps its base's place (how ``dataclass``
+    orders them). The Struct plans fill ``__dict__`` in this order, so ``vars(event)`` is the
+    same whichever path built the event. Read with ``ast``, not by importing the half-written
+    package."""
+    classes: dict[str, tuple[list[str], list[str]]] = {}
+    for path in sorted(package.glob("*.py")):
+        for node in ast.parse(path.read_text("utf-8")).body:
+            if isinstance(node, ast.ClassDef):
+                names = [item.target.id for item in node.body if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)]
+                classes[node.name] = ([b.id for b in node.bases if isinstance(b, ast.Name)], names)
+
+    def order(name: str) -> list[str]:
+        bases, names = classes[name]
+        result: list[str] = []
+        for base in bases:
+            if base in classes:
+                result += [n for n in order(base) if n not in result]
+        return result + [n for n in names if n not in result]
+
+    return {name: order(name) for name in classes}
+
+
 def generate(schemas: Path, out: Path) -> None:
     installed = importlib.metadata.version("datamodel-code-generator")
     if installed != PINNED:
@@ -241,7 +267,7 @@ def generate(schemas: Path, out: Path) -> None:
     (target / "__init__.py").write_text(_init_module(evs), "utf-8")
     (target / "_convert.py").write_text(_convert_module(evs), "utf-8")
     docs = _load(schemas)
-    (target / "_structs.py").write_text(structs_module(HEADER, evs, docs, lambda file, ref: _resolve(docs, file, ref)), "utf-8")
+    (target / "_structs.py").write_text(structs_module(HEADER, evs, docs, lambda file, ref: _resolve(docs, file, ref), field_orders(target)), "utf-8")
     (target / "py.typed").write_text("", "utf-8")
     for kind in ("bundle", "openapi", "asyncapi", "typescript", "docs", "npm"):
         shutil.rmtree(out / kind, ignore_errors=True)

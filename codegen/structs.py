@@ -210,18 +210,19 @@ def _length_check(name: str, m: Member, required: bool) -> str:
     return f"({check})" if required else f"(s.{name} is None or {check})"
 
 
-def _event_source(ev) -> str:
+def _event_source(ev, order: list[str]) -> str:
     """The statements making ``ev``'s dataclass from a Struct ``s`` holding its members
-    (absent optional ones None)."""
+    (absent optional ones None), ``__dict__`` filled in the dataclass's field ``order`` (as its
+    constructor fills it)."""
     lines = [f"    event = _new({ev.class_name})\n    _set(event, \"__dict__\", {{\n"]
-    for f in ev.fields:
-        value = repr(ev.event_type) if f.name == "event_type" else f"s.{f.name}"
-        lines.append(f"        {f.name!r}: {value},\n")
+    for name in order:
+        value = repr(ev.event_type) if name == "event_type" else f"s.{name}"
+        lines.append(f"        {name!r}: {value},\n")
     lines.append("    })\n    return event\n")
     return "".join(lines)
 
 
-def _translated(resolve, events: list, docs: dict) -> tuple[list, dict[str, str]]:
+def _translated(resolve, events: list, docs: dict, orders: dict[str, list[str]]) -> tuple[list, dict[str, str]]:
     """``(event, members, required)`` of each event with an exact translation; the others' reasons."""
     exact, not_exact = [], {}
     for ev in events:
@@ -232,6 +233,8 @@ def _translated(resolve, events: list, docs: dict) -> tuple[list, dict[str, str]
             declared = {f.name for f in ev.fields} - {"event_type"}
             if set(found) != declared:
                 raise NotExact(f"{ev.file}: members {sorted(set(found) ^ declared)} differ from the dataclass fields")
+            if sorted(orders.get(ev.class_name, ())) != sorted(f.name for f in ev.fields):  # e.g. a name datamodel-codegen renamed
+                raise NotExact(f"{ev.file}: the dataclass {ev.class_name} has the fields {orders.get(ev.class_name)}, the schema {[f.name for f in ev.fields]}")
             if required - set(found) - {"event_type"}:  # lint's required-undeclared; no Struct field would hold it
                 raise NotExact(f"{ev.file}: required {sorted(required - set(found) - {'event_type'})} not declared in properties")
         except NotExact as exc:
@@ -263,9 +266,10 @@ def members_struct(exact: list) -> tuple[dict[str, Member], set[str], list[str]]
     return members, required or set(), included
 
 
-def structs_module(header: str, events: list, docs: dict, resolve) -> str:
-    """The source of ``_structs.py`` for ``events`` (``generate.Event``s) of the catalog ``docs``."""
-    exact, not_exact = _translated(resolve, events, docs)
+def structs_module(header: str, events: list, docs: dict, resolve, orders: dict[str, list[str]]) -> str:
+    """The source of ``_structs.py`` for ``events`` (``generate.Event``s) of the catalog ``docs``;
+    ``orders`` maps each dataclass name to its fields in ``dataclasses.fields`` order."""
+    exact, not_exact = _translated(resolve, events, docs, orders)
     members, members_required, included = members_struct(exact)
     body: list[str] = []
     plans: list[str] = []
@@ -306,7 +310,7 @@ def structs_module(header: str, events: list, docs: dict, resolve) -> str:
             body.append(f"\n\n_{name.lower()} = Decoder({name}).decode\n")
         spelled = [n for n in texts if found[n].date_time]
         assign = "text = " if spelled else ""
-        event = _event_source(ev)
+        event = _event_source(ev, orders[ev.class_name])
 
         def text_checks(call: str) -> None:
             """The lax members read again as text by ``call``, then held to RFC 3339's spelling."""

@@ -32,7 +32,6 @@ import jsonschema_rs
 import msgspec
 import orjson
 import simdjson
-from access_events_models import EVENT_CLASSES
 from access_events_models._convert import FROM_DICT
 from access_events_models._structs import DECODER as _STRUCTS
 from access_events_models._structs import MEMBER_COUNT as _MEMBER_COUNT
@@ -230,14 +229,21 @@ def is_valid(event_type: str, instance: dict[str, Any]) -> bool:
 def build(event_type: str, instance: dict[str, Any]) -> Any:
     """The dataclass of a validated event.
 
-    msgspec converts the common case; the generated converter takes what msgspec refuses
-    on purpose (a leap second, a date-time that rounds past year 9999) and gives the
-    documented result.
+    The event's Struct plan converts the common case (msgspec's ``convert`` straight into the
+    dataclass is not used: it leaves absent optional members out of ``__dict__`` and keeps the
+    payload's key order, so ``vars(event)`` would differ from the raw routes'); the generated
+    converter takes what msgspec refuses on purpose (a leap second, a date-time that rounds
+    past year 9999) and gives the documented result.
     """
-    try:
-        return _convert(instance, EVENT_CLASSES[event_type])
-    except (_ConvertError, UnicodeError):  # UnicodeError: a caller's mapping with a lone surrogate in a key
-        return FROM_DICT[event_type](instance)
+    plan = _STRUCT_FROM_DICT.get(event_type)
+    if plan is not None:
+        try:
+            event = plan(instance)
+        except (_ConvertError, UnicodeError):  # UnicodeError: a caller's mapping with a lone surrogate in a key
+            event = None
+        if event is not None:
+            return event
+    return FROM_DICT[event_type](instance)
 
 
 def _admissible(data: Any, max_bytes: int) -> bool:

@@ -108,17 +108,17 @@ def access_method_issued_parse(s: Members, raw: bytes | str) -> AccessMethodIssu
         return None
     event = _new(AccessMethodIssuedEvent)
     _set(event, "__dict__", {
-        'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': s.access_grant_keys,
-        'access_method_id': s.access_method_id,
-        'code': s.code,
-        'created_at': s.created_at,
-        'event_description': s.event_description,
         'event_id': s.event_id,
-        'event_type': 'access_method.issued',
-        'is_backup_code': s.is_backup_code,
-        'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
+        'created_at': s.created_at,
+        'occurred_at': s.occurred_at,
+        'event_type': 'access_method.issued',
+        'access_method_id': s.access_method_id,
+        'access_grant_ids': s.access_grant_ids,
+        'event_description': s.event_description,
+        'access_grant_keys': s.access_grant_keys,
+        'code': s.code,
+        'is_backup_code': s.is_backup_code,
     })
     return event
 
@@ -135,17 +135,17 @@ def access_method_issued_from_dict(d: dict[str, Any]) -> AccessMethodIssuedEvent
         return None
     event = _new(AccessMethodIssuedEvent)
     _set(event, "__dict__", {
-        'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': s.access_grant_keys,
-        'access_method_id': s.access_method_id,
-        'code': s.code,
-        'created_at': s.created_at,
-        'event_description': s.event_description,
         'event_id': s.event_id,
-        'event_type': 'access_method.issued',
-        'is_backup_code': s.is_backup_code,
-        'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
+        'created_at': s.created_at,
+        'occurred_at': s.occurred_at,
+        'event_type': 'access_method.issued',
+        'access_method_id': s.access_method_id,
+        'access_grant_ids': s.access_grant_ids,
+        'event_description': s.event_description,
+        'access_grant_keys': s.access_grant_keys,
+        'code': s.code,
+        'is_backup_code': s.is_backup_code,
     })
     return event
 
@@ -171,15 +171,15 @@ def access_method_revoked_parse(s: Members, raw: bytes | str) -> AccessMethodRev
         return None
     event = _new(AccessMethodRevokedEvent)
     _set(event, "__dict__", {
-        'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': s.access_grant_keys,
-        'access_method_id': s.access_method_id,
-        'created_at': s.created_at,
-        'event_description': s.event_description,
         'event_id': s.event_id,
-        'event_type': 'access_method.revoked',
-        'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
+        'created_at': s.created_at,
+        'occurred_at': s.occurred_at,
+        'event_type': 'access_method.revoked',
+        'access_method_id': s.access_method_id,
+        'access_grant_ids': s.access_grant_ids,
+        'event_description': s.event_description,
+        'access_grant_keys': s.access_grant_keys,
     })
     return event
 
@@ -196,15 +196,15 @@ def access_method_revoked_from_dict(d: dict[str, Any]) -> AccessMethodRevokedEve
         return None
     event = _new(AccessMethodRevokedEvent)
     _set(event, "__dict__", {
-        'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': s.access_grant_keys,
-        'access_method_id': s.access_method_id,
-        'created_at': s.created_at,
-        'event_description': s.event_description,
         'event_id': s.event_id,
-        'event_type': 'access_method.revoked',
-        'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
+        'created_at': s.created_at,
+        'occurred_at': s.occurred_at,
+        'event_type': 'access_method.revoked',
+        'access_method_id': s.access_method_id,
+        'access_grant_ids': s.access_grant_ids,
+        'event_description': s.event_description,
+        'access_grant_keys': s.access_grant_keys,
     })
     return event
 
@@ -230,15 +230,15 @@ def access_method_card_encoding_required_parse(s: Members, raw: bytes | str) -> 
         return None
     event = _new(AccessMethodCardEncodingRequiredEvent)
     _set(event, "__dict__", {
-        'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': s.access_grant_keys,
-        'access_method_id': s.access_method_id,
-        'created_at': s.created_at,
-        'event_description': s.event_description,
         'event_id': s.event_id,
-        'event_type': 'access_method.card_encoding_required',
-        'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
+        'created_at': s.created_at,
+        'occurred_at': s.occurred_at,
+        'event_type': 'access_method.card_encoding_required',
+        'access_method_id': s.access_method_id,
+        'access_grant_ids': s.access_grant_ids,
+        'event_description': s.event_description,
+        'access_grant_keys': s.access_grant_keys,
     })
     return event
 
@@ -255,15 +255,15 @@ def access_method_card_encoding_required_from_dict(d: dict[str, Any]) -> AccessM
         return None
     event = _new(AccessMethodCardEncodingRequiredEvent)
     _set(event, "__dict__", {
-        'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': s.access_grant_keys,
-        'access_method_id': s.access_method_id,
-        'created_at': s.created_at,
-        'event_description': s.event_description,
         'event_id': s.event_id,
-        'event_type': 'access_method.card_encoding_required',
-        'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
+        'created_at': s.created_at,
+        'occurred_at': s.occurred_at,
+        'event_type': 'access_method.card_encoding_required',
+        'access_method_id': s.access_method_id,
+        'access_grant_ids': s.access_grant_ids,
+        'event_description': s.event_description,
+        'access_grant_keys': s.access_grant_keys,
     })
     return event
 
@@ -289,15 +289,15 @@ def access_method_deleted_parse(s: Members, raw: bytes | str) -> AccessMethodDel
         return None
     event = _new(AccessMethodDeletedEvent)
     _set(event, "__dict__", {
-        'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': s.access_grant_keys,
-        'access_method_id': s.access_method_id,
-        'created_at': s.created_at,
-        'event_description': s.event_description,
         'event_id': s.event_id,
-        'event_type': 'access_method.deleted',
-        'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
+        'created_at': s.created_at,
+        'occurred_at': s.occurred_at,
+        'event_type': 'access_method.deleted',
+        'access_method_id': s.access_method_id,
+        'access_grant_ids': s.access_grant_ids,
+        'event_description': s.event_description,
+        'access_grant_keys': s.access_grant_keys,
     })
     return event
 
@@ -314,15 +314,15 @@ def access_method_deleted_from_dict(d: dict[str, Any]) -> AccessMethodDeletedEve
         return None
     event = _new(AccessMethodDeletedEvent)
     _set(event, "__dict__", {
-        'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': s.access_grant_keys,
-        'access_method_id': s.access_method_id,
-        'created_at': s.created_at,
-        'event_description': s.event_description,
         'event_id': s.event_id,
-        'event_type': 'access_method.deleted',
-        'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
+        'created_at': s.created_at,
+        'occurred_at': s.occurred_at,
+        'event_type': 'access_method.deleted',
+        'access_method_id': s.access_method_id,
+        'access_grant_ids': s.access_grant_ids,
+        'event_description': s.event_description,
+        'access_grant_keys': s.access_grant_keys,
     })
     return event
 
@@ -350,17 +350,17 @@ def access_method_reissued_parse(s: Members, raw: bytes | str) -> AccessMethodRe
         return None
     event = _new(AccessMethodReissuedEvent)
     _set(event, "__dict__", {
-        'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': s.access_grant_keys,
-        'access_method_id': s.access_method_id,
-        'code': s.code,
-        'created_at': s.created_at,
-        'event_description': s.event_description,
         'event_id': s.event_id,
-        'event_type': 'access_method.reissued',
-        'is_backup_code': s.is_backup_code,
-        'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
+        'created_at': s.created_at,
+        'occurred_at': s.occurred_at,
+        'event_type': 'access_method.reissued',
+        'access_method_id': s.access_method_id,
+        'access_grant_ids': s.access_grant_ids,
+        'event_description': s.event_description,
+        'access_grant_keys': s.access_grant_keys,
+        'code': s.code,
+        'is_backup_code': s.is_backup_code,
     })
     return event
 
@@ -377,17 +377,17 @@ def access_method_reissued_from_dict(d: dict[str, Any]) -> AccessMethodReissuedE
         return None
     event = _new(AccessMethodReissuedEvent)
     _set(event, "__dict__", {
-        'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': s.access_grant_keys,
-        'access_method_id': s.access_method_id,
-        'code': s.code,
-        'created_at': s.created_at,
-        'event_description': s.event_description,
         'event_id': s.event_id,
-        'event_type': 'access_method.reissued',
-        'is_backup_code': s.is_backup_code,
-        'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
+        'created_at': s.created_at,
+        'occurred_at': s.occurred_at,
+        'event_type': 'access_method.reissued',
+        'access_method_id': s.access_method_id,
+        'access_grant_ids': s.access_grant_ids,
+        'event_description': s.event_description,
+        'access_grant_keys': s.access_grant_keys,
+        'code': s.code,
+        'is_backup_code': s.is_backup_code,
     })
     return event
 
@@ -413,15 +413,15 @@ def access_method_created_parse(s: Members, raw: bytes | str) -> AccessMethodCre
         return None
     event = _new(AccessMethodCreatedEvent)
     _set(event, "__dict__", {
-        'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': s.access_grant_keys,
-        'access_method_id': s.access_method_id,
-        'created_at': s.created_at,
-        'event_description': s.event_description,
         'event_id': s.event_id,
-        'event_type': 'access_method.created',
-        'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
+        'created_at': s.created_at,
+        'occurred_at': s.occurred_at,
+        'event_type': 'access_method.created',
+        'access_method_id': s.access_method_id,
+        'access_grant_ids': s.access_grant_ids,
+        'event_description': s.event_description,
+        'access_grant_keys': s.access_grant_keys,
     })
     return event
 
@@ -438,15 +438,15 @@ def access_method_created_from_dict(d: dict[str, Any]) -> AccessMethodCreatedEve
         return None
     event = _new(AccessMethodCreatedEvent)
     _set(event, "__dict__", {
-        'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': s.access_grant_keys,
-        'access_method_id': s.access_method_id,
-        'created_at': s.created_at,
-        'event_description': s.event_description,
         'event_id': s.event_id,
-        'event_type': 'access_method.created',
-        'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
+        'created_at': s.created_at,
+        'occurred_at': s.occurred_at,
+        'event_type': 'access_method.created',
+        'access_method_id': s.access_method_id,
+        'access_grant_ids': s.access_grant_ids,
+        'event_description': s.event_description,
+        'access_grant_keys': s.access_grant_keys,
     })
     return event
 
@@ -472,15 +472,15 @@ def access_method_delay_in_issuing_parse(s: Members, raw: bytes | str) -> Access
         return None
     event = _new(AccessMethodDelayInIssuingEvent)
     _set(event, "__dict__", {
-        'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': s.access_grant_keys,
-        'access_method_id': s.access_method_id,
-        'created_at': s.created_at,
-        'event_description': s.event_description,
         'event_id': s.event_id,
-        'event_type': 'access_method.delay_in_issuing',
-        'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
+        'created_at': s.created_at,
+        'occurred_at': s.occurred_at,
+        'event_type': 'access_method.delay_in_issuing',
+        'access_method_id': s.access_method_id,
+        'access_grant_ids': s.access_grant_ids,
+        'event_description': s.event_description,
+        'access_grant_keys': s.access_grant_keys,
     })
     return event
 
@@ -497,15 +497,15 @@ def access_method_delay_in_issuing_from_dict(d: dict[str, Any]) -> AccessMethodD
         return None
     event = _new(AccessMethodDelayInIssuingEvent)
     _set(event, "__dict__", {
-        'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': s.access_grant_keys,
-        'access_method_id': s.access_method_id,
-        'created_at': s.created_at,
-        'event_description': s.event_description,
         'event_id': s.event_id,
-        'event_type': 'access_method.delay_in_issuing',
-        'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
+        'created_at': s.created_at,
+        'occurred_at': s.occurred_at,
+        'event_type': 'access_method.delay_in_issuing',
+        'access_method_id': s.access_method_id,
+        'access_grant_ids': s.access_grant_ids,
+        'event_description': s.event_description,
+        'access_grant_keys': s.access_grant_keys,
     })
     return event
 
@@ -531,15 +531,15 @@ def access_method_failed_to_issue_parse(s: Members, raw: bytes | str) -> AccessM
         return None
     event = _new(AccessMethodFailedToIssueEvent)
     _set(event, "__dict__", {
-        'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': s.access_grant_keys,
-        'access_method_id': s.access_method_id,
-        'created_at': s.created_at,
-        'event_description': s.event_description,
         'event_id': s.event_id,
-        'event_type': 'access_method.failed_to_issue',
-        'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
+        'created_at': s.created_at,
+        'occurred_at': s.occurred_at,
+        'event_type': 'access_method.failed_to_issue',
+        'access_method_id': s.access_method_id,
+        'access_grant_ids': s.access_grant_ids,
+        'event_description': s.event_description,
+        'access_grant_keys': s.access_grant_keys,
     })
     return event
 
@@ -556,15 +556,15 @@ def access_method_failed_to_issue_from_dict(d: dict[str, Any]) -> AccessMethodFa
         return None
     event = _new(AccessMethodFailedToIssueEvent)
     _set(event, "__dict__", {
-        'access_grant_ids': s.access_grant_ids,
-        'access_grant_keys': s.access_grant_keys,
-        'access_method_id': s.access_method_id,
-        'created_at': s.created_at,
-        'event_description': s.event_description,
         'event_id': s.event_id,
-        'event_type': 'access_method.failed_to_issue',
-        'occurred_at': s.occurred_at,
         'workspace_id': s.workspace_id,
+        'created_at': s.created_at,
+        'occurred_at': s.occurred_at,
+        'event_type': 'access_method.failed_to_issue',
+        'access_method_id': s.access_method_id,
+        'access_grant_ids': s.access_grant_ids,
+        'event_description': s.event_description,
+        'access_grant_keys': s.access_grant_keys,
     })
     return event
 
