@@ -223,11 +223,12 @@ def _init_module(evs: list[Event]) -> str:
 
 def field_orders(package: Path) -> dict[str, list[str]]:
     """Each generated dataclass's field names in ``dataclasses.fields`` order, read from the
-    modules datamodel-codegen wrote into ``package``: a base class's fields first, in its
-    order; a field the subclass declares again keeps its base's place (how ``dataclass``
-    orders them). The Struct plans fill ``__dict__`` in this order, so ``vars(event)`` is the
-    same whichever path built the event. Read with ``ast``, not by importing the half-written
-    package."""
+    modules datamodel-codegen wrote into ``package``, as ``dataclass`` collects them: along the
+    class's MRO reversed (an ``allOf`` of two ``$ref``s gives two bases: the second one's fields
+    come first), each base's fields in its own order, then the class's own; a field declared
+    again keeps its first place. The Struct plans fill ``__dict__`` in this order, so
+    ``vars(event)`` is the same whichever path built the event. Read with ``ast``, not by
+    importing the half-written package."""
     classes: dict[str, tuple[list[str], list[str]]] = {}
     for path in sorted(package.glob("*.py")):
         for node in ast.parse(path.read_text("utf-8")).body:
@@ -235,13 +236,25 @@ def field_orders(package: Path) -> dict[str, list[str]]:
                 names = [item.target.id for item in node.body if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)]
                 classes[node.name] = ([b.id for b in node.bases if isinstance(b, ast.Name)], names)
 
+    def mro(name: str) -> list[str]:
+        """Python's C3 linearisation over the generated classes (other bases hold no fields)."""
+        bases = [b for b in classes[name][0] if b in classes]
+        pending = [mro(b) for b in bases] + [bases]
+        result = [name]
+        while any(pending):
+            pending = [seq for seq in pending if seq]
+            head = next((seq[0] for seq in pending if not any(seq[0] in other[1:] for other in pending)), None)
+            if head is None:
+                raise CodegenError(f"class {name}: no consistent method resolution order")
+            result.append(head)
+            pending = [seq[1:] if seq[0] == head else seq for seq in pending]
+        return result
+
     def order(name: str) -> list[str]:
-        bases, names = classes[name]
-        result: list[str] = []
-        for base in bases:
-            if base in classes:
-                result += [n for n in order(base) if n not in result]
-        return result + [n for n in names if n not in result]
+        found: dict[str, None] = {}
+        for cls in reversed(mro(name)):
+            found.update((n, None) for n in classes[cls][1] if n not in found)
+        return list(found)
 
     return {name: order(name) for name in classes}
 

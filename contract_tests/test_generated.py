@@ -219,3 +219,89 @@ def test_an_event_type_declaration_the_tag_does_not_meet_is_refused(declaration)
     found: dict = {}
     structs.properties(lambda f, r: (f, {}), "x.json", doc, "access_method.issued", found, set())
     assert found == {}  # the tag, not a member
+
+
+def _generate_module():
+    sys.path.insert(0, str(ROOT / "codegen"))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(ROOT / "codegen"))
+    return generate
+
+
+# What datamodel-code-generator (the pinned version) writes for an event whose allOf holds two
+# $refs: a dataclass with two bases (checked by hand: issued as allOf [access_method_event, a
+# code_fields definition] gave ``class AccessMethodIssuedEvent(AccessMethodEvent, CodeFields)``),
+# with a field a base declares redeclared, and fields with defaults.
+_MULTIPLE_BASES = {
+    "common_schema.py": '''
+from __future__ import annotations
+from dataclasses import dataclass
+
+@dataclass(frozen=True, kw_only=True)
+class Root:
+    event_id: str
+    event_type: str
+    note: str | None = None
+
+@dataclass(frozen=True, kw_only=True)
+class Base(Root):
+    created_at: str
+    description: str | None = None
+
+@dataclass(frozen=True, kw_only=True)
+class CodeFields(Root):
+    code: str | None = None
+    is_backup_code: bool | None = None
+''',
+    "event_schema.py": '''
+from __future__ import annotations
+from dataclasses import dataclass
+from typing import Literal
+from .common_schema import Base, CodeFields, Root
+
+@dataclass(frozen=True, kw_only=True)
+class Event(Base, CodeFields):
+    event_type: Literal['x']
+    zeta: str | None = None
+
+@dataclass(frozen=True, kw_only=True)
+class Single(Root):
+    event_type: Literal['y']
+    alpha: str
+''',
+}
+
+
+def test_field_orders_is_the_order_dataclasses_gives_with_several_bases(tmp_path):
+    """``generate.field_orders`` (read with ``ast``) must give each class's ``dataclasses.fields``
+    order, which the Struct plans fill ``__dict__`` in: otherwise ``vars(event)`` of an event
+    from the one-pass tier differs in order from one made by the constructor (the generated
+    converter, for a leap second). dataclasses collects fields along the reversed MRO, so with
+    two bases the second base's fields come first; the first version took the bases in the
+    order written (fails on it: ``code`` after ``created_at``)."""
+    import importlib
+    package = tmp_path / "ordered_models"
+    package.mkdir()
+    (package / "__init__.py").write_text("", "utf-8")
+    for name, source in _MULTIPLE_BASES.items():
+        (package / name).write_text(source, "utf-8")
+    orders = _generate_module().field_orders(package)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        for module, classes in (("common_schema", ("Root", "Base", "CodeFields")), ("event_schema", ("Event", "Single"))):
+            loaded = importlib.import_module(f"ordered_models.{module}")
+            for name in classes:
+                assert orders[name] == [f.name for f in dataclasses.fields(getattr(loaded, name))], name
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [m for m in sys.modules if m.startswith("ordered_models")]:
+            del sys.modules[name]
+
+
+def test_field_orders_of_the_generated_dataclasses():
+    """The committed dataclasses: ``field_orders`` gives ``dataclasses.fields``' order for each."""
+    orders = _generate_module().field_orders(ROOT / "generated" / "python" / "access_events_models")
+    for event_type, cls in EVENT_CLASSES.items():
+        assert orders[cls.__name__] == [f.name for f in dataclasses.fields(cls)], event_type
