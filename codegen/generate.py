@@ -172,7 +172,11 @@ def _convert_module(evs: list[Event]) -> str:
                 out.append(f"    {f.name} = get({f.name!r})\n")
         out.append(f"    return {ev.class_name}(\n")
         for f in ev.fields:
-            if f.required:
+            if f.name == "event_type":
+                # the catalog's own string, as every other route gives: a caller's mapping may hold a
+                # str subclass (a StrEnum member) that the schema's const takes
+                value = repr(ev.event_type)
+            elif f.required:
                 value = _expr(_FROM, f.kind, f"d[{f.name!r}]")
                 if f.kind == "list:str":
                     value = f"list(d[{f.name!r}])"

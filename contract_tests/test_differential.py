@@ -10,6 +10,7 @@ the one-pass tier must never take a payload the reference refuses.
 
 from __future__ import annotations
 
+import enum
 import json
 import random
 import uuid
@@ -812,3 +813,23 @@ def test_seeded_raw_payloads_give_the_reference_outcome_on_every_route_and_input
                 assert list(capped[2]) == problems[:limit] and capped[3] == max(len(problems) - limit, 0) and capped[4]
         kinds[expected[0]] += 1
     assert kinds["valid"] > 100 and kinds["invalid"] > 100, kinds
+
+
+class _EventType(str, enum.Enum):
+    ISSUED = "access_method.issued"
+
+
+@pytest.mark.parametrize("created_at", ["2025-01-01T00:00:00.000Z", "2016-12-31T23:59:60Z"], ids=["msgspec", "leap second"])
+@pytest.mark.parametrize("event_type", [_EventType.ISSUED, _Text("access_method.issued")], ids=["str enum", "str subclass"])
+def test_a_mappings_event_type_of_a_str_subclass_gives_the_event_of_its_json(event_type, created_at):
+    """A caller's mapping whose ``event_type`` is a str subclass (a ``StrEnum`` member, valid to
+    jsonschema: it is ``==`` the constant) gives the event the same payload as bytes gives: its
+    ``event_type`` the plain string, so the same repr and vars(). msgspec's convert into the
+    dataclass made it the plain string; since ``build`` takes the Struct plan (whose tag refuses
+    a subclass) the generated converter kept the caller's object (``<_EventType.ISSUED: ...>`` in
+    the repr); on a leap second (the converter's route) it always had."""
+    plain = dict(BASE, created_at=created_at)
+    expected = access_events.parse_event(orjson.dumps(plain))
+    for made in (access_events.parse_event(dict(plain, event_type=event_type)), access_events.from_dict(dict(plain, event_type=event_type))):
+        assert type(made.event_type) is str
+        assert _same(made, expected) and repr(made) == repr(expected)

@@ -32,7 +32,7 @@ def access_method_issued_from_dict(d: dict[str, Any]) -> AccessMethodIssuedEvent
         created_at=parse_rfc3339(d['created_at']),
         event_description=event_description,
         event_id=UUID(d['event_id']),
-        event_type=d['event_type'],
+        event_type='access_method.issued',
         is_backup_code=is_backup_code,
         occurred_at=parse_rfc3339(d['occurred_at']),
         workspace_id=UUID(d['workspace_id']),
@@ -71,7 +71,7 @@ def access_method_revoked_from_dict(d: dict[str, Any]) -> AccessMethodRevokedEve
         created_at=parse_rfc3339(d['created_at']),
         event_description=event_description,
         event_id=UUID(d['event_id']),
-        event_type=d['event_type'],
+        event_type='access_method.revoked',
         occurred_at=parse_rfc3339(d['occurred_at']),
         workspace_id=UUID(d['workspace_id']),
     )
@@ -105,7 +105,7 @@ def access_method_card_encoding_required_from_dict(d: dict[str, Any]) -> AccessM
         created_at=parse_rfc3339(d['created_at']),
         event_description=event_description,
         event_id=UUID(d['event_id']),
-        event_type=d['event_type'],
+        event_type='access_method.card_encoding_required',
         occurred_at=parse_rfc3339(d['occurred_at']),
         workspace_id=UUID(d['workspace_id']),
     )
@@ -139,7 +139,7 @@ def access_method_deleted_from_dict(d: dict[str, Any]) -> AccessMethodDeletedEve
         created_at=parse_rfc3339(d['created_at']),
         event_description=event_description,
         event_id=UUID(d['event_id']),
-        event_type=d['event_type'],
+        event_type='access_method.deleted',
         occurred_at=parse_rfc3339(d['occurred_at']),
         workspace_id=UUID(d['workspace_id']),
     )
@@ -176,7 +176,7 @@ def access_method_reissued_from_dict(d: dict[str, Any]) -> AccessMethodReissuedE
         created_at=parse_rfc3339(d['created_at']),
         event_description=event_description,
         event_id=UUID(d['event_id']),
-        event_type=d['event_type'],
+        event_type='access_method.reissued',
         is_backup_code=is_backup_code,
         occurred_at=parse_rfc3339(d['occurred_at']),
         workspace_id=UUID(d['workspace_id']),
@@ -215,7 +215,7 @@ def access_method_created_from_dict(d: dict[str, Any]) -> AccessMethodCreatedEve
         created_at=parse_rfc3339(d['created_at']),
         event_description=event_description,
         event_id=UUID(d['event_id']),
-        event_type=d['event_type'],
+        event_type='access_method.created',
         occurred_at=parse_rfc3339(d['occurred_at']),
         workspace_id=UUID(d['workspace_id']),
     )
@@ -249,7 +249,7 @@ def access_method_delay_in_issuing_from_dict(d: dict[str, Any]) -> AccessMethodD
         created_at=parse_rfc3339(d['created_at']),
         event_description=event_description,
         event_id=UUID(d['event_id']),
-        event_type=d['event_type'],
+        event_type='access_method.delay_in_issuing',
         occurred_at=parse_rfc3339(d['occurred_at']),
         workspace_id=UUID(d['workspace_id']),
     )
@@ -283,7 +283,7 @@ def access_method_failed_to_issue_from_dict(d: dict[str, Any]) -> AccessMethodFa
         created_at=parse_rfc3339(d['created_at']),
         event_description=event_description,
         event_id=UUID(d['event_id']),
-        event_type=d['event_type'],
+        event_type='access_method.failed_to_issue',
         occurred_at=parse_rfc3339(d['occurred_at']),
         workspace_id=UUID(d['workspace_id']),
     )
