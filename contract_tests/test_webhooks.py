@@ -173,6 +173,25 @@ def test_a_str_body_is_encoded_and_anything_else_is_a_type_error():
         verify_and_parse(json.loads(BODY), signed(), SECRET, now=NOW)
 
 
+def test_a_str_body_with_a_lone_surrogate_is_refused_as_the_package_refuses_it():
+    """A str body (a framework's decoding) holding a surrogate has no UTF-8 encoding:
+    ``verify_and_parse`` and ``Verifier.verify`` raised UnicodeEncodeError (a traceback, not one
+    of the package's errors). Its bytes are those a surrogateescape decoding came from (as the
+    header values are read), so a correctly signed Latin-1 body is the encoding problem
+    ``bytes`` gives, and a surrogate no decoding makes (U+D800) a signature that does not match."""
+    latin1 = BODY.replace(b'"1234"', b'"12\xe9"')
+    text = latin1.decode("utf-8", "surrogateescape")
+    with pytest.raises(InvalidEvent, match="byte 0xe9 at offset") as info:
+        verify_and_parse(text, _hmac_signed(latin1), SECRET, now=NOW)
+    assert [p.keyword for p in info.value.problems] == ["encoding"]
+    assert Verifier(SECRET).verify(text, _hmac_signed(latin1), now=NOW) == "msg_1"
+    lone = BODY.decode().replace("1234", "12\ud800")
+    with pytest.raises(BadSignature):
+        verify_and_parse(lone, signed(), SECRET, now=NOW)
+    with pytest.raises(BadSignature):
+        Verifier(SECRET).verify(lone, signed(), now=NOW)
+
+
 @pytest.mark.parametrize("secret", ["whsec_AA==", "abcd", "whsec_" + base64.b64encode(b"x" * 15).decode(), b"short"])
 def test_secrets_shorter_than_16_bytes_are_refused(secret):
     """Issue 13: ``serve`` started with a 1-byte key. Mutation caught: the length check removed."""

@@ -124,7 +124,7 @@ class Verifier:
             when = "old" if skew > 0 else "in the future"
             raise StaleTimestamp(f"signature timestamp is {abs(int(skew))} s {when}; the tolerance is {self.tolerance_seconds} s")
         if isinstance(body, str):
-            body = body.encode("utf-8")
+            body = _text_bytes(body)
         expected = self._hmac(f"{msg_id}.{timestamp}.".encode("utf-8", "surrogateescape") + body)
         # A producer writes the canonical base64 of the HMAC: compare that text first (no decoding per
         # request); the loop below decodes each entry, for encodings that differ only in padding bits.
@@ -158,9 +158,20 @@ class Verifier:
         return self._webhook.sign(msg_id, datetime.fromtimestamp(timestamp, tz=timezone.utc), body.decode("utf-8"))
 
 
+def _text_bytes(body: str) -> bytes:
+    """The bytes of a str body: UTF-8, and a surrogate as the byte a surrogateescape decoding made
+    it from (as the header values are read); a surrogate no decoding makes (U+D800) as its
+    surrogatepass bytes, which no producer signs. Either way the signature decides, then the
+    bytes' decoding (never a UnicodeEncodeError)."""
+    try:
+        return body.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return body.encode("utf-8", "surrogatepass")
+
+
 def _check_body(body: Any) -> bytes:
     if isinstance(body, str):
-        return body.encode("utf-8")
+        return _text_bytes(body)
     if isinstance(body, (bytes, bytearray, memoryview)):
         return bytes(body)
     raise TypeError(f"verify_and_parse: the body must be the raw request bytes (or str), not {type(body).__name__}")
