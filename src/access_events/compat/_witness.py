@@ -13,6 +13,7 @@ may be masked by another constraint, and the report says the witness is missing.
 from __future__ import annotations
 
 import copy
+import itertools
 from typing import Any, Callable, Iterator
 
 from jsonschema.exceptions import best_match
@@ -356,7 +357,11 @@ def find(change: Change, accepted_by: str, accepting: Node | None, rejecting: No
                         return Witness(instance=instance, accepted_by=accepted_by, error=reason)  # type: ignore[arg-type]
         return None
 
-    found = attempt((base, _candidates(change, accepting, rejecting, builder)) for base in bases)
+    # The candidates depend on the change and its nodes, not on the base: each generator runs
+    # once, and ``itertools.tee`` replays what it made for every base (one copy more is kept
+    # for the second round).
+    candidates = itertools.tee(_candidates(change, accepting, rejecting, builder), len(bases) + 1)
+    found = attempt(zip(bases, candidates))
     if found is not None:
         return found
 
@@ -371,9 +376,11 @@ def find(change: Change, accepted_by: str, accepting: Node | None, rejecting: No
                         continue
                     if filled not in extended:
                         extended.append(filled)
-        for base in extended:
-            yield base, _extra_candidates(change, accepting, rejecting, builder, other)
-            yield base, _candidates(change, accepting, rejecting, builder)
+        extra = itertools.tee(_extra_candidates(change, accepting, rejecting, builder, other), len(extended))
+        again = itertools.tee(candidates[-1], len(extended))
+        for base, first, then in zip(extended, extra, again):
+            yield base, first
+            yield base, then
 
     return attempt(second())
 
