@@ -196,10 +196,12 @@ class Differ:
         #: How often a comparison met a pair already being compared further up (a recursive schema).
         self._cycles = 0
 
-    def _probe(self, subsets: bool = True) -> "Differ":
+    def _probe(self, subsets: bool = True, builder: Builder | None = None) -> "Differ":
         """A differ for a side question (strict policy), sharing this one's caches (the value
-        domains always: they depend on nothing but the nodes)."""
-        probe = Differ(self.old, self.new, "strict")
+        domains always: they depend on nothing but the nodes). ``builder``: both sides are
+        that version's (two subschemas of one document compared); the caches are keyed by
+        node, so they serve that question too."""
+        probe = Differ(builder or self.old, builder or self.new, "strict")
         probe._equivalence, probe._pending = self._equivalence, self._pending
         if subsets:
             probe._subsets, probe._probing, probe._validators = self._subsets, self._probing, self._validators
@@ -1664,7 +1666,7 @@ class Differ:
         """Two subschemas of one version admit the same instances, as far as the engine can tell."""
         if a.base == b.base and canon(a.contents) == canon(b.contents):
             return True
-        probe = Differ(builder, builder, "strict")
+        probe = self._probe(builder=builder)
         probe.diff(builder.node([a]), builder.node([b]), (), Ctx())
         return not any(found.change.rule != "annotation-changed" for found in probe.found)
 
