@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterator
 
 from jsonschema.exceptions import best_match
 
+from .._locate import pointer_tokens
 from . import _languages, _regex
 from ._model import Change, Witness
 from ._normalize import Builder, Node
@@ -113,12 +114,6 @@ def minimal(builder: Builder, node: Node, depth: int = 0, chosen: frozenset = fr
                             examples=examples) for i in range(count)]
         return {"boolean": False, "null": None}[atom]
     return None
-
-
-def _tokens(pointer: str) -> list[str]:
-    if not pointer:
-        return []
-    return [token.replace("~1", "/").replace("~0", "~") for token in pointer[1:].split("/")]
 
 
 def _place(instance: Any, tokens: list[str], value: Any) -> Any:
@@ -332,7 +327,7 @@ def find(change: Change, accepted_by: str, accepting: Node | None, rejecting: No
     When the usual candidates on ``bases`` find nothing, a second round (its own budget)
     tries :func:`_extra_candidates` on the bases and on the bases with the path to the
     change filled in from ``root`` (``other``: the rejecting side's builder)."""
-    tokens = _tokens(change.instance_path)
+    tokens = pointer_tokens(change.instance_path)
     if any(token.startswith("<") for token in tokens):
         return None  # a property *name*, not a value, is what changed
     seen: set[str] = set()
