@@ -624,11 +624,13 @@ class Differ:
                                      (lambda value, validators=validators: all(v.is_valid(value) for v in validators)))
         return self._validators[key]
 
-    def equivalent(self, o: Node, n: Node) -> bool:
-        """Both nodes admit the same instances, as far as this engine can tell."""
+    def equivalent(self, o: Node, n: Node, exact: bool = False) -> bool:
+        """Both nodes admit the same instances, as far as this engine can tell. ``exact``: and
+        the comparison records no change at all (not even one that moves no payload), as for
+        a branch and its own copy."""
         key = (id(o), id(n))
         if key in self._equivalence:
-            return self._equivalence[key]
+            return self._equivalence[key][exact]
         if key in self._pending:
             return True  # assumed while it is being decided (a recursive schema)
         self._pending.add(key)
@@ -639,13 +641,14 @@ class Differ:
             # the probe is strict and sound both ways). From fa-combinators.
             result = not any(found.change.unknown or found.change.breaks_forward or found.change.breaks_backward
                              for found in probe.found)
+            same = result and all(found.change.rule == "annotation-changed" for found in probe.found)
         finally:
             self._pending.discard(key)
         # "Different" holds whatever was assumed; "equal" may rest on an assumption still
         # pending further up, so it is only remembered once nothing is pending.
         if not result or not self._pending:
-            self._equivalence[key] = result
-        return result
+            self._equivalence[key] = (result, same)
+        return same if exact else result
 
     def _diff(self, o: Node, n: Node, path: tuple, ctx: Ctx, became_false: str, became_true: str) -> None:
         if (o.foldable and not n.combos) or (n.foldable and not o.combos):
@@ -1406,11 +1409,18 @@ class Differ:
                     take(i, j)
                 else:
                     same.insert(0, i)
-        for j in list(new_left):
-            for i in old_left:
-                if self.equivalent(old_branches[i], new_branches[j]):
-                    take(i, j)
-                    break
+        # a branch's own copy (no change at all) before one that only moves no payload: with
+        # `{type: string}` and `{type: string, minLength: 0}` on both sides, either pairing moves
+        # nothing, but only the exact one reports nothing
+        if len(old_left) * len(new_left) <= 64:
+            for i, j in self._exact_pairs(old_branches, new_branches, old_left, new_left):
+                take(i, j)
+        for exact in (True, False):
+            for j in list(new_left):
+                for i in old_left:
+                    if self.equivalent(old_branches[i], new_branches[j], exact=exact):
+                        take(i, j)
+                        break
         if len(old_left) == 1 and len(new_left) == 1:
             take(old_left[0], new_left[0])
         def covered(i: int | None, j: int | None, start: int) -> None:
@@ -1486,6 +1496,30 @@ class Differ:
         else:
             self.guarded(guard, o, n, _loc(oc.src, oc.kind), _loc(nc.src, nc.kind), path, inner, rest,
                          languages_only=True)
+
+    def _exact_pairs(self, old_branches: list[Node], new_branches: list[Node], old_left: list[int],
+                     new_left: list[int]) -> list[tuple[int, int]]:
+        """As many (old, new) branch pairs as can be formed of branches that are exact copies
+        (:meth:`equivalent` ``exact``): a greedy pass can take a copy another branch needed
+        (``anyOf: [S, S]`` folds to ``S``, so it copies ``S`` as well as its own reordered
+        copy). Kuhn's augmenting paths, written here: a few lines over at most 64 pairs, where a
+        graph library would be a new dependency for one call."""
+        edges = {j: [i for i in old_left if self.equivalent(old_branches[i], new_branches[j], exact=True)]
+                 for j in new_left}
+        owner: dict[int, int] = {}  # old index -> new index
+
+        def claim(j: int, seen: set[int]) -> bool:
+            for i in edges[j]:
+                if i not in seen:
+                    seen.add(i)
+                    if i not in owner or claim(owner[i], seen):
+                        owner[i] = j
+                        return True
+            return False
+
+        for j in new_left:
+            claim(j, set())
+        return sorted((i, j) for i, j in owner.items())
 
     def _isolated(self, start: int, at: int, others: frozenset) -> bool:
         """Every change found since ``start`` (in one matched pair of overlapping ``oneOf``
