@@ -29,7 +29,9 @@ def pointer_from_path(path: Iterable[str | int]) -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
-def _tokens(pointer: str) -> list[str]:
+def pointer_tokens(pointer: str) -> list[str]:
+    """The reference tokens of an RFC 6901 pointer, unescaped (``~1`` → ``/``, ``~0`` → ``~``):
+    the inverse of :func:`pointer_from_path` (indexes stay strings)."""
     if pointer == "":
         return []
     if not pointer.startswith("/"):
@@ -121,7 +123,7 @@ def line_of(text: str, pointer: str) -> int:
     When the pointer goes further than the document, the line of the deepest value that
     exists is returned, so a "missing key" finding points at the object lacking it.
     """
-    tokens = _tokens(pointer)
+    tokens = pointer_tokens(pointer)
     pos = _skip_ws(text, 0)
     try:
         for token in tokens:
@@ -179,7 +181,7 @@ def lines_of(text: str, pointers: Iterable[str], start: int = 0) -> list[int]:
     for pointer in pointers:
         pos, path = root, ()
         try:
-            for token in _tokens(pointer):
+            for token in pointer_tokens(pointer):
                 path += (token,)
                 if path in reached:
                     child = reached[path]

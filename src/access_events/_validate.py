@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 
 from . import _catalog
 from ._formats import FORMAT_CHECKER
-from ._locate import pointer_from_path
+from ._locate import pointer_from_path, pointer_tokens
 from .errors import InvalidEvent, Problem, UnknownEventType
 
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object", type(None): "null"}
@@ -244,8 +244,7 @@ def _typed_path(instance: Any, pointer: str) -> tuple[Any, ...]:
     """The path of ``pointer`` in ``instance``, array indexes as ``int`` (as the validators give
     them); past the end of the instance (a missing property) the tokens are names."""
     path: list[Any] = []
-    for token in (pointer[1:].split("/") if pointer else ()):
-        token = token.replace("~1", "/").replace("~0", "~")
+    for token in pointer_tokens(pointer):
         if isinstance(instance, list):
             path.append(int(token))
             instance = instance[int(token)]

@@ -42,6 +42,10 @@ class Ctx:
     #: these types can see breaks nothing here (a type one side cannot hold is reported as a
     #: type change where that side's keywords are).
     domain: frozenset = ALL_ATOMS
+    #: For each instance location entered below the root of this comparison, the type of the
+    #: value that holds it (``OBJECT`` for a property, ``ARRAY`` for an item): a change there
+    #: can move only values of that type at the enclosing place (:meth:`Differ._isolated`).
+    kinds: tuple = ()
 
 
 @dataclass
@@ -51,6 +55,10 @@ class Found:
     change: Change
     old_node: Node | None
     new_node: Node | None
+    #: ``Ctx.kinds`` where the change was found, and the types of the values it can move there
+    #: (its ``applies``; every type when the rule names none).
+    kinds: tuple = ()
+    applies: frozenset = ALL_ATOMS
 
 
 def _loc(src: Src | None, keyword: str | None = None) -> Location | None:
@@ -185,11 +193,15 @@ class Differ:
         self._universals: dict = {}
         self._contradictions: dict = {}
         self._domain_active: set = set()
+        #: How often a comparison met a pair already being compared further up (a recursive schema).
+        self._cycles = 0
 
-    def _probe(self, subsets: bool = True) -> "Differ":
+    def _probe(self, subsets: bool = True, builder: Builder | None = None) -> "Differ":
         """A differ for a side question (strict policy), sharing this one's caches (the value
-        domains always: they depend on nothing but the nodes)."""
-        probe = Differ(self.old, self.new, "strict")
+        domains always: they depend on nothing but the nodes). ``builder``: both sides are
+        that version's (two subschemas of one document compared); the caches are keyed by
+        node, so they serve that question too."""
+        probe = Differ(builder or self.old, builder or self.new, "strict")
         probe._equivalence, probe._pending = self._equivalence, self._pending
         if subsets:
             probe._subsets, probe._probing, probe._validators = self._subsets, self._probing, self._validators
@@ -237,7 +249,7 @@ class Differ:
             breaks_backward=effect in ("tightens", "both"), unknown=unknown,
             message=message or RULES[rule].summary,
         )
-        self.found.append(Found(change, o, n))
+        self.found.append(Found(change, o, n, ctx.kinds, ALL_ATOMS if applies is None else applies))
 
     def guarded(self, reason: str, o: Node, n: Node, old: Location | None, new: Location | None, path: tuple,
                 ctx: Ctx, body, languages_only: bool = False) -> None:
@@ -245,15 +257,16 @@ class Differ:
 
         The changes inside keep their own rule, so a reader sees what changed, but they are
         marked unknown: their usual directions do not hold here. The ``undecidable`` change
-        names the construct; both make the comparison fail closed.
+        names the construct; both make the comparison fail closed. ``body`` may return the
+        indices of changes it decided itself (they keep their directions).
         """
         start = len(self.found)
-        body()
+        decided = body() or ()
         # ``languages_only``: the construct depends only on which values each part accepts (a
         # `oneOf`), so a change found to leave that alone (a keyword the types make moot, one
         # masked by an `enum`) cannot move a payload between branches. Not so for
         # `unevaluated*`, where declaring `b: true` changes what counts as evaluated.
-        inner = [i for i in range(start, len(self.found)) if self.found[i].change.rule != "annotation-changed" and (
+        inner = [i for i in range(start, len(self.found)) if i not in decided and self.found[i].change.rule != "annotation-changed" and (
             not languages_only or self.found[i].change.unknown or self.found[i].change.breaks_forward
             or self.found[i].change.breaks_backward)]
         for i in inner:
@@ -267,6 +280,7 @@ class Differ:
              became_true: str = "schema-became-true") -> None:
         key = (id(o), id(n), ctx.polarity)
         if key in self._active:
+            self._cycles += 1
             return  # a recursive schema: this pair is being compared further up
         self._active.add(key)
         start = len(self.found)
@@ -610,11 +624,13 @@ class Differ:
                                      (lambda value, validators=validators: all(v.is_valid(value) for v in validators)))
         return self._validators[key]
 
-    def equivalent(self, o: Node, n: Node) -> bool:
-        """Both nodes admit the same instances, as far as this engine can tell."""
+    def equivalent(self, o: Node, n: Node, exact: bool = False) -> bool:
+        """Both nodes admit the same instances, as far as this engine can tell. ``exact``: and
+        the comparison records no change at all (not even one that moves no payload), as for
+        a branch and its own copy."""
         key = (id(o), id(n))
         if key in self._equivalence:
-            return self._equivalence[key]
+            return self._equivalence[key][exact]
         if key in self._pending:
             return True  # assumed while it is being decided (a recursive schema)
         self._pending.add(key)
@@ -625,13 +641,14 @@ class Differ:
             # the probe is strict and sound both ways). From fa-combinators.
             result = not any(found.change.unknown or found.change.breaks_forward or found.change.breaks_backward
                              for found in probe.found)
+            same = result and all(found.change.rule == "annotation-changed" for found in probe.found)
         finally:
             self._pending.discard(key)
         # "Different" holds whatever was assumed; "equal" may rest on an assumption still
         # pending further up, so it is only remembered once nothing is pending.
         if not result or not self._pending:
-            self._equivalence[key] = result
-        return result
+            self._equivalence[key] = (result, same)
+        return same if exact else result
 
     def _diff(self, o: Node, n: Node, path: tuple, ctx: Ctx, became_false: str, became_true: str) -> None:
         if (o.foldable and not n.combos) or (n.foldable and not o.combos):
@@ -689,9 +706,19 @@ class Differ:
                                   "subschema, which the engine does not model")
                 return
 
+        def family(compare: Callable, atoms: frozenset) -> None:
+            # The object (array) keywords move only objects (arrays) here: a side whose value
+            # domain (``not``, combinators and conditionals included) holds none cannot gain
+            # (new) or lose (old) a value through them. A fact about this node's own sets, so it
+            # holds under `not` and non-monotone constructs alike.
+            start = len(self.found)
+            compare(o, n, path, ctx)
+            if len(self.found) > start:
+                self._reachable(start, ctx, bool(atoms & self._domain(self.new, n)), bool(atoms & self._domain(self.old, o)))
+
         def structure() -> None:
-            self._objects(o, n, path, ctx)
-            self._arrays(o, n, path, ctx)
+            family(self._objects, OBJECT)
+            family(self._arrays, ARRAY)
             self._combos(o, n, path, ctx)
             self._conditionals(o, n, path, ctx)
 
@@ -972,7 +999,7 @@ class Differ:
     def _objects(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
         moot = ctx if (OBJECT & o.types & n.types & ctx.domain) else replace(ctx, moot=True)
         # Property values are other instance locations: every type matters there again.
-        child = replace(moot, domain=ALL_ATOMS)
+        child = replace(moot, domain=ALL_ATOMS, kinds=ctx.kinds + (OBJECT,))
         for name in sorted(set(o.required) | set(n.required)):
             if name in n.required and name not in o.required:
                 old_at = _loc(_counterpart(o.required, n.required[name]), "required") if o.required else _loc(o.origin)
@@ -1157,7 +1184,7 @@ class Differ:
     def _arrays(self, o: Node, n: Node, path: tuple, ctx: Ctx) -> None:
         moot = ctx if (ARRAY & o.types & n.types & ctx.domain) else replace(ctx, moot=True)
         # Items are other instance locations: every type matters there again.
-        child = replace(moot, domain=ALL_ATOMS)
+        child = replace(moot, domain=ALL_ATOMS, kinds=ctx.kinds + (ARRAY,))
         # A position past the longest array a side allows (``maxItems``, or an item no value
         # can fill) is in none of its arrays: a change there cannot break that side's direction.
         old_cap, new_cap = self._length_cap(self.old, o, 0), self._length_cap(self.new, n, 0)
@@ -1235,7 +1262,7 @@ class Differ:
         a, b = o.contains[0], n.contains[0]
         def inner() -> None:
             self.diff(self.old.node([a.schema]), self.new.node([b.schema]), path + ("*",),
-                      replace(ctx, domain=ALL_ATOMS))  # an item: every type matters again
+                      replace(ctx, domain=ALL_ATOMS, kinds=ctx.kinds + (ARRAY,)))  # an item: every type matters again
 
         if a.max or b.max:
             self.guarded("`contains` with `maxContains`: a wider `contains` can also reject more arrays", o, n,
@@ -1382,11 +1409,18 @@ class Differ:
                     take(i, j)
                 else:
                     same.insert(0, i)
-        for j in list(new_left):
-            for i in old_left:
-                if self.equivalent(old_branches[i], new_branches[j]):
-                    take(i, j)
-                    break
+        # a branch's own copy (no change at all) before one that only moves no payload: with
+        # `{type: string}` and `{type: string, minLength: 0}` on both sides, either pairing moves
+        # nothing, but only the exact one reports nothing
+        if len(old_left) * len(new_left) <= 64:
+            for i, j in self._exact_pairs(old_branches, new_branches, old_left, new_left):
+                take(i, j)
+        for exact in (True, False):
+            for j in list(new_left):
+                for i in old_left:
+                    if self.equivalent(old_branches[i], new_branches[j], exact=exact):
+                        take(i, j)
+                        break
         if len(old_left) == 1 and len(new_left) == 1:
             take(old_left[0], new_left[0])
         def covered(i: int | None, j: int | None, start: int) -> None:
@@ -1413,19 +1447,22 @@ class Differ:
         # both sides), and one of other types meets neither branch, so the pair is compared as
         # it stands (an equivalence for both directions, sound under a `not` too).
         isolated: list[tuple[int, int]] = []
+        others: dict[tuple[int, int], frozenset] = {}  # per matched pair: the types other branches can hold
         if guard is not None and oc.kind == nc.kind == "oneOf" and len(old_branches) * len(new_branches) <= 64:
             old_domains = [self._domain(self.old, branch) for branch in old_branches]
             new_domains = [self._domain(self.new, branch) for branch in new_branches]
             for i, j in sorted(matches):
-                others = frozenset().union(*(old_domains[k] for k in range(len(old_branches)) if k != i),
-                                           *(new_domains[k] for k in range(len(new_branches)) if k != j))
-                if not ((old_domains[i] | new_domains[j]) & others):
+                others[i, j] = frozenset().union(*(old_domains[k] for k in range(len(old_branches)) if k != i),
+                                                 *(new_domains[k] for k in range(len(new_branches)) if k != j))
+                if not ((old_domains[i] | new_domains[j]) & others[i, j]):
                     isolated.append((i, j))
         for i, j in isolated:
             matches.remove((i, j))
             self.diff(old_branches[i], new_branches[j], path, inner)
 
-        def rest() -> None:
+        def rest() -> set[int]:
+            decided: set[int] = set()
+            cycles = self._cycles
             for i, j in sorted(matches):
                 start = len(self.found)
                 branch_ctx = inner
@@ -1438,6 +1475,8 @@ class Differ:
                         branch_ctx = replace(inner, domain=inner.domain - held)
                 self.diff(old_branches[i], new_branches[j], path, branch_ctx)
                 covered(i, j, start)
+                if (i, j) in others and self._isolated(start, len(inner.kinds), others[i, j]):
+                    decided.update(range(start, len(self.found)))
             for j in new_left:
                 start = len(self.found)
                 self.emit("any-of-branch-added", o, n, path, inner, old=_loc(oc.src, oc.kind),
@@ -1448,12 +1487,58 @@ class Differ:
                 self.emit("any-of-branch-removed", o, n, path, inner, old=_loc(oc.branches[i]),
                           new=_loc(nc.src, nc.kind), old_value=oc.branches[i].contents)
                 covered(i, None, start)
+            # A recursive schema met below: its changes are recorded further up only, so a
+            # branch may have moved without a change of its own to show it. Nothing is decided.
+            return decided if self._cycles == cycles else set()
 
         if guard is None:
             rest()
         else:
             self.guarded(guard, o, n, _loc(oc.src, oc.kind), _loc(nc.src, nc.kind), path, inner, rest,
                          languages_only=True)
+
+    def _exact_pairs(self, old_branches: list[Node], new_branches: list[Node], old_left: list[int],
+                     new_left: list[int]) -> list[tuple[int, int]]:
+        """As many (old, new) branch pairs as can be formed of branches that are exact copies
+        (:meth:`equivalent` ``exact``): a greedy pass can take a copy another branch needed
+        (``anyOf: [S, S]`` folds to ``S``, so it copies ``S`` as well as its own reordered
+        copy). Kuhn's augmenting paths, written here: a few lines over at most 64 pairs, where a
+        graph library would be a new dependency for one call."""
+        edges = {j: [i for i in old_left if self.equivalent(old_branches[i], new_branches[j], exact=True)]
+                 for j in new_left}
+        owner: dict[int, int] = {}  # old index -> new index
+
+        def claim(j: int, seen: set[int]) -> bool:
+            for i in edges[j]:
+                if i not in seen:
+                    seen.add(i)
+                    if i not in owner or claim(owner[i], seen):
+                        owner[i] = j
+                        return True
+            return False
+
+        for j in new_left:
+            claim(j, set())
+        return sorted((i, j) for i, j in owner.items())
+
+    def _isolated(self, start: int, at: int, others: frozenset) -> bool:
+        """Every change found since ``start`` (in one matched pair of overlapping ``oneOf``
+        branches) moves only values of types no other branch of either version can hold, at the
+        ``oneOf``'s place (``at``: its depth in ``Ctx.kinds``): a change below a property (item)
+        moves only objects (arrays) there, one at that place only the types its rule applies to.
+        A value of such a type meets the ``oneOf`` exactly when it meets this branch, on both
+        sides; a value of any other type meets this branch alike on both sides. So the changes
+        keep their directions (each change's own, as within the branch). Not when a change is
+        unknown."""
+        for found in self.found[start:]:
+            change = found.change
+            if change.rule == "annotation-changed" or not (
+                    change.unknown or change.breaks_forward or change.breaks_backward):
+                continue
+            concern = found.kinds[at] if len(found.kinds) > at else found.applies
+            if change.unknown or concern & others:
+                return False
+        return True
 
     def _within(self, o: Node, n: Node, direction: str) -> bool:
         """Nothing breaks ``direction`` between ``o`` and ``n`` (``forward``: ``n`` ⊆ ``o``;
@@ -1564,12 +1649,16 @@ class Differ:
             self.diff(self.old.node([a.else_] if a.else_ else [], a.src),
                       self.new.node([b.else_] if b.else_ else [], b.src), path,
                       replace(ctx, domain=ctx.domain - matched))
+        # An added (removed) conditional rejects (let in) only values of the types it does not
+        # accept whole: ``applies`` masks it where a side holds none of them.
         for a in o.conditionals[len(pairs):]:
             self.emit("conditional-removed", o, n, path, ctx, old=_loc(a.src, "if"), new=_loc(n.origin),
-                      effect="none" if self._idle(self.old, a, o) else None)
+                      effect="none" if self._idle(self.old, a, o) else None,
+                      applies=ALL_ATOMS - self._conditional_whole(self.old, a))
         for b in n.conditionals[len(pairs):]:
             self.emit("conditional-added", o, n, path, ctx, old=_loc(o.origin), new=_loc(b.src, "if"),
-                      effect="none" if self._idle(self.new, b, n) else None)
+                      effect="none" if self._idle(self.new, b, n) else None,
+                      applies=ALL_ATOMS - self._conditional_whole(self.new, b))
 
     def _conditional_whole(self, builder: Builder, conditional, depth: int = -1) -> frozenset[str]:
         """The types of which an ``if``/``then``/``else`` accepts every value (a subset), as
@@ -1611,7 +1700,7 @@ class Differ:
         """Two subschemas of one version admit the same instances, as far as the engine can tell."""
         if a.base == b.base and canon(a.contents) == canon(b.contents):
             return True
-        probe = Differ(builder, builder, "strict")
+        probe = self._probe(builder=builder)
         probe.diff(builder.node([a]), builder.node([b]), (), Ctx())
         return not any(found.change.rule != "annotation-changed" for found in probe.found)
 

@@ -87,12 +87,10 @@ def _pattern_fsm(pattern: str) -> "_Dfa | None":
     nfa = _regex._compile(pattern)
     if isinstance(nfa, str):
         return None
-    cuts = sorted({point for ranges in nfa.classes for low, high in ranges for point in (low, high + 1)}
-                  | {0, 0x110000})
+    cuts = _regex._cuts([nfa])
     runs = list(zip(cuts, cuts[1:]))
     # per run, the NFA class indices containing it
-    members = [frozenset(i for i, ranges in enumerate(nfa.classes) if any(a <= low <= b for a, b in ranges))
-               for low, _end in runs]
+    members = [_regex._members(nfa, low) for low, _end in runs]
     classes = [_Class(((low, end - 1),)) for low, end in runs]
     start = _regex._closure(nfa, [nfa.start])
     numbers, transitions, finals, todo = {start: 0}, {}, set(), [start]
@@ -104,7 +102,7 @@ def _pattern_fsm(pattern: str) -> "_Dfa | None":
             finals.add(number)
         moves = transitions.setdefault(number, {})
         for charclass, allowed in zip(classes, members):
-            targets = [t for s in current for c, t in nfa.edges[s] if c in allowed]
+            targets = _regex._moves(nfa, current, allowed)
             work += len(current) + len(targets)
             if work > _MAX_DFA_WORK:
                 return None

@@ -280,10 +280,16 @@ def _closure(nfa: _Nfa, states: Iterable[int]) -> frozenset[int]:
     return frozenset(seen)
 
 
-def _atoms(nfas: list[_Nfa], names: Iterable[str]) -> list[tuple[str, list[frozenset[int]]]]:
-    """The coarsest partition of the characters that every class (and every character of
-    ``names``) respects: for each part, a representative character and, per automaton,
-    the class indices containing it."""
+def _moves(nfa: _Nfa, subset: Iterable[int], allowed: frozenset[int]) -> list[int]:
+    """The states ``nfa`` reaches from ``subset`` on a character in the classes ``allowed``
+    (before the epsilon closure)."""
+    return [t for s in subset for c, t in nfa.edges[s] if c in allowed]
+
+
+def _cuts(nfas: list[_Nfa], names: Iterable[str] = ()) -> list[int]:
+    """The code points where some class of ``nfas`` (or a character of ``names``) starts or
+    ends, with 0 and one past the last code point: consecutive points bound runs of
+    characters every class treats alike."""
     cuts = {0, _TOP + 1}
     for nfa in nfas:
         for ranges in nfa.classes:
@@ -292,11 +298,22 @@ def _atoms(nfas: list[_Nfa], names: Iterable[str]) -> list[tuple[str, list[froze
     for name in names:
         for char in name:
             cuts.update((ord(char), ord(char) + 1))
-    points = sorted(cuts)
+    return sorted(cuts)
+
+
+def _members(nfa: _Nfa, point: int) -> frozenset[int]:
+    """The indices of ``nfa``'s classes that contain the code point ``point``."""
+    return frozenset(i for i, ranges in enumerate(nfa.classes) if any(a <= point <= b for a, b in ranges))
+
+
+def _atoms(nfas: list[_Nfa], names: Iterable[str]) -> list[tuple[str, list[frozenset[int]]]]:
+    """The coarsest partition of the characters that every class (and every character of
+    ``names``) respects: for each part, a representative character and, per automaton,
+    the class indices containing it."""
+    points = _cuts(nfas, names)
     groups: dict[tuple, list[tuple[int, int]]] = {}
     for first, end in zip(points, points[1:]):
-        signature = tuple(frozenset(i for i, ranges in enumerate(nfa.classes)
-                                    if any(a <= first <= b for a, b in ranges)) for nfa in nfas)
+        signature = tuple(_members(nfa, first) for nfa in nfas)
         # a character of a declared name stays its own part, so the names can be tracked
         single = first if end - first == 1 and any(chr(first) in name for name in names) else None
         groups.setdefault((signature, single), []).append((first, end - 1))
@@ -363,7 +380,7 @@ def _walk(patterns: tuple[str, ...], names: frozenset[str] = frozenset()) -> Ite
                     key = (subset, char)
                     if key not in memo[k]:
                         allowed = classes[k]
-                        memo[k][key] = _closure(nfa, [t for s in subset for c, t in nfa.edges[s] if c in allowed])
+                        memo[k][key] = _closure(nfa, _moves(nfa, subset, allowed))
                         steps += len(subset) + len(memo[k][key])
                     step.append(memo[k][key])
                 following_prefix = trie.get((prefix, char)) if prefix is not None else None

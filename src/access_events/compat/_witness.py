@@ -13,10 +13,12 @@ may be masked by another constraint, and the report says the witness is missing.
 from __future__ import annotations
 
 import copy
+import itertools
 from typing import Any, Callable, Iterator
 
 from jsonschema.exceptions import best_match
 
+from .._locate import pointer_tokens
 from . import _languages, _regex
 from ._model import Change, Witness
 from ._normalize import Builder, Node
@@ -112,12 +114,6 @@ def minimal(builder: Builder, node: Node, depth: int = 0, chosen: frozenset = fr
                             examples=examples) for i in range(count)]
         return {"boolean": False, "null": None}[atom]
     return None
-
-
-def _tokens(pointer: str) -> list[str]:
-    if not pointer:
-        return []
-    return [token.replace("~1", "/").replace("~0", "~") for token in pointer[1:].split("/")]
 
 
 def _place(instance: Any, tokens: list[str], value: Any) -> Any:
@@ -331,7 +327,7 @@ def find(change: Change, accepted_by: str, accepting: Node | None, rejecting: No
     When the usual candidates on ``bases`` find nothing, a second round (its own budget)
     tries :func:`_extra_candidates` on the bases and on the bases with the path to the
     change filled in from ``root`` (``other``: the rejecting side's builder)."""
-    tokens = _tokens(change.instance_path)
+    tokens = pointer_tokens(change.instance_path)
     if any(token.startswith("<") for token in tokens):
         return None  # a property *name*, not a value, is what changed
     seen: set[str] = set()
@@ -356,7 +352,11 @@ def find(change: Change, accepted_by: str, accepting: Node | None, rejecting: No
                         return Witness(instance=instance, accepted_by=accepted_by, error=reason)  # type: ignore[arg-type]
         return None
 
-    found = attempt((base, _candidates(change, accepting, rejecting, builder)) for base in bases)
+    # The candidates depend on the change and its nodes, not on the base: each generator runs
+    # once, and ``itertools.tee`` replays what it made for every base (one copy more is kept
+    # for the second round).
+    candidates = itertools.tee(_candidates(change, accepting, rejecting, builder), len(bases) + 1)
+    found = attempt(zip(bases, candidates))
     if found is not None:
         return found
 
@@ -371,9 +371,11 @@ def find(change: Change, accepted_by: str, accepting: Node | None, rejecting: No
                         continue
                     if filled not in extended:
                         extended.append(filled)
-        for base in extended:
-            yield base, _extra_candidates(change, accepting, rejecting, builder, other)
-            yield base, _candidates(change, accepting, rejecting, builder)
+        extra = itertools.tee(_extra_candidates(change, accepting, rejecting, builder, other), len(extended))
+        again = itertools.tee(candidates[-1], len(extended))
+        for base, first, then in zip(extended, extra, again):
+            yield base, first
+            yield base, then
 
     return attempt(second())
 
