@@ -54,6 +54,9 @@ class Claim:
     retry_after: float | None = None
 
 
+_DONE_CLAIM = Claim(DONE)  # immutable: one for every duplicate
+
+
 @runtime_checkable
 class ClaimStore(Protocol):
     """The store interface (async; a class with the same methods as plain functions also plugs in)."""
@@ -108,17 +111,26 @@ class MemoryClaimStore:
                 del entries[key]
 
     def claim_now(self, event_id: str, lease_seconds: float) -> Claim:
+        token = self.claim_token(event_id, lease_seconds)
+        return Claim(CLAIMED, token) if type(token) is str else token
+
+    def claim_token(self, event_id: str, lease_seconds: float) -> str | Claim:
+        """``claim_now`` for the receiver's own use: the token (a ``str``) when claimed, else the ``Claim``
+        that says why not. A claim, the common case, then builds no ``Claim`` (a frozen dataclass)."""
         now = self._clock()
         with self._lock:
-            self._purge(now)
-            entry = self._entries.get(event_id)
+            expiry = self._expiry
+            if expiry and expiry[0][0] <= now:
+                self._purge(now)
+            entries = self._entries
+            entry = entries.get(event_id)
             if entry is not None and entry[1] > now:
                 if entry[0] == _DONE_VALUE:
-                    return Claim(DONE)
+                    return _DONE_CLAIM
                 return Claim(IN_FLIGHT, retry_after=entry[1] - now)
             token = str(next(self._tokens))
-            self._entries[event_id] = (token, now + lease_seconds)
-            return Claim(CLAIMED, token)
+            entries[event_id] = (token, now + lease_seconds)
+            return token
 
     def _if_ours(self, event_id: str, token: str, expired_ok: bool) -> bool:
         entry = self._entries.get(event_id)
@@ -143,7 +155,8 @@ class MemoryClaimStore:
 
     def complete_now(self, event_id: str, token: str, retention_seconds: float) -> bool:
         with self._lock:
-            ours = self._if_ours(event_id, token, expired_ok=True)
+            entry = self._entries.get(event_id)
+            ours = (entry is not None and entry[0] == token) or self._if_ours(event_id, token, expired_ok=True)
             if ours:
                 until = self._clock() + retention_seconds
                 self._entries[event_id] = (_DONE_VALUE, until)
