@@ -1257,3 +1257,33 @@ def test_one_decimal_formatting_is_orjsons_text_of_the_rounded_float(value):
     import orjson
 
     assert f"{value:.1f}" == orjson.dumps(round(value, 1)).decode()
+
+
+def test_bodies_under_serves_untimed_reading_chunks_limits_and_disconnects(recorder):
+    """``serve`` builds the app with ``body_timeout=None`` (its protocol times requests): the first body message is
+    then taken inline when it is the whole body, and anything else goes through the chunk loop. Guards that path
+    as the timed one is guarded: a body in chunks is joined (not its first chunk alone), a body past the limit in one
+    message or across chunks is 413 (the latter stopped at the chunk that passes it), a disconnect gets no answer.
+    Mutation caught: the inline branch taking a first message that has more_body as the whole body (401)."""
+    app = create_app(SECRET, handlers={"access_method.issued": recorder}, body_timeout=None, max_bytes=1000)
+    chunks = [BODY[i:i + 100] for i in range(0, len(BODY), 100)]
+    answer = call(app, chunks=chunks, headers=signed())
+    assert answer.status == 204 and answer.reads == len(chunks) and len(recorder.events) == 1
+    big = event(event_description="x" * 2000)
+    assert call(app, body=big, headers=signed(big)).status == 413
+    spread = [b"x" * 300] * 100
+    answer = call(app, chunks=spread, headers=signed(b"".join(spread)))
+    assert answer.status == 413 and answer.reads == 4
+    assert call(app, body=BODY, headers=signed(msg_id="again")).headers.get(OUTCOME_HEADER) == "duplicate"
+
+    sent = []
+
+    async def gone():
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": DEFAULT_PATH, "headers": [(b"content-type", b"application/json")]}
+    asyncio.run(app(scope, gone, send))
+    assert sent == []
