@@ -207,7 +207,9 @@ class RedisClaimStore:
 
     A key per event id (``prefix`` + id): a random token while claimed (expiring with the
     lease), ``done`` once handled (expiring after the retention). ``url`` is a redis-py
-    URL (``redis://HOST:PORT/DB``, ``rediss://``, ``unix://``), or pass ``client``.
+    URL (``redis://HOST:PORT/DB``, ``rediss://``, ``unix://``), or pass ``client``. With a
+    ``url``, the store opens at most ``max_connections`` sockets; a call that finds them all
+    busy waits ``REDIS_POOL_WAIT_SECONDS`` for one, then fails (the delivery's 503).
     """
 
     def __init__(self, url: str | None = None, *, client: Any = None, prefix: str = DEFAULT_REDIS_PREFIX,
