@@ -1183,3 +1183,107 @@ def test_a_receiver_refuses_a_wrong_max_problems_when_it_is_made():
         with pytest.raises(ValueError, match="max_problems"):
             create_app(SECRET, max_problems=wrong)
     assert create_app(SECRET, max_problems=1) is not None
+
+
+def test_the_handled_line_under_serve_is_orjsons_text_of_its_fields(monkeypatch):
+    """Under serve's log setup the "handled" line (nearly every request's) is put together from parts, not by
+    orjson from a dict. Guards that it stays the exact text orjson gives of the same fields, for webhook ids
+    JSON must escape (quotes, backslash, control and non-ASCII characters) and handler times of several sizes.
+    Mutations caught: the webhook id inserted unescaped; handler_ms written as repr() (0.0123 instead of 0.0)."""
+    import io
+
+    import orjson
+
+    from access_events.receiving import app as app_module, server
+
+    log = logging.getLogger("access_events.receiver")
+    stream = io.StringIO()
+    handler = server._ServeHandler(stream)
+    handler.setFormatter(server._UtcFormatter())
+    monkeypatch.setattr(log, "handlers", [handler])
+    monkeypatch.setattr(log, "propagate", False)
+    monkeypatch.setattr(log, "level", logging.INFO)
+    monkeypatch.setattr(log, "_cache", {})
+    class Loop(asyncio.SelectorEventLoop):  # its clock stands still but for what the handler adds
+        now = 1000.0
+
+        def time(self):
+            return self.now
+
+    durations = iter([0.0123, 0.00006, 0.25, 86_400.04449, 1e-12])
+
+    async def handler(evt):
+        loop.now += next(durations)
+
+    app = create_app(SECRET, handlers={"access_method.issued": handler})
+    ids = ['msg_"quoted"', "back\\slash", "tab\there", "caf\xe9", "msg_plain"]
+    for number, msg_id in enumerate(ids):
+        body = event(event_id=f"6f1c0a51-0000-4000-8000-0000000000{number:02d}")
+        sent = []
+
+        async def receive(body=body):
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message, sent=sent):
+            sent.append(message)
+
+        scope = {"type": "http", "method": "POST", "path": DEFAULT_PATH,
+                 "headers": [(k.encode(), v.encode("latin-1")) for k, v in signed(body, msg_id=msg_id).items()]}
+        loop = Loop()
+        try:
+            loop.run_until_complete(app(scope, receive, send))
+        finally:
+            pending = asyncio.all_tasks(loop)  # the claim renewer
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.close()
+        assert sent[0]["status"] == 204
+    lines = [line.split(" delivery ", 1)[1] for line in stream.getvalue().splitlines()]
+    assert len(lines) == len(ids)
+    for line, msg_id, ms in zip(lines, ids, [12.3, 0.1, 250.0, 86400044.5, 0.0]):
+        fields = json.loads(line)
+        assert fields["webhook_id"] == msg_id and fields["outcome"] == "handled" and fields["handler_ms"] == pytest.approx(ms, abs=1e-6)
+        assert line == orjson.dumps(fields).decode()
+        assert line == orjson.dumps({"outcome": "handled", "event_id": fields["event_id"], "event_type": "access_method.issued",
+                                     "webhook_id": msg_id, "handler_ms": round(fields["handler_ms"], 1)}).decode()
+
+
+@given(st.floats(min_value=0, max_value=1e15, allow_nan=False))
+def test_one_decimal_formatting_is_orjsons_text_of_the_rounded_float(value):
+    """The handled line writes ``f"{handler_ms:.1f}"`` where the other lines give orjson ``round(handler_ms, 1)``:
+    the same text below 1e15 (the app falls back to orjson above). Guards that premise (it fails from 1e16 up,
+    where orjson writes an exponent)."""
+    import orjson
+
+    assert f"{value:.1f}" == orjson.dumps(round(value, 1)).decode()
+
+
+def test_bodies_under_serves_untimed_reading_chunks_limits_and_disconnects(recorder):
+    """``serve`` builds the app with ``body_timeout=None`` (its protocol times requests): the first body message is
+    then taken inline when it is the whole body, and anything else goes through the chunk loop. Guards that path
+    as the timed one is guarded: a body in chunks is joined (not its first chunk alone), a body past the limit in one
+    message or across chunks is 413 (the latter stopped at the chunk that passes it), a disconnect gets no answer.
+    Mutation caught: the inline branch taking a first message that has more_body as the whole body (401)."""
+    app = create_app(SECRET, handlers={"access_method.issued": recorder}, body_timeout=None, max_bytes=1000)
+    chunks = [BODY[i:i + 100] for i in range(0, len(BODY), 100)]
+    answer = call(app, chunks=chunks, headers=signed())
+    assert answer.status == 204 and answer.reads == len(chunks) and len(recorder.events) == 1
+    big = event(event_description="x" * 2000)
+    assert call(app, body=big, headers=signed(big)).status == 413
+    spread = [b"x" * 300] * 100
+    answer = call(app, chunks=spread, headers=signed(b"".join(spread)))
+    assert answer.status == 413 and answer.reads == 4
+    assert call(app, body=BODY, headers=signed(msg_id="again")).headers.get(OUTCOME_HEADER) == "duplicate"
+
+    sent = []
+
+    async def gone():
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": DEFAULT_PATH, "headers": [(b"content-type", b"application/json")]}
+    asyncio.run(app(scope, gone, send))
+    assert sent == []

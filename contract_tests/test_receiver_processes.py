@@ -492,3 +492,48 @@ def test_sigterm_during_a_handler_longer_than_the_grace_is_run_once_by_the_resta
         assert interrupted == (1, 0) and OUTCOME_HEADER not in again.headers
         assert _runs(counts, event_id) == (2, 1)
     assert late.headers.get(OUTCOME_HEADER) == "duplicate"
+
+
+def test_a_burst_of_claims_uses_at_most_the_stores_connections_and_waits_a_bounded_time(redis_url, monkeypatch):
+    """RedisClaimStore keeps at most ``max_connections`` sockets per process (64 by default): a burst of deliveries
+    waits for a free one rather than opening hundreds, and a wait longer than REDIS_POOL_WAIT_SECONDS is an error
+    (the delivery's 503), not a hang. Redis is paused (CLIENT PAUSE ... WRITE) so that the claims pile up; the server
+    counts the store's connections by client name. Mutations caught: the cap removed (40 connections); the wait
+    unbounded (the 41st claim waits out the pause instead of failing)."""
+    import asyncio
+
+    from access_events.receiving import stores
+    from access_events.receiving.stores import CLAIMED, RedisClaimStore
+
+    name = f"cap{uuid.uuid4().hex[:8]}"
+    admin = redis.Redis.from_url(f"{redis_url}/2")
+
+    def connections() -> int:
+        return sum(1 for client in admin.client_list() if client.get("name") == name)
+
+    async def scenario():
+        store = RedisClaimStore(f"{redis_url}/2?client_name={name}", prefix=f"test:{uuid.uuid4()}:", max_connections=4)
+        try:
+            admin.execute_command("CLIENT", "PAUSE", "600", "WRITE")
+            burst = [asyncio.ensure_future(store.claim(f"e{n}", 30)) for n in range(40)]
+            await asyncio.sleep(0.3)
+            during = connections()
+            claims = await asyncio.gather(*burst)
+            assert during == 4 and all(claim.state == CLAIMED for claim in claims), (during, claims)
+            monkeypatch.setattr(stores, "REDIS_POOL_WAIT_SECONDS", 0.2)
+            admin.execute_command("CLIENT", "PAUSE", "1500", "WRITE")
+            held = [asyncio.ensure_future(store.claim(f"f{n}", 30)) for n in range(4)]
+            await asyncio.sleep(0.05)
+            started = time.monotonic()
+            with pytest.raises(redis.ConnectionError):
+                await store.claim("g", 30)
+            assert time.monotonic() - started < 1.0  # the wait's bound, not the pause, ended it
+            assert all(claim.state == CLAIMED for claim in await asyncio.gather(*held))
+        finally:
+            admin.execute_command("CLIENT", "UNPAUSE")
+            await store.close()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        admin.close()

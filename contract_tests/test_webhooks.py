@@ -12,6 +12,8 @@ import threading
 from collections import OrderedDict
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import access_events
 from access_events import InvalidEvent, UnknownEventType
@@ -397,3 +399,55 @@ def test_the_verifiers_hmac_is_hmac_sha256(key_bytes):
     verifier = ReceivingVerifier("whsec_" + b64.b64encode(key).decode())
     for message in (b"", b"x", b"msg_1.1767225600." + b"{}" * 40, bytes(range(256)) * 9):
         assert verifier._hmac(message) == std_hmac.digest(key, message, "sha256")
+
+
+def _outcome(check, *args):
+    try:
+        check(*args)
+    except WebhookError as exc:
+        return type(exc).__name__, str(exc)
+    return "ok", None
+
+
+_GOOD_SIGNATURE = Verifier(SECRET).sign(BODY, "msg_1", NOW).encode()
+_LATIN1_ID_SIGNATURE = Verifier(SECRET).sign(BODY, "msg_\xe9", NOW).encode()  # the header bytes b"msg_\xe9" read as Latin-1
+_HEADER_BYTES = st.one_of(st.binary(max_size=12), st.sampled_from([b"", b"msg_1", b"msg_\xe9", b"\xff", b"m\x00", b"a b,c"]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(msg_id=st.one_of(st.just(b"msg_1"), _HEADER_BYTES),
+       timestamp=st.one_of(st.sampled_from([str(NOW).encode(), f"0{NOW}".encode(), f"+{NOW}".encode(), f" {NOW}".encode(),
+                                            f"{NOW}".encode().replace(b"7", b"\xd9\xa7", 1), str(NOW - 400).encode(),
+                                            str(NOW + 400).encode(), b"0", b"", b"1" * 13, "１７".encode()]), _HEADER_BYTES),
+       signature=st.one_of(st.sampled_from([_GOOD_SIGNATURE, b"v2," + _GOOD_SIGNATURE[3:], b"v1,x " + _GOOD_SIGNATURE,
+                                            _GOOD_SIGNATURE + b" v1,AAAA", _GOOD_SIGNATURE[:-1] + b"=",  # padding bits
+                                            _GOOD_SIGNATURE.replace(b"v1,", b"v1,\xe9"), b"v1," + b"A" * 44,
+                                            _LATIN1_ID_SIGNATURE]),
+                           st.binary(max_size=60)),
+       body=st.sampled_from([BODY, BODY + b" ", b""]))
+def test_the_receivers_byte_check_decides_as_the_text_check(msg_id, timestamp, signature, body):
+    """The receiver checks the three header values as bytes (``Verifier.check_raw``: no decoding, no body copy, the
+    whole header compared first); ``check`` on their Latin-1 text is the reference. Same verdict and same message
+    for hostile ids, non-canonical timestamps (leading zero, sign, space, non-ASCII digit, 13 digits), stale and
+    future times, several entries, other versions, non-canonical base64. Mutation caught: check_raw accepting a
+    timestamp with a leading zero."""
+    verifier = Verifier(SECRET)
+    text = [value.decode("latin-1") for value in (msg_id, timestamp, signature)]
+    expected = _outcome(lambda: verifier.check(*text, body, now=NOW))
+    assert _outcome(lambda: verifier.check_raw(msg_id, timestamp, signature, body, NOW)) == expected
+
+
+def test_the_byte_check_accepts_what_the_producer_signs_and_only_that():
+    """Anchors the equivalence above on real verdicts: a valid delivery passes check_raw, the same bytes one
+    changed byte off (id, timestamp, body, signature) do not; a non-ASCII id is signed as check() reads it (its
+    Latin-1 text in UTF-8). Mutations caught: check_raw hashing a non-ASCII id's raw bytes; accepting a leading zero."""
+    verifier = Verifier(SECRET)
+    stamp = str(NOW).encode()
+    assert verifier.check_raw(b"msg_1", stamp, _GOOD_SIGNATURE, BODY, NOW) is None
+    assert verifier.check_raw(b"msg_\xe9", stamp, _LATIN1_ID_SIGNATURE, BODY, NOW) is None  # as check() reads it
+    for args in ((b"msg_2", stamp, _GOOD_SIGNATURE, BODY), (b"msg_1", str(NOW + 1).encode(), _GOOD_SIGNATURE, BODY),
+                 (b"msg_1", stamp, _GOOD_SIGNATURE, BODY[:-1] + b" "), (b"msg_1", stamp, _GOOD_SIGNATURE[:-2] + b"A=", BODY)):
+        with pytest.raises(BadSignature):
+            verifier.check_raw(*args, NOW)
+    with pytest.raises(StaleTimestamp, match="unreadable"):
+        verifier.check_raw(b"msg_1", b"0" + stamp, _GOOD_SIGNATURE, BODY, NOW)

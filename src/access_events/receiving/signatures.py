@@ -117,32 +117,62 @@ class Verifier:
         return self.check(msg_id, timestamp, signature, body, now=now)
 
     def check(self, msg_id: str, timestamp: str, signature: str, body: bytes | str, *, now: float | None = None) -> str:
-        """``verify`` with the three header values already picked out (the receiver reads them so)."""
+        """``verify`` with the three header values already picked out."""
         sent = _canonical_timestamp(timestamp)
         skew = (time.time() if now is None else now) - sent
         if abs(skew) > self.tolerance_seconds:
-            when = "old" if skew > 0 else "in the future"
-            raise StaleTimestamp(f"signature timestamp is {abs(int(skew))} s {when}; the tolerance is {self.tolerance_seconds} s")
+            raise self._stale(skew)
         if isinstance(body, str):
             body = _text_bytes(body)
-        expected = self._hmac(f"{msg_id}.{timestamp}.".encode("utf-8", "surrogateescape") + body)
-        # A producer writes the canonical base64 of the HMAC: compare that text first (no decoding per
-        # request); the loop below decodes each entry, for encodings that differ only in padding bits.
-        expected_text = binascii.b2a_base64(expected, newline=False).decode("ascii")
-        for entry in signature.split(" "):
-            version, _, value = entry.partition(",")
-            if version == "v1" and value.isascii() and hmac.compare_digest(value, expected_text):
-                return msg_id
-        for entry in signature.split(" "):
-            version, _, value = entry.partition(",")
-            if version != "v1":
+        # surrogatepass: any text encodes; a non-ASCII entry matches nothing either way
+        self._match(f"{msg_id}.{timestamp}.".encode("utf-8", "surrogateescape"), body, signature.encode("utf-8", "surrogatepass"))
+        return msg_id
+
+    def check_raw(self, msg_id: bytes, timestamp: bytes, signature: bytes, body: bytes, now: float | None = None) -> None:
+        """``check`` of the header values as the server gives them (bytes; ASGI's header values are Latin-1):
+        the same rules and errors, without decoding the values. The receiver calls it per request."""
+        if not (msg_id.isascii() and timestamp.isdigit() and len(timestamp) <= _MAX_TIMESTAMP_DIGITS
+                and (timestamp[0] != 48 or timestamp == b"0")):  # 48 is "0"; bytes.isdigit is ASCII digits only
+            # a non-ASCII id or a timestamp to refuse: the text path decides and words the error
+            self.check(msg_id.decode("latin-1"), timestamp.decode("latin-1"), signature.decode("latin-1"), body, now=now)
+            return
+        skew = (time.time() if now is None else now) - int(timestamp)
+        if abs(skew) > self.tolerance_seconds:
+            raise self._stale(skew)
+        self._match(b"%s.%s." % (msg_id, timestamp), body, signature)  # an ASCII id is its own UTF-8
+
+    def _stale(self, skew: float) -> StaleTimestamp:
+        when = "old" if skew > 0 else "in the future"
+        return StaleTimestamp(f"signature timestamp is {abs(int(skew))} s {when}; the tolerance is {self.tolerance_seconds} s")
+
+    def _match(self, prefix: bytes, body: bytes, signature: bytes) -> None:
+        """Raise ``BadSignature`` unless a ``v1`` entry of ``signature`` is the HMAC of ``prefix + body``."""
+        # HMAC-SHA256 fed in two parts: the body is not copied to join it to the prefix
+        inner = self._inner.copy()
+        inner.update(prefix)
+        inner.update(body)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        expected = outer.digest()
+        expected_text = binascii.b2a_base64(expected, newline=False)
+        # A producer writes the canonical base64 of the HMAC, most often as the header's one entry: that
+        # whole header is compared first, then each entry as text (no decoding per request), then each
+        # entry decoded, for encodings that differ only in padding bits. Every comparison is constant-time.
+        if hmac.compare_digest(signature, b"v1," + expected_text):
+            return
+        entries = [entry.partition(b",") for entry in signature.split(b" ")]
+        for version, _, value in entries:
+            if version == b"v1" and hmac.compare_digest(value, expected_text):
+                return
+        for version, _, value in entries:
+            if version != b"v1":
                 continue
             try:
                 given = base64.b64decode(value, validate=True)
             except (binascii.Error, ValueError):
                 continue
             if hmac.compare_digest(expected, given):
-                return msg_id
+                return
         raise BadSignature("no signature matches the body under this secret")
 
     def _hmac(self, message: bytes) -> bytes:
