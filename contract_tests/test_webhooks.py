@@ -399,6 +399,7 @@ def test_the_verifiers_hmac_is_hmac_sha256(key_bytes):
     verifier = ReceivingVerifier("whsec_" + b64.b64encode(key).decode())
     for message in (b"", b"x", b"msg_1.1767225600." + b"{}" * 40, bytes(range(256)) * 9):
         assert verifier._hmac(message) == std_hmac.digest(key, message, "sha256")
+        assert verifier._hmac(message[:17], message[17:]) == std_hmac.digest(key, message, "sha256")  # as _match feeds it
 
 
 def _outcome(check, *args):

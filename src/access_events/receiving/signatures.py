@@ -147,13 +147,7 @@ class Verifier:
 
     def _match(self, prefix: bytes, body: bytes, signature: bytes) -> None:
         """Raise ``BadSignature`` unless a ``v1`` entry of ``signature`` is the HMAC of ``prefix + body``."""
-        # HMAC-SHA256 fed in two parts: the body is not copied to join it to the prefix
-        inner = self._inner.copy()
-        inner.update(prefix)
-        inner.update(body)
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        expected = outer.digest()
+        expected = self._hmac(prefix, body)  # fed in two parts: the body is not copied to join it to the prefix
         expected_text = binascii.b2a_base64(expected, newline=False)
         # A producer writes the canonical base64 of the HMAC, most often as the header's one entry: that
         # whole header is compared first, then each entry as text (no decoding per request), then each
@@ -175,10 +169,11 @@ class Verifier:
                 return
         raise BadSignature("no signature matches the body under this secret")
 
-    def _hmac(self, message: bytes) -> bytes:
-        """HMAC-SHA256 of ``message`` under the secret (``hmac.digest(key, message, "sha256")``)."""
+    def _hmac(self, *parts: bytes) -> bytes:
+        """HMAC-SHA256 of the ``parts`` joined, under the secret (``hmac.digest(key, b"".join(parts), "sha256")``)."""
         inner = self._inner.copy()
-        inner.update(message)
+        for part in parts:
+            inner.update(part)
         outer = self._outer.copy()
         outer.update(inner.digest())
         return outer.digest()
