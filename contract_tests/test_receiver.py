@@ -1287,3 +1287,84 @@ def test_bodies_under_serves_untimed_reading_chunks_limits_and_disconnects(recor
     scope = {"type": "http", "method": "POST", "path": DEFAULT_PATH, "headers": [(b"content-type", b"application/json")]}
     asyncio.run(app(scope, gone, send))
     assert sent == []
+
+
+def test_every_refused_delivery_gets_one_line(caplog):
+    """Audit (recv2): README promises one delivery line per delivery, but a POST to the receiver's path refused before
+    its signature was checked (a repeated signature header: 400; not JSON or compressed: 415; Transfer-Encoding with
+    Content-Length or an unreadable Content-Length: 400; too large by Content-Length, in one body message or across
+    chunks: 413; empty body: 400; a body slower than body_timeout: 408) got no line at all: an operator looking for why
+    the producer reports 4xx found nothing in the log. Each now gets exactly one line, outcome ``invalid``, with the
+    webhook id when it was sent. A client that disconnects gets no answer and no line. Timed and untimed reading."""
+    slow_messages = [{"type": "http.request", "body": b"{", "more_body": True}]
+
+    async def slow_receive():
+        if slow_messages:
+            return slow_messages.pop()
+        await asyncio.sleep(5)
+        return {"type": "http.disconnect"}
+
+    for body_timeout in (10.0, None):
+        app = create_app(SECRET, handlers=lambda evt: None, max_bytes=1000, body_timeout=body_timeout)
+        big = event(event_description="x" * 2000)
+        spread = [b"x" * 300] * 4
+        cases = [
+            (400, dict(body=BODY, headers=signed()), [(b"webhook-signature", b"v1,AAAA")]),
+            (415, dict(body=BODY, headers={**signed(), "content-type": "text/plain"}), []),
+            (415, dict(body=BODY, headers={**signed(), "content-encoding": "gzip"}), []),
+            (400, dict(body=BODY, headers={**signed(), "transfer-encoding": "chunked", "content-length": str(len(BODY))}), []),
+            (400, dict(body=BODY, headers={**signed(), "content-length": "+12"}), []),
+            (413, dict(body=big, headers={**signed(big), "content-length": str(len(big))}), []),
+            (413, dict(body=big, headers=signed(big)), []),
+            (413, dict(chunks=spread, headers=signed(b"".join(spread))), []),
+            (400, dict(body=b"", headers=signed(b"")), []),
+        ]
+        for status, kwargs, extra in cases:
+            caplog.clear()
+            with caplog.at_level(logging.INFO, logger="access_events.receiver"):
+                if extra:  # a header repeated: the dict of call() cannot say it, the scope's list can
+                    headers = [(k.encode(), v.encode()) for k, v in kwargs["headers"].items()] + extra
+                    sent = []
+
+                    async def send(message, sent=sent):
+                        sent.append(message)
+
+                    messages = [{"type": "http.request", "body": kwargs["body"], "more_body": False}]
+
+                    async def receive(messages=messages):
+                        return messages.pop() if messages else {"type": "http.disconnect"}
+
+                    scope = {"type": "http", "method": "POST", "path": DEFAULT_PATH, "headers": headers}
+                    asyncio.run(app(scope, receive, send))
+                    got = sent[0]["status"]
+                else:
+                    got = call(app, **kwargs).status
+            lines = [r.delivery for r in caplog.records if hasattr(r, "delivery")]
+            assert got == status and [line["outcome"] for line in lines] == ["invalid"], (body_timeout, status, kwargs.get("headers"), lines)
+            assert lines[0]["webhook_id"] == "msg_1"
+        if body_timeout is not None:
+            caplog.clear()
+            sent = []
+
+            async def send(message, sent=sent):
+                sent.append(message)
+
+            timed = create_app(SECRET, body_timeout=0.05)
+            scope = {"type": "http", "method": "POST", "path": DEFAULT_PATH,
+                     "headers": [(k.encode(), v.encode()) for k, v in signed().items()]}
+            with caplog.at_level(logging.INFO, logger="access_events.receiver"):
+                asyncio.run(timed(scope, slow_receive, send))
+            lines = [r.delivery for r in caplog.records if hasattr(r, "delivery")]
+            assert sent[0]["status"] == 408 and [line["outcome"] for line in lines] == ["invalid"], lines
+        caplog.clear()
+
+        async def gone():
+            return {"type": "http.disconnect"}
+
+        async def nowhere(message):
+            raise AssertionError("a disconnected client gets no answer")
+
+        with caplog.at_level(logging.INFO, logger="access_events.receiver"):
+            asyncio.run(app({"type": "http", "method": "POST", "path": DEFAULT_PATH,
+                             "headers": [(k.encode(), v.encode()) for k, v in signed().items()]}, gone, nowhere))
+        assert not [r for r in caplog.records if hasattr(r, "delivery")]

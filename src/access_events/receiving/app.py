@@ -282,6 +282,15 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
         if close is not None:
             await close()
 
+    async def refuse(send: Send, headers: dict[bytes, bytes], status: int, body: dict[str, Any], extra: list | None = None) -> None:
+        """A delivery refused before its signature is checked (400, 413, 415): its ``invalid`` line, then the answer."""
+        invalid(headers)
+        await _respond(send, status, body, extra)
+
+    def invalid(headers: dict[bytes, bytes]) -> None:
+        msg_id = headers.get(b"webhook-id") or headers.get(b"svix-id")
+        delivery(msg_id.decode("latin-1") if msg_id else None, None, None, "invalid")
+
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind != "http":
@@ -299,26 +308,26 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
             for name, value in raw_headers:
                 if name in _READ:
                     if name in headers and name in _ONCE:
-                        return await _respond(send, 400, _error("bad_request", f"the {name.decode()} header is repeated; send it once"))
+                        return await refuse(send, headers, 400, _error("bad_request", f"the {name.decode()} header is repeated; send it once"))
                     headers[name] = value
         media_type = headers.get(b"content-type")
         if media_type != b"application/json":  # the producer's exact value skips the parsing
             media_type = (media_type or b"").split(b";")[0].strip().lower()
             if media_type != b"application/json":
-                return await _respond(send, 415, _error("unsupported_media_type", "the body must be application/json"))
+                return await refuse(send, headers, 415, _error("unsupported_media_type", "the body must be application/json"))
         if b"content-encoding" in headers:
             encoding = headers[b"content-encoding"].strip().lower()
             if encoding not in (b"identity", b""):
-                return await _respond(send, 415, _error("unsupported_media_type", f"Content-Encoding {encoding.decode('latin-1')[:40]!r}: "
+                return await refuse(send, headers, 415, _error("unsupported_media_type", f"Content-Encoding {encoding.decode('latin-1')[:40]!r}: "
                                                         "only identity is accepted (the producer does not compress)"))
         length = headers.get(b"content-length")
         if length is not None:
             if b"transfer-encoding" in headers:  # RFC 9112 6.3: a server that is not a proxy must refuse both
-                return await _respond(send, 400, _error("bad_request", "both Transfer-Encoding and Content-Length: send one"))
+                return await refuse(send, headers, 400, _error("bad_request", "both Transfer-Encoding and Content-Length: send one"))
             if not (length.isdigit() and length.isascii()):
-                return await _respond(send, 400, _error("bad_request", "unreadable Content-Length"))
+                return await refuse(send, headers, 400, _error("bad_request", "unreadable Content-Length"))
             if int(length) > max_bytes:
-                return await _respond(send, 413, _error("too_large", f"the body is above the limit of {max_bytes} bytes"))
+                return await refuse(send, headers, 413, _error("too_large", f"the body is above the limit of {max_bytes} bytes"))
         if body_timeout is None:
             message = await receive()  # most bodies come in one message: taken here, without the reading loop
             body = message.get("body", b"")
@@ -326,10 +335,12 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
                 body = await _read_body(_replaying(message, receive), send, max_bytes, None)
         else:
             body = await _read_body(receive, send, max_bytes, body_timeout)
-        if body is None:
+        if body is None or type(body) is int:  # None: the client is gone (no answer, no line); an int: answered so
+            if body is not None:
+                invalid(headers)
             return
         if not body:
-            return await _respond(send, 400, _error("empty_body", "the body is empty; expected a JSON event"))
+            return await refuse(send, headers, 400, _error("empty_body", "the body is empty; expected a JSON event"))
         now = None if clock is None else clock()
         msg_id = headers.get(b"webhook-id") or headers.get(b"svix-id")
         msg_id = msg_id.decode("latin-1") if msg_id else None  # type: ignore[assignment]
@@ -436,11 +447,11 @@ async def _receive_chunks(receive: Receive, max_bytes: int) -> tuple[list[bytes]
     return chunks, size
 
 
-async def _joined(send: Send, chunks: list[bytes], size: int, max_bytes: int) -> bytes | None:
-    """The body, or None once a body past the limit is answered 413."""
+async def _joined(send: Send, chunks: list[bytes], size: int, max_bytes: int) -> bytes | int:
+    """The body, or 413 once a body past the limit is answered so."""
     if size > max_bytes:
         await _respond(send, 413, _error("too_large", f"the body is above the limit of {max_bytes} bytes"))
-        return None
+        return 413
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
@@ -454,13 +465,14 @@ def _replaying(first: dict[str, Any], receive: Receive) -> Receive:
     return replay
 
 
-async def _read_untimed(receive: Receive, send: Send, max_bytes: int) -> bytes | None:
+async def _read_untimed(receive: Receive, send: Send, max_bytes: int) -> bytes | int | None:
     received = await _receive_chunks(receive, max_bytes)
     return None if received is None else await _joined(send, *received, max_bytes)
 
 
-async def _read_body(receive: Receive, send: Send, max_bytes: int, timeout: float | None) -> bytes | None:
-    """The body, read in chunks and stopped as soon as it passes the limit; None when answered or gone.
+async def _read_body(receive: Receive, send: Send, max_bytes: int, timeout: float | None) -> bytes | int | None:
+    """The body, read in chunks and stopped as soon as it passes the limit; the status answered (413, 408) instead,
+    or None when the client is gone.
 
     A body not complete within ``timeout`` seconds is answered 408: a client dribbling
     bytes would hold a connection and a task for as long as it likes. The deadline is one
@@ -497,7 +509,7 @@ async def _read_body(receive: Receive, send: Send, max_bytes: int, timeout: floa
         log.info("refused: request body not received within %g s (408)", timeout)
         await _respond(send, 408, _error("request_timeout", f"the body did not arrive within {timeout:g} s"),
                        [(b"connection", b"close")])
-        return None
+        return 408
     finally:
         timer.cancel()
     return await _joined(send, *received, max_bytes)
