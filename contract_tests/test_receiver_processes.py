@@ -537,3 +537,89 @@ def test_a_burst_of_claims_uses_at_most_the_stores_connections_and_waits_a_bound
         asyncio.run(scenario())
     finally:
         admin.close()
+
+
+def test_a_claim_whose_reply_was_lost_is_still_the_claimants(redis_url):
+    """Audit (recv2): the connection to Redis dies after the server ran ``SET key token NX PX`` but before its reply
+    arrived (a reset, a failover, a proxy timing out). redis-py retries the SET on a new connection; it finds the key
+    taken, by this very claim's token, and the store answered ``in_flight``: the delivery got 409, and the event stayed
+    locked by a claim nobody held until its lease ran out (60 s by default), every copy of it 409 meanwhile. A claim
+    that finds its own (random, 128-bit) token holds the event: ``claimed``, with that token, which completes it.
+    A real redis-server behind a proxy that drops the first SET's reply and the connection with it."""
+    import asyncio
+
+    from access_events.receiving.stores import CLAIMED, DONE, RedisClaimStore
+
+    host, port = redis_url.removeprefix("redis://").split(":")
+    dropped = []
+
+    async def pipe(reader, writer, drop_reply):
+        try:
+            while data := await reader.read(65536):
+                if drop_reply is not None and not dropped and b"\r\nSET\r\n" in data.upper():
+                    dropped.append(data)
+                    writer.write(data)  # the command reaches Redis ...
+                    await writer.drain()
+                    await asyncio.sleep(0.2)  # ... which runs it and replies; the reply is lost with the connection
+                    drop_reply.close()
+                    writer.close()
+                    return
+                if drop_reply is None and dropped and not writer.is_closing() and dropped[-1] is not None:
+                    dropped.append(None)  # the dropped SET's reply: never forwarded
+                    writer.close()
+                    return
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    async def relay(client_reader, client_writer):
+        try:
+            server_reader, server_writer = await asyncio.open_connection(host, int(port))
+            await asyncio.gather(pipe(client_reader, server_writer, client_writer), pipe(server_reader, client_writer, None))
+        except asyncio.CancelledError:  # the proxy's own connections, at the end of the test
+            pass
+
+    async def scenario():
+        proxy = await asyncio.start_server(relay, "127.0.0.1", 0)
+        proxy_port = proxy.sockets[0].getsockname()[1]
+        store = RedisClaimStore(f"redis://127.0.0.1:{proxy_port}/2", prefix=f"test:{uuid.uuid4()}:")
+        try:
+            claim = await store.claim("e", 30)
+            assert dropped, "the proxy dropped no reply"
+            assert claim.state == CLAIMED and claim.token, claim
+            assert await store.complete("e", claim.token, 600)
+            assert (await store.claim("e", 30)).state == DONE
+        finally:
+            await store.close()
+            proxy.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_store_on_a_callers_decoding_client_still_sees_duplicates(redis_url):
+    """Audit (recv2): ``RedisClaimStore(client=...)`` takes the caller's redis-py client. One made with
+    ``decode_responses=True`` (common in applications) answers str, and the store compared the key's value with
+    ``b"done"``: a handled event was never a duplicate again, every later copy got 409 in flight (for the whole
+    retention, so the producer's retries for 28 hours all failed). The value is compared as bytes either way."""
+    import asyncio
+
+    import redis.asyncio as aioredis
+
+    from access_events.receiving.stores import CLAIMED, DONE, IN_FLIGHT, RedisClaimStore
+
+    async def scenario():
+        client = aioredis.Redis.from_url(f"{redis_url}/2", decode_responses=True)
+        store = RedisClaimStore(client=client, prefix=f"test:{uuid.uuid4()}:")
+        try:
+            first = await store.claim("e", 30)
+            assert first.state == CLAIMED
+            assert (await store.claim("e", 30)).state == IN_FLIGHT
+            assert await store.complete("e", first.token, 600)
+            assert (await store.claim("e", 30)).state == DONE
+        finally:
+            await client.aclose()
+
+    asyncio.run(scenario())

@@ -228,7 +228,7 @@ class RedisClaimStore:
 
             # At most max_connections connections per process, a request waiting for a free one (a burst of the
             # same event must not open hundreds of sockets at once), and a dropped connection retried. A retried
-            # SET NX whose first reply was lost finds its own token: in flight (409), never run twice.
+            # SET NX whose first reply was lost finds its own token: the claim is this attempt's (_claim).
             # Every socket operation has a timeout: a Redis that accepts but does not answer (paused,
             # overloaded, partitioned) would otherwise hold each delivery forever instead of a 503.
             # The limit and the wait are a semaphore of max_connections slots (a store call holds one and uses
@@ -290,6 +290,12 @@ class RedisClaimStore:
                 held, ttl = await pipe.get(key).pttl(key).execute()
             if held is None:
                 continue
+            if isinstance(held, str):  # a caller's client with decode_responses=True
+                held = held.encode()
+            if held == token.encode():
+                # our own SET: it ran, but its reply was lost with the connection and redis-py's retry of
+                # the SET found the key taken. The token is random (128 bits): this attempt holds the claim.
+                return Claim(CLAIMED, token)
             if held == _DONE_VALUE.encode():
                 return Claim(DONE)
             return Claim(IN_FLIGHT, retry_after=max(ttl, 0) / 1000)
