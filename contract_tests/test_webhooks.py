@@ -452,3 +452,72 @@ def test_the_byte_check_accepts_what_the_producer_signs_and_only_that():
             verifier.check_raw(*args, NOW)
     with pytest.raises(StaleTimestamp, match="unreadable"):
         verifier.check_raw(b"msg_1", b"0" + stamp, _GOOD_SIGNATURE, BODY, NOW)
+
+
+def _stdlib_verdict(key: bytes, msg_id: bytes, timestamp: bytes, signature: bytes, body: bytes, now: int) -> str:
+    """The Standard Webhooks rules written out with the standard library alone (the reference of the test below):
+    the id and timestamp as the receiver reads them (Latin-1 text, signed as UTF-8), the timestamp canonical ASCII
+    digits within 300 s, and any ``v1,`` entry of the space-separated header whose base64 is the HMAC-SHA256."""
+    stamp = timestamp.decode("latin-1")
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12) or (stamp[0] == "0" and stamp != "0"):
+        return "StaleTimestamp"
+    if abs(now - int(stamp)) > 300:
+        return "StaleTimestamp"
+    expected = hmac.new(key, f"{msg_id.decode('latin-1')}.{stamp}.".encode() + body, hashlib.sha256).digest()
+    for entry in signature.split(b" "):
+        version, _, value = entry.partition(b",")
+        try:
+            if version == b"v1" and hmac.compare_digest(base64.b64decode(value, validate=True), expected):
+                return "ok"
+        except ValueError:  # binascii.Error: not base64
+            continue
+    return "BadSignature"
+
+
+def test_check_raw_check_and_verify_agree_with_the_standard_librarys_hmac_on_hostile_headers():
+    """Audit (recv2), a guard (it passes on main): the three entry points (``check_raw`` on header bytes, ``check`` on
+    their text, ``verify`` on a header mapping) against a reference written with ``hmac``/``base64`` only, over 4,000
+    seeded random deliveries: ids non-ASCII, Latin-1, with quotes, 9,000 bytes long; timestamps signed, zero-padded,
+    spaced, with Latin-1 superscript or Arabic-Indic digits, 20 digits, stale; signatures with several entries,
+    ``v1,`` prefixes, padding and alphabet variants, truncated MACs, 2,000 entries. The test holds check_raw equal to
+    check already; this one also catches a fault both share (mutations caught: ``_match`` comparing only the first
+    16 bytes of the MAC; accepting a ``v1a`` entry)."""
+    import random
+
+    key = base64.b64decode(SECRET.removeprefix("whsec_"))
+    verifier = Verifier(SECRET)
+    rnd = random.Random(20261130)
+    noise = [b"", b" ", b",", b"v1", b"v1,", b"v2,", b"=", b"+", b"-", b"_", b"/", b"0", b"\xe9", b"\xa0", b"\xb2", b"\xff", b"\x00"]
+    alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+    def mac_b64(msg_id: bytes, stamp: bytes, body: bytes) -> bytes:
+        text = f"{msg_id.decode('latin-1')}.{stamp.decode('latin-1')}.".encode() + body
+        return base64.b64encode(hmac.new(key, text, hashlib.sha256).digest())
+
+    verdicts: dict[str, int] = {}
+    for _ in range(4000):
+        msg_id = rnd.choice([b"msg_1", b"msg_\xe9", b"msg_\xc3\xa9", b" ", b"\x00", b"\xff\xfe", b'm"s\\g', b"a" * 9000,
+                             b"".join(rnd.choice(noise) for _ in range(4)) or b"x"])
+        stamp = str(NOW + rnd.randrange(-400, 400)).encode()
+        if rnd.random() < 0.4:
+            stamp = rnd.choice([b"+" + stamp, b"0" + stamp, b" " + stamp, stamp + b" ", stamp[:3] + b"_" + stamp[3:], b"0",
+                                b"-" + stamp, stamp.replace(b"1", b"\xb9"), "١٧٦٧٢٢٥٦٠٠".encode(), stamp * 2, stamp + b".0"])
+        body = rnd.choice([BODY, b"\xe9t\xe9", b"x" * 3000])
+        good = mac_b64(msg_id if rnd.random() < 0.9 else b"other", stamp if rnd.random() < 0.9 else str(NOW).encode(), body)
+        last = alphabet.index(good[42:43])
+        variant = good[:42] + alphabet[(last & ~3) | rnd.randrange(4):][:1] + good[43:]  # other padding bits
+        signature = rnd.choice([
+            b"v1," + good, b"v1," + variant, b"v1," + good.rstrip(b"="), b"v1," + good + b"=",
+            b"v1," + good.replace(b"+", b"-").replace(b"/", b"_"), b"v1," + good.lower(),
+            b"v1," + base64.b64encode(base64.b64decode(good)[:16]), b"v1a," + good, b"v2," + good, b" v1," + good,
+            b"v1,AAAA " * rnd.choice([1, 2000]) + b"v1," + good, b"".join(rnd.choice(noise) for _ in range(8)) or b"v1,",
+            b"v1," + good + rnd.choice(noise), rnd.choice(noise) + b"v1," + good])
+        expected = _stdlib_verdict(key, msg_id, stamp, signature, body, NOW)
+        verdicts[expected] = verdicts.get(expected, 0) + 1
+        text = [value.decode("latin-1") for value in (msg_id, stamp, signature)]
+        raw = _outcome(lambda: verifier.check_raw(msg_id, stamp, signature, body, NOW))[0]
+        checked = _outcome(lambda: verifier.check(*text, body, now=NOW))[0]
+        mapping = dict(zip(("webhook-id", "webhook-timestamp", "webhook-signature"), text))
+        verified = _outcome(lambda: verifier.verify(body, mapping, now=NOW))[0]
+        assert raw == checked == verified == expected, (msg_id[:40], stamp, signature[:100], raw, checked, verified, expected)
+    assert min(verdicts.values()) > 300 and len(verdicts) == 3, verdicts  # every verdict well represented
