@@ -521,3 +521,26 @@ def test_check_raw_check_and_verify_agree_with_the_standard_librarys_hmac_on_hos
         verified = _outcome(lambda: verifier.verify(body, mapping, now=NOW))[0]
         assert raw == checked == verified == expected, (msg_id[:40], stamp, signature[:100], raw, checked, verified, expected)
     assert min(verdicts.values()) > 300 and len(verdicts) == 3, verdicts  # every verdict well represented
+
+
+def test_an_id_with_a_surrogate_no_decoding_makes_is_a_bad_signature_not_a_unicode_error():
+    """Audit (recv2): ``verify``, ``check`` and ``verify_and_parse`` raised ``UnicodeEncodeError`` (not a
+    ``WebhookError``: a caller catching those got a traceback, a 500) for a ``webhook-id`` holding a lone surrogate
+    that no decoding makes (U+D800; a str header mapping built by the caller): the id was encoded with surrogateescape
+    only, which the body's encoding had already been fixed for. Now the same rule as the body: surrogatepass bytes,
+    which no producer signs, so ``BadSignature``; an id from surrogateescape still verifies against its bytes."""
+    from access_events.webhooks import verify_and_parse
+
+    verifier = Verifier(SECRET)
+    for msg_id in ("\ud800", "msg_\udbff\udfff"[:5], "a\ud800b"):
+        headers = {"webhook-id": msg_id, "webhook-timestamp": str(NOW), "webhook-signature": _GOOD_SIGNATURE.decode()}
+        with pytest.raises(BadSignature):
+            verifier.verify(BODY, headers, now=NOW)
+        with pytest.raises(BadSignature):
+            verifier.check(msg_id, str(NOW), _GOOD_SIGNATURE.decode(), BODY, now=NOW)
+        with pytest.raises(BadSignature):
+            verify_and_parse(BODY, headers, SECRET, now=NOW)
+    # an id read with surrogateescape (the bytes b"msg_\xe9" as UTF-8 text) is its bytes, as signed over those bytes
+    mac = hmac.new(base64.b64decode(SECRET.removeprefix("whsec_")), b"msg_\xe9." + str(NOW).encode() + b"." + BODY, hashlib.sha256)
+    signature = "v1," + base64.b64encode(mac.digest()).decode()
+    assert verifier.check(b"msg_\xe9".decode("utf-8", "surrogateescape"), str(NOW), signature, BODY, now=NOW)

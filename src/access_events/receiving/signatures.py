@@ -124,8 +124,9 @@ class Verifier:
             raise self._stale(skew)
         if isinstance(body, str):
             body = _text_bytes(body)
-        # surrogatepass: any text encodes; a non-ASCII entry matches nothing either way
-        self._match(f"{msg_id}.{timestamp}.".encode("utf-8", "surrogateescape"), body, signature.encode("utf-8", "surrogatepass"))
+        # the id as the body: surrogateescape's bytes, else surrogatepass (U+D800: bytes no producer signs, so
+        # BadSignature, never a UnicodeEncodeError); the signature with surrogatepass: a non-ASCII entry matches nothing
+        self._match(_text_bytes(f"{msg_id}.{timestamp}."), body, signature.encode("utf-8", "surrogatepass"))
         return msg_id
 
     def check_raw(self, msg_id: bytes, timestamp: bytes, signature: bytes, body: bytes, now: float | None = None) -> None:
