@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -1368,3 +1369,43 @@ def test_every_refused_delivery_gets_one_line(caplog):
             asyncio.run(app({"type": "http", "method": "POST", "path": DEFAULT_PATH,
                              "headers": [(k.encode(), v.encode()) for k, v in signed().items()]}, gone, nowhere))
         assert not [r for r in caplog.records if hasattr(r, "delivery")]
+
+
+def test_a_store_outage_logs_one_traceback_per_kind_not_one_per_delivery(caplog):
+    """Audit (recv2), as an operator: while the store is unreachable every delivery is refused 503 and, besides its
+    ``store_unavailable`` delivery line, logged a full traceback (redis-py's stack: ~40 lines; a 1.5 s Redis outage
+    under two ``serve`` processes wrote 30 of them, at production rates thousands a second). Now the first failure of
+    each kind (where, exception type) keeps its traceback and every later one is a single line naming the error and
+    how many so far. Claims and completions, 20 deliveries each."""
+    class DownStore:
+        def __init__(self, fail_claims: bool):
+            self.fail_claims = fail_claims
+
+        async def claim(self, event_id, lease_seconds):
+            if self.fail_claims:
+                raise ConnectionError("Error 111 connecting to redis:6379. Connection refused.")
+            return MemoryClaim
+
+        async def extend(self, event_id, token, lease_seconds):
+            return True
+
+        async def complete(self, event_id, token, retention_seconds):
+            raise ConnectionError("Error 111 connecting to redis:6379. Connection refused.")
+
+        async def release(self, event_id, token):
+            return None
+
+    from access_events.receiving.stores import CLAIMED, Claim
+
+    MemoryClaim = Claim(CLAIMED, "t")
+    for fail_claims, status, message in ((True, 503, "could not claim"), (False, 204, "could not record")):
+        app = create_app(SECRET, handlers=lambda evt: None, store=DownStore(fail_claims))
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="access_events.receiver"):
+            for n in range(20):
+                body = event(event_id=str(uuid.uuid4()))
+                assert call(app, body=body, headers=signed(body, msg_id=f"m{n}")).status == status
+        errors = [r for r in caplog.records if message in r.getMessage()]
+        assert len(errors) == 20, [r.getMessage() for r in caplog.records]
+        assert sum(1 for r in errors if r.exc_info) == 1, "one traceback for the kind, not one per delivery"
+        assert "ConnectionError: Error 111" in errors[-1].getMessage() and "20 so far" in errors[-1].getMessage()

@@ -21,6 +21,7 @@ import inspect
 import json
 import logging
 import math
+import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -220,6 +221,19 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
         write_line(time.time(), f'delivery {{"outcome":"handled","event_id":{event_id_text},"event_type":{type_text},'
                                 f'"webhook_id":{webhook_id},"handler_ms":{handler_ms:.1f}}}')
 
+    store_failures: dict[tuple[str, str], int] = {}  # (what failed, exception type) -> how many so far
+
+    def store_failed(what: str, event_id: str, consequence: str = "") -> None:
+        """Log the store error being handled: the first of its kind with its traceback, then one line each (with the
+        count): while the store is down every delivery fails alike, and a traceback apiece would flood the log."""
+        exc = sys.exc_info()[1]
+        kind = (what, type(exc).__name__)
+        count = store_failures[kind] = store_failures.get(kind, 0) + 1
+        if count == 1:
+            log.exception("the store %s event %s%s", what, event_id, consequence)
+        else:
+            log.error("the store %s event %s%s: %s: %s (%d so far)", what, event_id, consequence, type(exc).__name__, exc, count)
+
     held: dict[tuple[str, str], float] = {}  # claims whose handler runs: (event id, token) -> when claimed
     # Handled events the store could not record as done (it was down when the handler returned):
     # (event id, token) -> when handled. Until recorded, the claim would expire with its lease and the
@@ -261,7 +275,7 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
                 try:
                     kept = await claims.extend(event_id, token, lease_seconds)
                 except Exception:  # noqa: BLE001 - the store is down: the claim may expire; the handler goes on
-                    log.exception("could not renew the claim on event %s", event_id)
+                    store_failed("could not renew the claim on", event_id)
                     break  # the other renewals would wait for the same timeouts; next tick
                 if not kept:
                     log.warning("the claim on event %s was lost while its handler ran (lease %s s)", event_id, lease_seconds)
@@ -375,7 +389,7 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
                 if claim.state == CLAIMED:
                     token, claim = claim.token, None
         except Exception:  # noqa: BLE001 - the store is down: the producer retries later
-            log.exception("the store could not claim event %s", event_id)
+            store_failed("could not claim", event_id)
             delivery(msg_id, event_id, event_type, "store_unavailable")
             return await _respond(send, 503, _error("store_unavailable", "the receiver cannot record events now; retry later"),
                                   [(b"retry-after", retry_after.encode())])
@@ -409,7 +423,7 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
             try:
                 await claims.release(event_id, token)
             except Exception:  # noqa: BLE001 - the claim then expires with its lease
-                log.exception("the store could not release event %s; it is free again when its lease ends", event_id)
+                store_failed("could not release", event_id, "; it is free again when its lease ends")
             delivery(msg_id, event_id, event_type, "handler_failed", handler_ms)
             return await _respond(send, 500, _error("handler_failed", "the receiver failed to handle the event"))
         handler_ms = (loop.time() - started) * 1000
@@ -419,7 +433,7 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
             if not completed:
                 log.warning("event %s was handled, but its claim had expired and been taken by another attempt", event_id)
         except Exception:  # noqa: BLE001 - handled all the same; acknowledge it so the producer stops
-            log.exception("the store could not record event %s as handled; retrying until it answers", event_id)
+            store_failed("could not record", event_id, " as handled; retrying until it answers")
             unrecorded[(event_id, token)] = loop.time()
             start_renewer(loop)
         handled(msg_id, event_id_text, event_type, handler_ms)
