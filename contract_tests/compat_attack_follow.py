@@ -16,6 +16,8 @@ construct that is not monotone, or masks it by a side's value domain:
   ``const``, conditionals, ``oneOf`` of copies, ``allOf``) may hold no object/array (``family``,
   ``_reachable``);
 * ``recursive``: ``$ref`` recursion inside ``oneOf`` branches (the ``_cycles`` fallback);
+* ``decided``: overlapping ``oneOf`` where only the edited branch can hold objects (arrays), so
+  a change below its object (array) keyword is decided, not guarded (``_isolated``);
 * ``reorder``: ``oneOf``/``anyOf`` branches reordered among near-copies (``minLength: 0``,
   an annotation, ``anyOf: [S, S]``), some behind ``$ref``s, sometimes with one edit
   (``_exact_pairs``).
@@ -226,14 +228,38 @@ def shape_reorder(rng):
         new = {"$defs": {f"b{i}": b for i, b in enumerate(nb)}, kind: [{"$ref": f"#/$defs/b{i}"} for i in range(len(nb))]}
     return wrap(rng, old, new)
 
+def shape_decided(rng):
+    """Overlapping ``oneOf`` where the edited branch is the only one that can hold objects
+    (arrays): the branches overlap on a scalar type, so a change below the object (array)
+    keyword keeps its directions (``_isolated`` decides it) and is checked here."""
+    kind = pick(rng, ["object", "array"])
+    scalar = pick(rng, ["string", "integer", "null", "number"])
+    edited = holder(rng, kind)
+    edited["type"] = [kind, scalar] if rng.random() < 0.8 else kind
+    others = [pick(rng, [{"type": scalar}, {"type": [scalar, "boolean"]}, {"not": {"type": ["object", "array"]}},
+                         {"type": "string", "maxLength": 2}, {"type": "integer", "minimum": 1}, {"enum": [1, "a", None, True]},
+                         {"type": "array" if kind == "object" else "object"}, {"const": {} if kind == "array" else []},
+                         {"if": {"type": scalar}, "then": {}, "else": False}])
+              for _ in range(rng.randint(1, 3))]
+    branches = [edited] + others
+    rng.shuffle(branches)
+    old = {"oneOf": branches}
+    new = copy.deepcopy(old)
+    i = branches.index(edited)
+    new["oneOf"][i] = edit_under(rng, new["oneOf"][i])
+    if rng.random() < 0.3 and isinstance(new["oneOf"][i], dict):  # and a change of scalars only, at the oneOf's place
+        new["oneOf"][i][pick(rng, ["maxLength", "minimum", "minLength"])] = rng.randint(0, 3)
+    return wrap(rng, old, new)
+
+
 SHAPES = {"oneof": shape_oneof, "notoneof": shape_notoneof, "conditional": shape_conditional,
-          "family": shape_family, "recursive": shape_recursive, "reorder": shape_reorder}
+          "family": shape_family, "recursive": shape_recursive, "reorder": shape_reorder, "decided": shape_decided}
 
 def pairs(seed, count, shapes=None):
     rng = random.Random(seed)
-    # overlapping `oneOf` (the new per-change reasoning) gets three turns in eight
-    names = sorted(shapes) if shapes else ["oneof", "notoneof", "oneof", "conditional", "family", "oneof",
-                                           "recursive", "reorder"]
+    # overlapping `oneOf` (the new per-change reasoning) gets four turns in nine
+    names = sorted(shapes) if shapes else ["oneof", "notoneof", "decided", "conditional", "family", "oneof",
+                                           "recursive", "decided", "reorder"]
     made = 0
     while made < count:
         name = names[made % len(names)]
