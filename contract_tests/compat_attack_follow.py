@@ -39,7 +39,8 @@ import compat_fuzz as F
 from compat_fuzz import get, put
 
 T = A.TYPES
-def pick(rng, seq): return seq[rng.randrange(len(seq))]
+def pick(rng: random.Random, seq):
+    return seq[rng.randrange(len(seq))]
 
 def small(rng, depth=2):
     return pick(rng, [A.schema_of(rng, depth), F.schema_of(rng, 2), {"type": pick(rng, T)},
@@ -93,11 +94,14 @@ def wrap(rng, old, new):
                 {"type": "object", "properties": {"p": new}, "required": ["p"]})
     if w == "items": return {"type": "array", "items": old}, {"type": "array", "items": new}
     if w == "anyOf":
-        o = other_branch(rng); return {"anyOf": [old, o]}, {"anyOf": [new, copy.deepcopy(o)]}
+        o = other_branch(rng)
+        return {"anyOf": [old, o]}, {"anyOf": [new, copy.deepcopy(o)]}
     if w == "oneOfOuter":
-        o = other_branch(rng); return {"oneOf": [o, old]}, {"oneOf": [copy.deepcopy(o), new]}
+        o = other_branch(rng)
+        return {"oneOf": [o, old]}, {"oneOf": [copy.deepcopy(o), new]}
     if w == "allOf":
-        o = other_branch(rng); return {"allOf": [old, o]}, {"allOf": [new, copy.deepcopy(o)]}
+        o = other_branch(rng)
+        return {"allOf": [old, o]}, {"allOf": [new, copy.deepcopy(o)]}
     c = {"type": pick(rng, T)}
     return {"if": c, "then": old}, {"if": c, "then": new}
 
@@ -110,10 +114,13 @@ def shape_oneof(rng):
     i = next(k for k, b in enumerate(branches) if isinstance(b, dict) and any(x in b for x in ("properties", "items", "prefixItems", "contains", "additionalProperties", "patternProperties", "dependentSchemas", "propertyNames")))
     new["oneOf"][i] = edit_under(rng, new["oneOf"][i])
     if rng.random() < 0.2:  # and one more edit elsewhere
-        k = rng.randrange(len(branches)); new["oneOf"][k] = A.edit(rng, new["oneOf"][k], 1)
+        k = rng.randrange(len(branches))
+        new["oneOf"][k] = A.edit(rng, new["oneOf"][k], 1)
     if rng.random() < 0.2: new["oneOf"] = list(reversed(new["oneOf"]))
     if rng.random() < 0.2:
-        t = pick(rng, [["object", "string"], ["array", "object", "null"], "object"]); old["type"] = t; new["type"] = t
+        t = pick(rng, [["object", "string"], ["array", "object", "null"], "object"])
+        old["type"] = t
+        new["type"] = t
     return wrap(rng, old, new)
 
 def shape_notoneof(rng):
@@ -122,7 +129,8 @@ def shape_notoneof(rng):
     if w == "not": return {"not": old}, {"not": new}
     if w == "notnot": return {"not": {"not": old}}, {"not": {"not": new}}
     if w == "notinoneof":
-        o = other_branch(rng); return {"oneOf": [{"not": old}, o]}, {"oneOf": [{"not": new}, copy.deepcopy(o)]}
+        o = other_branch(rng)
+        return {"oneOf": [{"not": old}, o]}, {"oneOf": [{"not": new}, copy.deepcopy(o)]}
     return ({"type": "object", "properties": {"a": {"not": old}}}, {"type": "object", "properties": {"a": {"not": new}}})
 
 IFS = [{"type": "string"}, {"type": ["string", "integer"]}, {"not": {"type": "object"}}, {"type": "object", "required": ["a"]},
@@ -164,7 +172,7 @@ DOMAINS = [{"type": "string"}, {"not": {"type": "object"}}, {"not": {"type": "ar
 def shape_family(rng):
     kw = pick(rng, ["additionalProperties", "items", "properties", "patternProperties", "contains", "prefixItems",
                     "unevaluatedProperties", "propertyNames", "required", "maxProperties", "minItems", "dependentSchemas"])
-    def val(): 
+    def val():
         if kw == "properties": return {"a": pick(rng, [False, {"type": pick(rng, T)}, {}])}
         if kw == "patternProperties": return {"^a": pick(rng, [False, {"type": pick(rng, T)}])}
         if kw == "prefixItems": return [pick(rng, [False, {"type": pick(rng, T)}])]
@@ -179,7 +187,9 @@ def shape_family(rng):
     if rng.random() < 0.8: old[kw] = val()
     if rng.random() < 0.8: new[kw] = val()
     if rng.random() < 0.3:
-        k2 = pick(rng, ["additionalProperties", "items"]); old[k2] = pick(rng, [False, {"type": "string"}]); new.pop(k2, None)
+        k2 = pick(rng, ["additionalProperties", "items"])
+        old[k2] = pick(rng, [False, {"type": "string"}])
+        new.pop(k2, None)
     return wrap(rng, old, new) if rng.random() < 0.7 else shape_wrap_not(rng, old, new)
 
 def shape_recursive(rng):
@@ -222,7 +232,8 @@ def shape_reorder(rng):
     nb = copy.deepcopy(branches)
     rng.shuffle(nb)
     if rng.random() < 0.7:
-        k = rng.randrange(len(nb)); nb[k] = A.edit(rng, nb[k], 1) if rng.random() < 0.5 else near(rng, nb[k])
+        k = rng.randrange(len(nb))
+        nb[k] = A.edit(rng, nb[k], 1) if rng.random() < 0.5 else near(rng, nb[k])
     new = {kind: nb}
     if rng.random() < 0.25:
         new = {"$defs": {f"b{i}": b for i, b in enumerate(nb)}, kind: [{"$ref": f"#/$defs/b{i}"} for i in range(len(nb))]}
