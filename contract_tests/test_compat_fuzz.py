@@ -38,10 +38,12 @@ SEED = int(os.environ.get("COMPAT_FUZZ_SEED", "2026"))
 PAIRS = int(os.environ.get("COMPAT_FUZZ_PAIRS", "600"))
 #: The false-alarm rates (breaking verdicts without a counterexample / breaking verdicts) this
 #: engine reaches on the default sample, with a little room; lower them when the engine improves.
-#: Measured at seed 2026, 600 pairs: 2/286 = 0.7% forward, 4/201 = 2.0% backward (before issue
+#: Measured at seed 2026, 600 pairs: 1/285 = 0.4% forward, 2/199 = 1.0% backward (before issue
 #: 12's work on the engine: 42/322 = 13.0% and 54/245 = 22.0%; after its first round: 9.1% and
-#: 12.8%; an engine marking every change breaking both ways: 30.5% and 49.9%, so it fails here).
-CEILING = {"forward": 0.02, "backward": 0.04}
+#: 12.8%; at its end 0.7% and 2.0%; an engine marking every change breaking both ways: 30.5% and
+#: 49.9%, so it fails here). Held-out seeds run higher (seed 7: 2.4% / 3.5%): judge a soak on
+#: another seed by its own figure.
+CEILING = {"forward": 0.01, "backward": 0.02}
 
 
 def validator(schema):
