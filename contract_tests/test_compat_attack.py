@@ -119,11 +119,15 @@ def run(seed: int = SEED, count: int = PAIRS, pairs=None, instances=None) -> dic
 
 
 def test_no_unsound_verdict_and_no_wrong_witness(capsys):
-    result = run()
+    _judge(run(), f"compat attack (seed {SEED})", PAIRS * 0.9, capsys)
+
+
+def _judge(result: dict, label: str, least_pairs: float, capsys) -> None:
+    """Print ``result``'s counts; fail on too few pairs, any wrong witness, any unsound verdict."""
     with capsys.disabled():
-        print(f"\ncompat attack (seed {SEED}): {dict(result['stats'])}, {len(result['unsound'])} unsound, "
+        print(f"\n{label}: {dict(result['stats'])}, {len(result['unsound'])} unsound, "
               f"{len(result['wrong'])} wrong witnesses")
-    assert result["stats"]["pairs"] >= PAIRS * 0.9, result["stats"]
+    assert result["stats"]["pairs"] >= least_pairs, result["stats"]
     assert not result["wrong"], f"{len(result['wrong'])} wrong witnesses:\n" + "\n".join(result["wrong"][:5])
     assert not result["unsound"], f"{len(result['unsound'])} unsound verdicts:\n" + "\n".join(result["unsound"][:5])
 
@@ -142,12 +146,7 @@ def test_follow_reasoning_is_sound(capsys):
     value that holds it), dropping the polarity swap in ``_reachable``, or masking an added
     conditional by the types its ``if`` may match instead of those it accepts whole."""
     result = run(FOLLOW_SEED, FOLLOW_PAIRS, compat_attack_follow.pairs, compat_attack_follow.instances)
-    with capsys.disabled():
-        print(f"\ncompat follow attack (seed {FOLLOW_SEED}): {dict(result['stats'])}, {len(result['unsound'])} unsound, "
-              f"{len(result['wrong'])} wrong witnesses")
-    assert result["stats"]["pairs"] >= FOLLOW_PAIRS * 0.85, result["stats"]
-    assert not result["wrong"], f"{len(result['wrong'])} wrong witnesses:\n" + "\n".join(result["wrong"][:5])
-    assert not result["unsound"], f"{len(result['unsound'])} unsound verdicts:\n" + "\n".join(result["unsound"][:5])
+    _judge(result, f"compat follow attack (seed {FOLLOW_SEED})", FOLLOW_PAIRS * 0.85, capsys)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import shutil
 import subprocess
@@ -105,13 +106,17 @@ def test_generation_is_deterministic(tmp_path):
 
 # -- codegen/structs.py: the one-pass decoders are generated only where msgspec is exact --
 
-def _structs():
+def _codegen(name: str):
+    """The codegen script ``name`` as a module (codegen/ is a folder of scripts, not a package)."""
     sys.path.insert(0, str(ROOT / "codegen"))
     try:
-        import structs
+        return importlib.import_module(name)
     finally:
         sys.path.remove(str(ROOT / "codegen"))
-    return structs
+
+
+def _structs():
+    return _codegen("structs")
 
 
 def _translate(node: dict, defs: dict | None = None):
@@ -168,11 +173,7 @@ def _structs_source_with_revoked(tmp_path, change) -> str:
     doc = json.loads(path.read_text("utf-8"))
     change(doc)
     path.write_text(json.dumps(doc), "utf-8")
-    sys.path.insert(0, str(ROOT / "codegen"))
-    try:
-        import generate
-    finally:
-        sys.path.remove(str(ROOT / "codegen"))
+    generate = _codegen("generate")
     docs = generate._load(schemas)
     orders = generate.field_orders(ROOT / "generated" / "python" / "access_events_models")  # the committed dataclasses
     return _structs().structs_module("", generate.events(schemas), docs, lambda f, r: generate._resolve(docs, f, r), orders)
@@ -221,13 +222,6 @@ def test_an_event_type_declaration_the_tag_does_not_meet_is_refused(declaration)
     assert found == {}  # the tag, not a member
 
 
-def _generate_module():
-    sys.path.insert(0, str(ROOT / "codegen"))
-    try:
-        import generate
-    finally:
-        sys.path.remove(str(ROOT / "codegen"))
-    return generate
 
 
 # What datamodel-code-generator (the pinned version) writes for an event whose allOf holds two
@@ -281,13 +275,12 @@ def test_field_orders_is_the_order_dataclasses_gives_with_several_bases(tmp_path
     converter, for a leap second). dataclasses collects fields along the reversed MRO, so with
     two bases the second base's fields come first; the first version took the bases in the
     order written (fails on it: ``code`` after ``created_at``)."""
-    import importlib
     package = tmp_path / "ordered_models"
     package.mkdir()
     (package / "__init__.py").write_text("", "utf-8")
     for name, source in _MULTIPLE_BASES.items():
         (package / name).write_text(source, "utf-8")
-    orders = _generate_module().field_orders(package)
+    orders = _codegen("generate").field_orders(package)
     sys.path.insert(0, str(tmp_path))
     try:
         for module, classes in (("common_schema", ("Root", "Base", "CodeFields")), ("event_schema", ("Event", "Single"))):
@@ -302,6 +295,6 @@ def test_field_orders_is_the_order_dataclasses_gives_with_several_bases(tmp_path
 
 def test_field_orders_of_the_generated_dataclasses():
     """The committed dataclasses: ``field_orders`` gives ``dataclasses.fields``' order for each."""
-    orders = _generate_module().field_orders(ROOT / "generated" / "python" / "access_events_models")
+    orders = _codegen("generate").field_orders(ROOT / "generated" / "python" / "access_events_models")
     for event_type, cls in EVENT_CLASSES.items():
         assert orders[cls.__name__] == [f.name for f in dataclasses.fields(cls)], event_type
