@@ -320,3 +320,54 @@ def test_handlers_that_return_at_once_share_one_renewer_task():
     created = asyncio.run(scenario())
     assert len(handled) == 30
     assert created <= 1, f"{created} tasks for 30 deliveries"
+
+
+def test_the_renewer_does_not_take_back_a_claim_released_while_it_renewed_another():
+    """The renewer takes the claims due at a tick, then extends them one by one, each an await. A
+    handler that failed meanwhile had released its claim; ``extend`` (which takes a lapsed claim
+    back) then made it exist again for a whole lease, so the producer's retry got 409 instead of
+    running the handler. A claim no longer held is skipped. Fails without that check (the retry
+    gets 409 and ``extend`` is called for the released event)."""
+    other = "7f3e2d1c-0b9a-4887-a665-544332211000"
+    gates: dict[str, asyncio.Event] = {}  # made on the scenario's loop
+    extended: list[str] = []
+    runs: list[str] = []
+
+    class SlowExtend(MemoryClaimStore):
+        async def extend(self, event_id, token, lease_seconds):
+            extended.append(event_id)
+            if event_id == ISSUED["event_id"]:
+                gates["a_extending"].set()
+                await gates["a_resume"].wait()
+            return await super().extend(event_id, token, lease_seconds)
+
+    async def handler(evt) -> None:
+        runs.append(str(evt.event_id))
+        if str(evt.event_id) == ISSUED["event_id"]:
+            await gates["a_done"].wait()
+        elif len([r for r in runs if r == other]) == 1:
+            await gates["go_fail"].wait()
+            raise RuntimeError("database down")
+
+    store = SlowExtend()
+    app = create_app(SECRET, handlers=handler, store=store, lease_seconds=0.3, retention_seconds=DEFAULT_RETENTION_SECONDS)
+    body_b = event(event_id=other)
+
+    async def scenario():
+        gates.update({name: asyncio.Event() for name in ("go_fail", "a_extending", "a_resume", "a_done")})
+        first_a = asyncio.ensure_future(acall(app))
+        first_b = asyncio.ensure_future(acall(app, body_b, signed(body_b, msg_id="msg_b1")))
+        await asyncio.wait_for(gates["a_extending"].wait(), 10)  # the renewer holds both due, A's extend awaits
+        gates["go_fail"].set()
+        failed = await first_b  # B failed and released its claim
+        gates["a_resume"].set()
+        await asyncio.sleep(0.05)  # the renewer goes on with the rest of that tick
+        retry = await acall(app, body_b, signed(body_b, msg_id="msg_b2"))
+        gates["a_done"].set()
+        return failed, retry, await first_a
+
+    failed, retry, a = asyncio.run(scenario())
+    assert failed.status == 500 and a.status == 204
+    assert other not in extended, extended
+    assert retry.status == 204 and OUTCOME_HEADER not in retry.headers, (retry.status, retry.body)
+    assert runs.count(other) == 2

@@ -272,6 +272,8 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
                 await record_unrecorded(loop)
             due = [key for key, since in list(held.items()) if loop.time() - since >= lease_seconds / 3]
             for event_id, token in due:
+                if (event_id, token) not in held:  # its handler ended while an earlier extend awaited: a
+                    continue  # released claim must not be taken back (extend takes a lapsed claim back)
                 try:
                     kept = await claims.extend(event_id, token, lease_seconds)
                 except Exception:  # noqa: BLE001 - the store is down: the claim may expire; the handler goes on
