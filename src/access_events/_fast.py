@@ -45,7 +45,6 @@ from ._rfc3339 import is_rfc3339
 from ._validate import problems_from
 from .errors import Problem
 
-_convert = msgspec.convert
 _loads = orjson.loads
 _DecodeError = orjson.JSONDecodeError
 _ConvertError = msgspec.ValidationError
@@ -359,7 +358,10 @@ def parse_raw(data: Any, max_bytes: int) -> Any | None:
             _declared_streak = 0  # neither msgspec route took it: most likely undeclared members simdjson refuses (an integer beyond 64 bits)
             return event
     check = (_PLANS or _plans()).get(event_type)  # tier 2, on the same dict
-    return build(event_type, instance) if check is not None and check(instance) else None
+    if check is None or not check(instance):
+        return None
+    # build() would try the Struct plan again: it has just refused this dict, so the generated converter
+    return FROM_DICT[event_type](instance) if from_dict is not None else build(event_type, instance)
 
 
 def valid_raw(data: bytes | str, max_bytes: int) -> bool:
