@@ -39,8 +39,8 @@ import compat_fuzz as F
 from compat_fuzz import get, put
 
 T = A.TYPES
-def pick(rng: random.Random, seq):
-    return seq[rng.randrange(len(seq))]
+pick = A._pick  # one random choice for both generators
+
 
 def small(rng, depth=2):
     return pick(rng, [A.schema_of(rng, depth), F.schema_of(rng, 2), {"type": pick(rng, T)},

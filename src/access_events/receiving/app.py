@@ -184,9 +184,7 @@ def create_app(secret: str | bytes | Verifier, *, handlers: Mapping[str, Handler
         msg_id, timestamp, signature = headers.get(b"webhook-id"), headers.get(b"webhook-timestamp"), headers.get(b"webhook-signature")
         if msg_id and timestamp and signature and raw_check:
             verifier.check_raw(msg_id, timestamp, signature, body, now)
-        elif msg_id and timestamp and signature:  # a Verifier whose check() is its own: that decides
-            verifier.check(msg_id.decode("latin-1"), timestamp.decode("latin-1"), signature.decode("latin-1"), body, now=now)
-        else:  # the svix-* names, or the error that says which header is missing
+        else:  # a Verifier whose check() is its own, the svix-* names, or the error that says which header is missing
             texts = _signature_headers({k.decode("latin-1"): v.decode("latin-1") for k, v in headers.items()})
             verifier.check(*texts, body, now=now)
         return parse_verified(body, max_bytes, max_problems)  # stops listing (and costing) past the answer's problems
