@@ -27,7 +27,7 @@ import json
 import random
 from typing import Any, Iterator
 
-from compat_fuzz import get, put  # path helpers only; the generator here is its own
+from compat_fuzz import _kind, get, put  # path helpers and the JSON type of a value; the generator here is its own
 
 TYPES = ("null", "boolean", "integer", "number", "string", "array", "object")
 NAMES = ("a", "b", "x1", "10")
@@ -481,22 +481,6 @@ def _guided(schema: Any, rng: random.Random, pool: list, names: list, depth: int
         return out_list
     candidates = [value for value in pool if _kind(value) == kind or (kind == "number" and _kind(value) == "integer")]
     return copy.deepcopy(_pick(rng, candidates)) if candidates else _pick(rng, pool)
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _mutate(value: Any, rng: random.Random, pool: list, names: list) -> Any:
